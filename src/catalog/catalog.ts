@@ -1,0 +1,154 @@
+import type { Box, Point } from '../vision/image.js';
+
+/**
+ * The catalog port: photos, faces (with embeddings), people and every human decision.
+ * The SQLite adapter is the embedded default; a Neo4j adapter serves cluster mode. Every method
+ * is one transaction: it happens whole or not at all.
+ */
+export type AssignSource = 'auto' | 'confirmed' | 'manual' | 'xmp';
+
+export interface PhotoRecord {
+  id: number;
+  /** Where the photo is: a path for a folder source, an object key for S3. */
+  path: string;
+  sha256: string | null;
+  size: number;
+  mtimeMs: number;
+  width: number | null;
+  height: number | null;
+  takenAt: string | null;
+  gps: { lat: number; lon: number; alt?: number } | null;
+  status: 'done' | 'failed';
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** The models that analysed the photo (`detector@v+embedder@v`); another model means re-analysis. */
+  model: string | null;
+  indexedAt: string;
+}
+
+export interface FaceRecord {
+  id: number;
+  photoId: number;
+  box: Box;
+  landmarks: Point[];
+  detScore: number;
+  quality: number;
+  model: string;
+  personId: number | null;
+  source: AssignSource | null;
+  distance: number | null;
+  thumbKey: string | null;
+  /** Drawn by hand rather than found by the detector. */
+  manual: boolean;
+}
+
+export interface PersonRecord {
+  id: number;
+  name: string | null;
+  hidden: boolean;
+  faceCount: number;
+  coverFaceId: number | null;
+  createdAt: string;
+}
+
+export interface NewFace {
+  box: Box;
+  landmarks: Point[];
+  detScore: number;
+  quality: number;
+  embedding: Float32Array;
+  model: string;
+  thumbKey: string | null;
+  manual?: boolean;
+}
+
+export interface PhotoResult {
+  path: string;
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+  width: number;
+  height: number;
+  takenAt: string | null;
+  gps: PhotoRecord['gps'];
+  model: string;
+  faces: NewFace[];
+}
+
+export interface PhotoFailure {
+  path: string;
+  sha256: string | null;
+  size: number;
+  mtimeMs: number;
+  code: string;
+  message: string;
+}
+
+/** What a vector search or the clusterer needs to know of a face. */
+export interface FaceVector {
+  id: number;
+  photoId: number;
+  personId: number | null;
+  source: AssignSource | null;
+  quality: number;
+  embedding: Float32Array;
+}
+
+export interface FaceFilter {
+  personId?: number;
+  photoId?: number;
+  unassigned?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface CatalogCounts {
+  photos: number;
+  photosFailed: number;
+  faces: number;
+  people: number;
+  unassigned: number;
+}
+
+export interface Assignment {
+  faceId: number;
+  personId: number | null;
+  source: AssignSource | null;
+  distance: number | null;
+}
+
+export interface Catalog {
+  getPhotoByPath(path: string): Promise<PhotoRecord | null>;
+  getPhoto(id: number): Promise<PhotoRecord | null>;
+  /** Stores a photo and its faces, replacing what an earlier version of the photo had. Returns the new face ids in order. */
+  savePhoto(result: PhotoResult): Promise<{ photoId: number; faceIds: number[]; removedThumbKeys: string[] }>;
+  recordFailure(failure: PhotoFailure): Promise<void>;
+  listFailures(): Promise<PhotoRecord[]>;
+  /** Removes a photo and its faces (embeddings included); returns the thumbnails no face uses any more. */
+  deletePhoto(id: number): Promise<{ removedThumbKeys: string[] }>;
+  listPhotoPaths(): Promise<string[]>;
+
+  getFace(id: number): Promise<FaceRecord | null>;
+  listFaces(filter?: FaceFilter): Promise<FaceRecord[]>;
+  getFaceVectors(ids: number[]): Promise<FaceVector[]>;
+  /** Every face of the model with its embedding, for building an in-process index. */
+  allFaceVectors(model: string): Promise<FaceVector[]>;
+  getEmbedding(faceId: number): Promise<Float32Array | null>;
+
+  createPerson(name?: string | null): Promise<number>;
+  getPerson(id: number): Promise<PersonRecord | null>;
+  listPeople(options?: { includeHidden?: boolean }): Promise<PersonRecord[]>;
+  updatePerson(id: number, patch: { name?: string | null; hidden?: boolean }): Promise<void>;
+  /** Deletes a person and their faces (embeddings included); returns the face thumbnails to remove. */
+  deletePerson(id: number): Promise<{ removedThumbKeys: string[]; faceIds: number[] }>;
+  /** Applies assignments in one transaction; persons left without faces and never named are removed. */
+  assign(assignments: Assignment[]): Promise<void>;
+  /** Records that a face is not this person (NOT_OF) and unassigns it if it was. */
+  reject(faceId: number, personId: number): Promise<void>;
+  rejectedPeople(faceId: number): Promise<number[]>;
+  /** The persons of the other faces of the faces' photos (cannot-link). */
+  peopleInPhoto(photoId: number): Promise<Array<{ faceId: number; personId: number | null }>>;
+
+  counts(): Promise<CatalogCounts>;
+  close(): Promise<void>;
+}

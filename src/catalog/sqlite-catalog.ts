@@ -1,0 +1,267 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../errors.js';
+import { iou } from '../vision/image.js';
+import type {
+  AssignSource, Assignment, Catalog, FaceFilter, FaceRecord, FaceVector, PersonRecord, PhotoRecord,
+} from './catalog.js';
+import { migrate } from './sqlite-migrations.js';
+
+interface PhotoRow {
+  id: number; path: string; sha256: string | null; size: number; mtime_ms: number; width: number | null; height: number | null;
+  taken_at: string | null; gps_lat: number | null; gps_lon: number | null; gps_alt: number | null;
+  status: 'done' | 'failed'; error_code: string | null; error_message: string | null; model: string | null; indexed_at: string;
+}
+interface FaceRow {
+  id: number; photo_id: number; x: number; y: number; w: number; h: number; landmarks: string; det_score: number;
+  quality: number; model: string; person_id: number | null; source: AssignSource | null; distance: number | null;
+  thumb_key: string | null; manual: number;
+}
+interface PersonRow { id: number; name: string | null; hidden: number; created_at: string; face_count: number; cover_face_id: number | null }
+
+const FACE_COLUMNS = 'id, photo_id, x, y, w, h, landmarks, det_score, quality, model, person_id, source, distance, thumb_key, manual';
+const now = () => new Date().toISOString();
+
+const toPhoto = (r: PhotoRow): PhotoRecord => ({
+  id: r.id, path: r.path, sha256: r.sha256, size: r.size, mtimeMs: r.mtime_ms, width: r.width, height: r.height,
+  takenAt: r.taken_at,
+  gps: r.gps_lat !== null && r.gps_lon !== null ? { lat: r.gps_lat, lon: r.gps_lon, ...(r.gps_alt !== null ? { alt: r.gps_alt } : {}) } : null,
+  status: r.status, errorCode: r.error_code, errorMessage: r.error_message, model: r.model, indexedAt: r.indexed_at,
+});
+const toFace = (r: FaceRow): FaceRecord => ({
+  id: r.id, photoId: r.photo_id, box: { x: r.x, y: r.y, w: r.w, h: r.h }, landmarks: JSON.parse(r.landmarks),
+  detScore: r.det_score, quality: r.quality, model: r.model, personId: r.person_id, source: r.source,
+  distance: r.distance, thumbKey: r.thumb_key, manual: r.manual === 1,
+});
+const toPerson = (r: PersonRow): PersonRecord => ({
+  id: r.id, name: r.name, hidden: r.hidden === 1, faceCount: r.face_count, coverFaceId: r.cover_face_id, createdAt: r.created_at,
+});
+const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const fromBlob = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** People with their face count and best face (highest quality, confirmed first). */
+const PERSON_SELECT = `
+  SELECT p.id, p.name, p.hidden, p.created_at,
+    (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS face_count,
+    (SELECT f.id FROM faces f WHERE f.person_id = p.id
+      ORDER BY (f.source IN ('confirmed', 'manual', 'xmp')) DESC, f.quality DESC, f.id LIMIT 1) AS cover_face_id
+  FROM people p`;
+
+/** The embedded catalog: one SQLite file in WAL mode. */
+export function openSqliteCatalog(file: string): Catalog & { db: Database.Database } {
+  mkdirSync(dirname(file), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+  } catch (error) {
+    throw new AppError('STORE_FAILED', `cannot open the catalog ${file} (${(error as Error).message}); check the data folder's permissions`);
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const q = {
+    photoByPath: db.prepare('SELECT * FROM photos WHERE path = ?'),
+    photo: db.prepare('SELECT * FROM photos WHERE id = ?'),
+    face: db.prepare(`SELECT ${FACE_COLUMNS} FROM faces WHERE id = ?`),
+    thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
+    thumbUsers: db.prepare('SELECT count(*) AS n FROM faces WHERE thumb_key = ?'),
+    deleteFacesOfPhoto: db.prepare('DELETE FROM faces WHERE photo_id = ?'),
+    insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual)
+      VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual)`),
+    upsertPhoto: db.prepare(`INSERT INTO photos (path, sha256, size, mtime_ms, width, height, taken_at, gps_lat, gps_lon, gps_alt, status, error_code, error_message, model, indexed_at)
+      VALUES (@path, @sha256, @size, @mtimeMs, @width, @height, @takenAt, @lat, @lon, @alt, @status, @errorCode, @errorMessage, @model, @indexedAt)
+      ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mtime_ms = excluded.mtime_ms,
+        width = excluded.width, height = excluded.height, taken_at = excluded.taken_at, gps_lat = excluded.gps_lat,
+        gps_lon = excluded.gps_lon, gps_alt = excluded.gps_alt, status = excluded.status, error_code = excluded.error_code,
+        error_message = excluded.error_message, model = excluded.model, indexed_at = excluded.indexed_at
+      RETURNING id`),
+    setFace: db.prepare('UPDATE faces SET person_id = ?, source = ?, distance = ?, assigned_at = ? WHERE id = ?'),
+    person: db.prepare(`${PERSON_SELECT} WHERE p.id = ?`),
+    insertPerson: db.prepare('INSERT INTO people (name, created_at) VALUES (?, ?) RETURNING id'),
+    pruneEmpty: db.prepare(`DELETE FROM people WHERE name IS NULL AND hidden = 0
+      AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)
+      AND NOT EXISTS (SELECT 1 FROM rejections r WHERE r.person_id = people.id)`),
+  };
+
+  /** Thumbnails that no face points at any more, among `keys`. */
+  const orphaned = (keys: Array<string | null>) =>
+    [...new Set(keys.filter((k): k is string => !!k))].filter((k) => (q.thumbUsers.get(k) as { n: number }).n === 0);
+
+  const assignTx = db.transaction((assignments: Assignment[]) => {
+    const at = now();
+    for (const a of assignments) {
+      const r = q.setFace.run(a.personId, a.personId === null ? null : a.source, a.distance, a.personId === null ? null : at, a.faceId);
+      if (r.changes === 0) throw new AppError('NOT_FOUND', `face ${a.faceId} does not exist; list faces with \`facetag faces list\``);
+    }
+    q.pruneEmpty.run();
+  });
+
+  const catalog: Catalog & { db: Database.Database } = {
+    db,
+    async getPhotoByPath(path) {
+      const r = q.photoByPath.get(path) as PhotoRow | undefined;
+      return r ? toPhoto(r) : null;
+    },
+    async getPhoto(id) {
+      const r = q.photo.get(id) as PhotoRow | undefined;
+      return r ? toPhoto(r) : null;
+    },
+    async savePhoto(result) {
+      return db.transaction(() => {
+        const existing = q.photoByPath.get(result.path) as PhotoRow | undefined;
+        const oldThumbs = existing ? (q.thumbsOfPhoto.all(existing.id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key) : [];
+        // Human decisions on the old faces carry over to the new face in the same place.
+        const decided = existing
+          ? (db.prepare(`SELECT f.id, f.x, f.y, f.w, f.h, f.person_id, f.source,
+                (SELECT json_group_array(r.person_id) FROM rejections r WHERE r.face_id = f.id) AS rejected
+              FROM faces f WHERE f.photo_id = ? AND f.manual = 0`).all(existing.id) as Array<{
+                id: number; x: number; y: number; w: number; h: number; person_id: number | null; source: AssignSource | null; rejected: string;
+              }>)
+          : [];
+        if (existing) db.prepare('DELETE FROM faces WHERE photo_id = ? AND manual = 0').run(existing.id);
+        const { id: photoId } = q.upsertPhoto.get({
+          path: result.path, sha256: result.sha256, size: result.size, mtimeMs: result.mtimeMs, width: result.width,
+          height: result.height, takenAt: result.takenAt, lat: result.gps?.lat ?? null, lon: result.gps?.lon ?? null,
+          alt: result.gps?.alt ?? null, status: 'done', errorCode: null, errorMessage: null, model: result.model, indexedAt: now(),
+        }) as { id: number };
+        const at = now();
+        const faceIds = result.faces.map((f) => {
+          const id = Number(q.insertFace.run({
+            photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
+            detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey,
+            manual: f.manual ? 1 : 0,
+          }).lastInsertRowid);
+          const before = decided
+            .map((d) => ({ d, overlap: iou(f.box, { x: d.x, y: d.y, w: d.w, h: d.h }) }))
+            .filter((c) => c.overlap >= 0.5)
+            .sort((a, b) => b.overlap - a.overlap)[0]?.d;
+          if (before) {
+            if (before.person_id !== null && before.source !== 'auto') q.setFace.run(before.person_id, before.source, null, at, id);
+            for (const personId of JSON.parse(before.rejected) as Array<number | null>) {
+              if (personId !== null) db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(id, personId, at);
+            }
+          }
+          return id;
+        });
+        q.pruneEmpty.run();
+        return { photoId, faceIds, removedThumbKeys: orphaned(oldThumbs) };
+      })();
+    },
+    async recordFailure(f) {
+      db.transaction(() => {
+        const existing = q.photoByPath.get(f.path) as PhotoRow | undefined;
+        if (existing) q.deleteFacesOfPhoto.run(existing.id);
+        q.upsertPhoto.get({
+          path: f.path, sha256: f.sha256, size: f.size, mtimeMs: f.mtimeMs, width: null, height: null, takenAt: null,
+          lat: null, lon: null, alt: null, status: 'failed', errorCode: f.code, errorMessage: f.message, model: null, indexedAt: now(),
+        });
+        q.pruneEmpty.run();
+      })();
+    },
+    async listFailures() {
+      return (db.prepare("SELECT * FROM photos WHERE status = 'failed' ORDER BY path").all() as PhotoRow[]).map(toPhoto);
+    },
+    async deletePhoto(id) {
+      return db.transaction(() => {
+        const thumbs = (q.thumbsOfPhoto.all(id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key);
+        db.prepare('DELETE FROM photos WHERE id = ?').run(id);
+        q.pruneEmpty.run();
+        return { removedThumbKeys: orphaned(thumbs) };
+      })();
+    },
+    async listPhotoPaths() {
+      return (db.prepare('SELECT path FROM photos ORDER BY path').all() as Array<{ path: string }>).map((r) => r.path);
+    },
+    async getFace(id) {
+      const r = q.face.get(id) as FaceRow | undefined;
+      return r ? toFace(r) : null;
+    },
+    async listFaces(filter: FaceFilter = {}) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (filter.personId !== undefined) { where.push('person_id = ?'); args.push(filter.personId); }
+      if (filter.photoId !== undefined) { where.push('photo_id = ?'); args.push(filter.photoId); }
+      if (filter.unassigned) where.push('person_id IS NULL');
+      const sql = `SELECT ${FACE_COLUMNS} FROM faces ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ? OFFSET ?`;
+      return (db.prepare(sql).all(...args, filter.limit ?? -1, filter.offset ?? 0) as FaceRow[]).map(toFace);
+    },
+    async getFaceVectors(ids) {
+      if (ids.length === 0) return [];
+      const rows = db.prepare(`SELECT id, photo_id, person_id, source, quality, embedding FROM faces WHERE id IN (${ids.map(() => '?').join(',')})`)
+        .all(...ids) as Array<{ id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number; embedding: Buffer }>;
+      return rows.map((r) => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality, embedding: fromBlob(r.embedding) }));
+    },
+    async allFaceVectors(model) {
+      const out: FaceVector[] = [];
+      for (const r of db.prepare('SELECT id, photo_id, person_id, source, quality, embedding FROM faces WHERE model = ? ORDER BY id').iterate(model) as Iterable<{
+        id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number; embedding: Buffer;
+      }>) {
+        out.push({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality, embedding: fromBlob(r.embedding) });
+      }
+      return out;
+    },
+    async getEmbedding(faceId) {
+      const r = db.prepare('SELECT embedding FROM faces WHERE id = ?').get(faceId) as { embedding: Buffer } | undefined;
+      return r ? fromBlob(r.embedding) : null;
+    },
+    async createPerson(name = null) {
+      return (q.insertPerson.get(name, now()) as { id: number }).id;
+    },
+    async getPerson(id) {
+      const r = q.person.get(id) as PersonRow | undefined;
+      return r ? toPerson(r) : null;
+    },
+    async listPeople(options = {}) {
+      const sql = `${PERSON_SELECT} ${options.includeHidden ? '' : 'WHERE p.hidden = 0'} ORDER BY face_count DESC, p.id`;
+      return (db.prepare(sql).all() as PersonRow[]).map(toPerson);
+    },
+    async updatePerson(id, patch) {
+      const r = db.prepare('UPDATE people SET name = coalesce(?, name), hidden = coalesce(?, hidden) WHERE id = ?').run(
+        patch.name === undefined ? null : patch.name, patch.hidden === undefined ? null : patch.hidden ? 1 : 0, id);
+      if (r.changes === 0) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
+    },
+    async deletePerson(id) {
+      return db.transaction(() => {
+        if (!q.person.get(id)) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
+        const faces = db.prepare('SELECT id, thumb_key FROM faces WHERE person_id = ?').all(id) as Array<{ id: number; thumb_key: string | null }>;
+        db.prepare('DELETE FROM faces WHERE person_id = ?').run(id);
+        db.prepare('DELETE FROM people WHERE id = ?').run(id);
+        return { removedThumbKeys: orphaned(faces.map((f) => f.thumb_key)), faceIds: faces.map((f) => f.id) };
+      })();
+    },
+    async assign(assignments) {
+      assignTx(assignments);
+    },
+    async reject(faceId, personId) {
+      db.transaction(() => {
+        db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(faceId, personId, now());
+        db.prepare('UPDATE faces SET person_id = NULL, source = NULL, distance = NULL, assigned_at = NULL WHERE id = ? AND person_id = ?').run(faceId, personId);
+      })();
+    },
+    async rejectedPeople(faceId) {
+      return (db.prepare('SELECT person_id FROM rejections WHERE face_id = ?').all(faceId) as Array<{ person_id: number }>).map((r) => r.person_id);
+    },
+    async peopleInPhoto(photoId) {
+      return (db.prepare('SELECT id, person_id FROM faces WHERE photo_id = ?').all(photoId) as Array<{ id: number; person_id: number | null }>)
+        .map((r) => ({ faceId: r.id, personId: r.person_id }));
+    },
+    async counts() {
+      const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      return {
+        photos: one("SELECT count(*) AS n FROM photos WHERE status = 'done'"),
+        photosFailed: one("SELECT count(*) AS n FROM photos WHERE status = 'failed'"),
+        faces: one('SELECT count(*) AS n FROM faces'),
+        people: one('SELECT count(*) AS n FROM people'),
+        unassigned: one('SELECT count(*) AS n FROM faces WHERE person_id IS NULL'),
+      };
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+  return catalog;
+}

@@ -1,0 +1,76 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned schema changes, applied in order inside a transaction at open. Never edit a
+ * migration that has shipped: add the next one.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE photos (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        sha256 TEXT,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        taken_at TEXT,
+        gps_lat REAL, gps_lon REAL, gps_alt REAL,
+        status TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+        error_code TEXT,
+        error_message TEXT,
+        model TEXT,
+        indexed_at TEXT NOT NULL
+      );
+      CREATE INDEX photos_sha256 ON photos (sha256);
+      CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        name TEXT,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE faces (
+        id INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,
+        landmarks TEXT NOT NULL,
+        det_score REAL NOT NULL,
+        quality REAL NOT NULL,
+        embedding BLOB NOT NULL,
+        model TEXT NOT NULL,
+        person_id INTEGER REFERENCES people (id) ON DELETE SET NULL,
+        source TEXT CHECK (source IN ('auto', 'confirmed', 'manual', 'xmp')),
+        distance REAL,
+        assigned_at TEXT,
+        thumb_key TEXT,
+        manual INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX faces_photo ON faces (photo_id);
+      CREATE INDEX faces_person ON faces (person_id);
+      CREATE INDEX faces_thumb ON faces (thumb_key);
+      CREATE TABLE rejections (
+        face_id INTEGER NOT NULL REFERENCES faces (id) ON DELETE CASCADE,
+        person_id INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        PRIMARY KEY (face_id, person_id)
+      );
+    `,
+  },
+];
+
+export function migrate(db: Database.Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
+  let current = row.v ?? 0;
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
+    })();
+    current = m.version;
+  }
+  return current;
+}

@@ -1,0 +1,82 @@
+/** Nearest-neighbour search over unit vectors by cosine distance. */
+export interface VectorIndex {
+  readonly size: number;
+  readonly dimensions: number;
+  add(id: number, vector: Float32Array): void;
+  remove(id: number): void;
+  has(id: number): boolean;
+  /** The `k` nearest ids with their cosine distance, nearest first. */
+  search(vector: Float32Array, k: number): Array<{ id: number; distance: number }>;
+}
+
+/**
+ * Exact search over a packed matrix: one pass of dot products. Right for small libraries
+ * and as the reference the approximate index's recall is measured against.
+ */
+export function createExactIndex(dimensions: number): VectorIndex {
+  let capacity = 1024;
+  let data = new Float32Array(capacity * dimensions);
+  let ids = new Int32Array(capacity);
+  let count = 0;
+  const slot = new Map<number, number>();
+
+  return {
+    get size() {
+      return count;
+    },
+    dimensions,
+    add(id, vector) {
+      if (vector.length !== dimensions) throw new Error(`vector has ${vector.length} dimensions, the index ${dimensions}`);
+      const existing = slot.get(id);
+      if (existing !== undefined) {
+        data.set(vector, existing * dimensions);
+        return;
+      }
+      if (count === capacity) {
+        capacity *= 2;
+        const next = new Float32Array(capacity * dimensions);
+        next.set(data);
+        data = next;
+        const nextIds = new Int32Array(capacity);
+        nextIds.set(ids);
+        ids = nextIds;
+      }
+      data.set(vector, count * dimensions);
+      ids[count] = id;
+      slot.set(id, count++);
+    },
+    remove(id) {
+      const s = slot.get(id);
+      if (s === undefined) return;
+      const last = --count;
+      if (s !== last) {
+        data.copyWithin(s * dimensions, last * dimensions, (last + 1) * dimensions);
+        ids[s] = ids[last]!;
+        slot.set(ids[s]!, s);
+      }
+      slot.delete(id);
+    },
+    has: (id) => slot.has(id),
+    search(vector, k) {
+      // Keep the k best in a small sorted array: k is tiny next to the library.
+      const bestD: number[] = [];
+      const bestI: number[] = [];
+      for (let s = 0; s < count; s++) {
+        let dot = 0;
+        const o = s * dimensions;
+        for (let j = 0; j < dimensions; j++) dot += data[o + j]! * vector[j]!;
+        const d = 1 - dot;
+        if (bestD.length === k && d >= bestD[k - 1]!) continue;
+        let pos = bestD.length;
+        while (pos > 0 && bestD[pos - 1]! > d) pos--;
+        bestD.splice(pos, 0, d);
+        bestI.splice(pos, 0, ids[s]!);
+        if (bestD.length > k) {
+          bestD.pop();
+          bestI.pop();
+        }
+      }
+      return bestD.map((distance, i) => ({ id: bestI[i]!, distance }));
+    },
+  };
+}

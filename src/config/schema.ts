@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  return v;
+}, z.boolean());
+
+const positiveInt = z.coerce.number().int().positive();
+
+/**
+ * The whole configuration. Every key is documented with its default; the environment name of
+ * a key is `FACETAG_<SECTION>_<KEY>` in upper snake case (`vision.minDetScore` is
+ * `FACETAG_VISION_MIN_DET_SCORE`).
+ */
+export const configSchema = z
+  .object({
+    data: z
+      .object({
+        /** Where the catalog, face thumbnails and logs live. @default "./facetag-data" */
+        dir: z.string().min(1).default('./facetag-data'),
+      })
+      .strict()
+      .default({}),
+    index: z
+      .object({
+        /** Photos analysed at once. Two keeps both cores of a small machine busy. @default 2 */
+        concurrency: positiveInt.max(64).default(2),
+        /** Refuse images with more pixels than this (decompression bombs). @default 250000000 */
+        maxPixels: positiveInt.default(250_000_000),
+        /** Refuse files larger than this many bytes. @default 500000000 */
+        maxFileBytes: positiveInt.default(500_000_000),
+        /** Follow symbolic links while walking a folder (loops are always detected). @default true */
+        followSymlinks: bool.default(true),
+      })
+      .strict()
+      .default({}),
+    vision: z
+      .object({
+        /** Detector model id (`facetag models list`). @default "ultraface-rfb320" */
+        detector: z.string().default('ultraface-rfb320'),
+        /** Embedder model id. @default "faceplugin-r512" */
+        embedder: z.string().default('faceplugin-r512'),
+        /** Minimum detection score kept; unset means the model's own tuned value. */
+        minDetScore: z.coerce.number().min(0).max(1).optional(),
+        /** Faces smaller than this (shorter box side, oriented pixels) are dropped. @default 24 */
+        minFaceSizePx: positiveInt.default(24),
+        /** When no face is found, try again on a padded image (tight portrait crops). @default true */
+        padRetry: bool.default(true),
+        /** Threads each model session uses inside one inference. @default 1 */
+        threads: positiveInt.max(64).default(1),
+        /** Folder of models fetched by `facetag models pull`; default `<data.dir>/models`. */
+        modelsDir: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+    cluster: z
+      .object({
+        /** Max cosine distance between two faces of one person; unset means the model's tuned value. */
+        maxDistance: z.coerce.number().gt(0).lt(2).optional(),
+        /** Close faces (including itself) needed to form a new person; unset means the model's value. */
+        minFaces: positiveInt.max(100).optional(),
+        /** Neighbours looked at for each new face. @default 16 */
+        k: positiveInt.max(256).default(16),
+        /** Faces under this quality never seed a new person. @default 0.3 */
+        minSeedQuality: z.coerce.number().min(0).max(1).default(0.3),
+      })
+      .strict()
+      .default({}),
+    log: z
+      .object({
+        /** trace, debug, info, warn, error, fatal or silent. @default "info" */
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        /** Folder for log files; default `<data.dir>/logs`. */
+        dir: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;

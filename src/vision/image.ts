@@ -1,0 +1,165 @@
+/**
+ * Images and geometry shared by the vision code.
+ *
+ * Boxes are `{ x, y, w, h }` in pixels of the *oriented* image (after EXIF orientation is
+ * applied, at full resolution): `x, y` is the top-left corner. Points are `[x, y]` in the same
+ * space. Landmarks are always five points in this order: left eye, right eye, nose tip, left
+ * mouth corner, right mouth corner ("left" as seen in the image).
+ */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export type Point = [number, number];
+
+/** Packed 8-bit RGB, row-major, no padding. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export interface Detection {
+  box: Box;
+  score: number;
+  /** Five landmarks when the detector gives them. */
+  landmarks?: Point[];
+}
+
+export function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  const union = a.w * a.h + b.w * b.h - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/** Share of the smaller box that lies inside the larger one. */
+export function containment(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  const smaller = Math.min(a.w * a.h, b.w * b.h);
+  return smaller > 0 ? (ix * iy) / smaller : 0;
+}
+
+/**
+ * Greedy non-maximum suppression: keeps the best-scoring detection of each overlapping group.
+ * A box mostly inside a better one (a face cut at a tile edge) is suppressed too.
+ */
+export function nonMaxSuppression<T extends Detection>(detections: T[], iouThreshold: number, containThreshold = 0.8): T[] {
+  const sorted = [...detections].sort((a, b) => b.score - a.score);
+  const kept: T[] = [];
+  for (const d of sorted) {
+    if (kept.every((k) => iou(k.box, d.box) < iouThreshold && containment(k.box, d.box) < containThreshold)) kept.push(d);
+  }
+  return kept;
+}
+
+/** Fills a CHW float tensor from an RGB image: `(value - mean) / std` per channel, in the given channel order. */
+export function toChwTensor(image: RgbImage, mean: number, std: number, order: 'rgb' | 'bgr' = 'rgb'): Float32Array {
+  const { data, width, height } = image;
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  const [c0, c2] = order === 'rgb' ? [0, 2] : [2, 0];
+  for (let i = 0; i < plane; i++) {
+    out[i] = (data[i * 3 + c0]! - mean) / std;
+    out[plane + i] = (data[i * 3 + 1]! - mean) / std;
+    out[2 * plane + i] = (data[i * 3 + c2]! - mean) / std;
+  }
+  return out;
+}
+
+/**
+ * Samples `image` through an affine map `m` (2x3, destination -> source) into a new image of
+ * `width x height`, bilinear; pixels outside the source take `fill`.
+ */
+export function warpAffine(image: RgbImage, m: readonly number[], width: number, height: number, fill = 0): RgbImage {
+  const out = new Uint8Array(width * height * 3);
+  const { data, width: sw, height: sh } = image;
+  const a = m[0]!, b = m[1]!, c = m[2]!, d = m[3]!, e = m[4]!, f = m[5]!;
+  const maxX = sw - 1;
+  const maxY = sh - 1;
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, o += 3) {
+      const sx = a * x + b * y + c;
+      const sy = d * x + e * y + f;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 < maxX && y0 < maxY) {
+        // Fast path: all four neighbours inside the image.
+        const i00 = (y0 * sw + x0) * 3;
+        const i10 = i00 + 3;
+        const i01 = i00 + sw * 3;
+        const i11 = i01 + 3;
+        const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
+        out[o] = data[i00]! * w00 + data[i10]! * w10 + data[i01]! * w01 + data[i11]! * w11 + 0.5;
+        out[o + 1] = data[i00 + 1]! * w00 + data[i10 + 1]! * w10 + data[i01 + 1]! * w01 + data[i11 + 1]! * w11 + 0.5;
+        out[o + 2] = data[i00 + 2]! * w00 + data[i10 + 2]! * w10 + data[i01 + 2]! * w01 + data[i11 + 2]! * w11 + 0.5;
+        continue;
+      }
+      for (let ch = 0; ch < 3; ch++) {
+        let acc = 0;
+        for (let k = 0; k < 4; k++) {
+          const xx = x0 + (k & 1);
+          const yy = y0 + (k >> 1);
+          const w = (k & 1 ? fx : 1 - fx) * (k >> 1 ? fy : 1 - fy);
+          acc += w * (xx >= 0 && yy >= 0 && xx < sw && yy < sh ? data[(yy * sw + xx) * 3 + ch]! : fill);
+        }
+        out[o + ch] = acc + 0.5;
+      }
+    }
+  }
+  return { data: out, width, height };
+}
+
+/** Crops `box` (clamped to the image) and scales it to `width x height`, bilinear. */
+export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0): RgbImage {
+  const sx = box.w / width;
+  const sy = box.h / height;
+  return warpAffine(image, [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5], width, height, fill);
+}
+
+export function toGray(image: RgbImage): Float32Array {
+  const n = image.width * image.height;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = 0.299 * image.data[i * 3]! + 0.587 * image.data[i * 3 + 1]! + 0.114 * image.data[i * 3 + 2]!;
+  }
+  return out;
+}
+
+/**
+ * The whole image, then overlapping tiles (2x2, then 4x4) while the image is still over twice
+ * the model's input: a detector with a small fixed input misses small faces in a big photo.
+ * Detections from every view are mapped back to image pixels and merged by NMS.
+ */
+export function tileViews(width: number, height: number, inputW: number, inputH: number): Box[] {
+  const all: Box[] = [{ x: 0, y: 0, w: width, h: height }];
+  for (let grid = 2; grid <= 4; grid *= 2) {
+    if (Math.max(width / inputW, height / inputH) < grid) break;
+    const tw = width / grid;
+    const th = height / grid;
+    for (let gy = 0; gy < grid; gy++) {
+      for (let gx = 0; gx < grid; gx++) {
+        const x = Math.max(0, gx * tw - tw * 0.25);
+        const y = Math.max(0, gy * th - th * 0.25);
+        all.push({ x, y, w: Math.min(width, (gx + 1) * tw + tw * 0.25) - x, h: Math.min(height, (gy + 1) * th + th * 0.25) - y });
+      }
+    }
+  }
+  return all;
+}
+
+export function clampDetection(d: Detection, image: { width: number; height: number }): Detection {
+  const x = Math.max(0, d.box.x);
+  const y = Math.max(0, d.box.y);
+  const w = Math.min(image.width, d.box.x + d.box.w) - x;
+  const h = Math.min(image.height, d.box.y + d.box.h) - y;
+  return { ...d, box: { x, y, w, h } };
+}

@@ -1,0 +1,58 @@
+import type { ModelSession } from './onnx-session.js';
+import { clampDetection, cropResize, nonMaxSuppression, tileViews, toChwTensor, type Box, type Detection, type RgbImage } from './image.js';
+
+const INPUT_W = 320;
+const INPUT_H = 240;
+
+export interface DetectOptions {
+  minScore: number;
+  /** IoU above which two boxes are the same face. @default 0.4 */
+  nmsIou?: number;
+}
+
+/**
+ * UltraFace (RFB-320, "Ultra-Light-Fast-Generic-Face-Detector-1MB"): a fixed 320x240 input,
+ * 4420 anchors with face scores and corner boxes already decoded (normalised to the input).
+ *
+ * A fixed 320x240 view of a group photo loses every face under ~40 px, so the image is also
+ * seen as overlapping tiles (see `tileViews`).
+ */
+export function createUltrafaceDetector(session: ModelSession) {
+  const inputName = session.inputs[0]?.name ?? 'input';
+
+  async function detectView(image: RgbImage, view: Box, minScore: number): Promise<Detection[]> {
+    // Letterbox: keep the aspect ratio, pad the rest (0 after normalisation).
+    const scale = Math.min(INPUT_W / view.w, INPUT_H / view.h);
+    const srcW = INPUT_W / scale;
+    const srcH = INPUT_H / scale;
+    const src: Box = { x: view.x, y: view.y, w: srcW, h: srcH };
+    const input = cropResize(image, src, INPUT_W, INPUT_H, 127);
+    const out = await session.run({ [inputName]: { data: toChwTensor(input, 127, 128, 'rgb'), dims: [1, 3, INPUT_H, INPUT_W] } });
+    const scores = out.scores!.data;
+    const boxes = out.boxes!.data;
+    const found: Detection[] = [];
+    const n = scores.length / 2;
+    for (let i = 0; i < n; i++) {
+      const score = scores[i * 2 + 1]!;
+      if (score < minScore) continue;
+      const x1 = view.x + boxes[i * 4]! * srcW;
+      const y1 = view.y + boxes[i * 4 + 1]! * srcH;
+      const x2 = view.x + boxes[i * 4 + 2]! * srcW;
+      const y2 = view.y + boxes[i * 4 + 3]! * srcH;
+      // Faces the tile cuts in half are left to the view that sees them whole.
+      const cx = (x1 + x2) / 2;
+      const cy = (y1 + y2) / 2;
+      if (cx < view.x || cy < view.y || cx > view.x + view.w || cy > view.y + view.h) continue;
+      found.push({ box: { x: x1, y: y1, w: x2 - x1, h: y2 - y1 }, score });
+    }
+    return found;
+  }
+
+  return {
+    async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
+      const all: Detection[] = [];
+      for (const view of tileViews(image.width, image.height, INPUT_W, INPUT_H)) all.push(...(await detectView(image, view, options.minScore)));
+      return nonMaxSuppression(all, options.nmsIou ?? 0.4).map((d) => clampDetection(d, image));
+    },
+  };
+}
