@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Catalog } from './catalog/catalog.js';
+import type { AnalyserOptions } from './vision/face-analyser.js';
 import { openSqliteCatalog } from './catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from './config/load-config.js';
 import { createLogger, type Logger } from './log.js';
@@ -33,5 +34,14 @@ export async function createContext(config: ResolvedConfig, component: string): 
       await catalog.close();
       log.flush();
     },
+  };
+}
+
+/** The vision settings of the config, as the analyser takes them. */
+export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
+  return {
+    detector: config.vision.detector, embedder: config.vision.embedder, modelsDir: modelsDir(config),
+    threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceSizePx: config.vision.minFaceSizePx,
+    padRetry: config.vision.padRetry, maxPixels: config.index.maxPixels,
   };
 }

@@ -24,6 +24,7 @@ export interface PhotoRecord {
   /** The models that analysed the photo (`detector@v+embedder@v`); another model means re-analysis. */
   model: string | null;
   indexedAt: string;
+  faceCount: number;
 }
 
 export interface FaceRecord {
@@ -126,7 +127,7 @@ export interface Catalog {
   listFailures(): Promise<PhotoRecord[]>;
   /** Removes a photo and its faces (embeddings included); returns the thumbnails no face uses any more. */
   deletePhoto(id: number): Promise<{ removedThumbKeys: string[] }>;
-  listPhotoPaths(): Promise<string[]>;
+  listPhotos(): Promise<PhotoRecord[]>;
 
   getFace(id: number): Promise<FaceRecord | null>;
   listFaces(filter?: FaceFilter): Promise<FaceRecord[]>;

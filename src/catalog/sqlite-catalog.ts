@@ -11,7 +11,7 @@ import { migrate } from './sqlite-migrations.js';
 interface PhotoRow {
   id: number; path: string; sha256: string | null; size: number; mtime_ms: number; width: number | null; height: number | null;
   taken_at: string | null; gps_lat: number | null; gps_lon: number | null; gps_alt: number | null;
-  status: 'done' | 'failed'; error_code: string | null; error_message: string | null; model: string | null; indexed_at: string;
+  status: 'done' | 'failed'; error_code: string | null; error_message: string | null; model: string | null; indexed_at: string; face_count: number;
 }
 interface FaceRow {
   id: number; photo_id: number; x: number; y: number; w: number; h: number; landmarks: string; det_score: number;
@@ -28,6 +28,7 @@ const toPhoto = (r: PhotoRow): PhotoRecord => ({
   takenAt: r.taken_at,
   gps: r.gps_lat !== null && r.gps_lon !== null ? { lat: r.gps_lat, lon: r.gps_lon, ...(r.gps_alt !== null ? { alt: r.gps_alt } : {}) } : null,
   status: r.status, errorCode: r.error_code, errorMessage: r.error_message, model: r.model, indexedAt: r.indexed_at,
+  faceCount: r.face_count,
 });
 const toFace = (r: FaceRow): FaceRecord => ({
   id: r.id, photoId: r.photo_id, box: { x: r.x, y: r.y, w: r.w, h: r.h }, landmarks: JSON.parse(r.landmarks),
@@ -39,6 +40,8 @@ const toPerson = (r: PersonRow): PersonRecord => ({
 });
 const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 const fromBlob = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+const PHOTO_SELECT = 'SELECT p.*, (SELECT count(*) FROM faces f WHERE f.photo_id = p.id) AS face_count FROM photos p';
 
 /** People with their face count and best face (highest quality, confirmed first). */
 const PERSON_SELECT = `
@@ -64,8 +67,8 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
   migrate(db);
 
   const q = {
-    photoByPath: db.prepare('SELECT * FROM photos WHERE path = ?'),
-    photo: db.prepare('SELECT * FROM photos WHERE id = ?'),
+    photoByPath: db.prepare(`${PHOTO_SELECT} WHERE path = ?`),
+    photo: db.prepare(`${PHOTO_SELECT} WHERE id = ?`),
     face: db.prepare(`SELECT ${FACE_COLUMNS} FROM faces WHERE id = ?`),
     thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
     thumbUsers: db.prepare('SELECT count(*) AS n FROM faces WHERE thumb_key = ?'),
@@ -163,7 +166,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async listFailures() {
-      return (db.prepare("SELECT * FROM photos WHERE status = 'failed' ORDER BY path").all() as PhotoRow[]).map(toPhoto);
+      return (db.prepare(`${PHOTO_SELECT} WHERE status = 'failed' ORDER BY path`).all() as PhotoRow[]).map(toPhoto);
     },
     async deletePhoto(id) {
       return db.transaction(() => {
@@ -173,8 +176,8 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         return { removedThumbKeys: orphaned(thumbs) };
       })();
     },
-    async listPhotoPaths() {
-      return (db.prepare('SELECT path FROM photos ORDER BY path').all() as Array<{ path: string }>).map((r) => r.path);
+    async listPhotos() {
+      return (db.prepare(`${PHOTO_SELECT} ORDER BY path`).all() as PhotoRow[]).map(toPhoto);
     },
     async getFace(id) {
       const r = q.face.get(id) as FaceRow | undefined;

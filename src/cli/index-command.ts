@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { createContext, modelsDir } from '../context.js';
+import { analyserOptions, createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { indexFolder } from '../ingest/index-folder.js';
-import { decodeHeic } from '../vision/heic-decode.js';
-import { createFaceAnalyser } from '../vision/face-analyser.js';
+import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -31,11 +30,7 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   process.once('SIGTERM', stop);
   const bar = createProgressBar(io.stderr, !values.json);
   try {
-    const analyser = await createFaceAnalyser({
-      detector: config.vision.detector, embedder: config.vision.embedder, modelsDir: modelsDir(config),
-      threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceSizePx: config.vision.minFaceSizePx,
-      padRetry: config.vision.padRetry, maxPixels: config.index.maxPixels,
-    }, decodeHeic);
+    const analyser = await createAnalysisPool(analyserOptions(config), config.index.concurrency);
     try {
       const summary = await indexFolder(ctx, analyser, positionals[0]!, { onProgress: (p) => bar.update(p), signal: controller.signal });
       bar.finish();

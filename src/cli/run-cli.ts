@@ -9,6 +9,7 @@ Usage: facetag <command> [options]
 
   index <folder>              index a photo folder (new and changed photos only)
   people list|show|name|merge|unmerge|split|move-face|reject-face|confirm|hide|unhide|delete|recluster|suggest
+  photos list [--failed]      indexed photos, and those that could not be read
   faces list                  every face with its photo, box, scores and person
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
@@ -25,6 +26,7 @@ Run \`facetag <command> --help\` for a command's own options.`;
 const commands: Record<string, () => Promise<Command>> = {
   index: async () => (await import('./index-command.js')).indexCommand,
   people: async () => (await import('./people-command.js')).peopleCommand,
+  photos: async () => (await import('./photos-command.js')).photosCommand,
   faces: async () => (await import('./faces-command.js')).facesCommand,
   models: async () => (await import('./models-command.js')).modelsCommand,
 };

@@ -6,9 +6,11 @@ import { clusterParams } from '../cluster/cluster-params.js';
 import { createExactIndex } from '../cluster/vector-index.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
-import type { FaceAnalyser } from '../vision/face-analyser.js';
-import { faceThumbnail } from '../vision/thumbnail.js';
+import type { AnalysisPool } from '../vision/analysis-pool.js';
+import { findModel } from '../vision/model-manifest.js';
 import { listPhotoFiles } from './walk.js';
+
+const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
 
 export interface IndexSummary {
   photos: { seen: number; processed: number; skippedUnchanged: number; failed: number };
@@ -45,7 +47,7 @@ export interface IndexOptions {
  */
 export async function indexFolder(
   { config, catalog, blobs, log }: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
-  analyser: FaceAnalyser,
+  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
   folder: string,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
@@ -60,7 +62,7 @@ export async function indexFolder(
     onError: (_path, error) => log.warn({ code: error.code }, 'a folder could not be listed'),
   });
   const params = clusterParams(config);
-  const index = createExactIndex(512);
+  const index = createExactIndex(embedderDimensions(analyser.embedderId));
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
 
@@ -113,7 +115,7 @@ export async function indexFolder(
       const sha = sha256;
       const thumbs = await Promise.all(analysis.faces.map(async (face, i) => {
         const key = `faces/${sha.slice(0, 2)}/${sha}-${i}.jpg`;
-        await blobs.put(key, await faceThumbnail(analysis.image, analysis.scale, face.box), 'image/jpeg');
+        await blobs.put(key, Buffer.from(face.thumbnail), 'image/jpeg');
         return key;
       }));
       await serially(async () => {

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { Catalog, NewFace, PhotoResult } from './catalog.js';
+
+const vec = (seed: number, dims = 8) => {
+  const v = Float32Array.from({ length: dims }, (_, i) => Math.sin(seed * 7.3 + i));
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
+
+export const face = (seed: number, x = seed * 100): NewFace => ({
+  box: { x, y: 10, w: 50, h: 60 },
+  landmarks: [[x + 10, 20], [x + 30, 20], [x + 20, 35], [x + 12, 50], [x + 28, 50]],
+  detScore: 0.9, quality: 0.8, embedding: vec(seed), model: 'test-embedder@1', thumbKey: `faces/t/${seed}.jpg`,
+});
+
+export const photo = (path: string, faces: NewFace[], sha = path): PhotoResult => ({
+  path, sha256: sha, size: 100, mtimeMs: 1, width: 1000, height: 800, takenAt: '2024-06-01T10:00:00', gps: { lat: 1.5, lon: -2.5 },
+  model: 'det@1+test-embedder@1', faces,
+});
+
+/** The behaviour every Catalog adapter must have; each adapter's test file runs it. */
+export function catalogContract(name: string, make: () => Promise<Catalog>) {
+  describe(`Catalog contract: ${name}`, () => {
+    it('stores a photo with its faces and reads them back', async () => {
+      const c = await make();
+      const saved = await c.savePhoto(photo('/p/a.jpg', [face(1), face(2)]));
+      expect(saved.faceIds).toHaveLength(2);
+      const p = await c.getPhotoByPath('/p/a.jpg');
+      expect(p).toMatchObject({ id: saved.photoId, sha256: '/p/a.jpg', status: 'done', width: 1000, gps: { lat: 1.5, lon: -2.5 }, model: 'det@1+test-embedder@1' });
+      const faces = await c.listFaces({ photoId: saved.photoId });
+      expect(faces.map((f) => f.box.x)).toEqual([100, 200]);
+      expect(faces[0]).toMatchObject({ personId: null, source: null, manual: false, model: 'test-embedder@1' });
+      const emb = await c.getEmbedding(saved.faceIds[0]!);
+      expect(Array.from(emb!)).toEqual(Array.from(face(1).embedding));
+      expect(await c.counts()).toEqual({ photos: 1, photosFailed: 0, faces: 2, people: 0, unassigned: 2 });
+      await c.close();
+    });
+
+    it('replaces a changed photo without duplicates and keeps human decisions on the same face', async () => {
+      const c = await make();
+      const first = await c.savePhoto(photo('/p/b.jpg', [face(1), face(2)], 'v1'));
+      const person = await c.createPerson('Ann');
+      const other = await c.createPerson('Bob');
+      await c.assign([{ faceId: first.faceIds[0]!, personId: person, source: 'confirmed', distance: null }]);
+      await c.reject(first.faceIds[1]!, other);
+      const second = await c.savePhoto(photo('/p/b.jpg', [face(1), face(2), face(3)], 'v2'));
+      expect(second.photoId).toBe(first.photoId);
+      expect((await c.counts()).faces).toBe(3);
+      const faces = await c.listFaces({ photoId: second.photoId });
+      expect(faces[0]).toMatchObject({ personId: person, source: 'confirmed' });
+      expect(await c.rejectedPeople(faces[1]!.id)).toEqual([other]);
+      expect(second.removedThumbKeys).toEqual([]);
+      await c.close();
+    });
+
+    it('records failures and clears them when the photo succeeds', async () => {
+      const c = await make();
+      await c.recordFailure({ path: '/p/bad.jpg', sha256: null, size: 0, mtimeMs: 1, code: 'PHOTO_EMPTY', message: 'empty' });
+      expect((await c.listFailures()).map((f) => [f.errorCode, f.errorMessage])).toEqual([['PHOTO_EMPTY', 'empty']]);
+      await c.savePhoto(photo('/p/bad.jpg', []));
+      expect(await c.listFailures()).toEqual([]);
+      expect((await c.counts()).photosFailed).toBe(0);
+      await c.close();
+    });
+
+    it('assigns faces to people, counts them, and removes unnamed people left empty', async () => {
+      const c = await make();
+      const { faceIds } = await c.savePhoto(photo('/p/c.jpg', [face(1), face(2)]));
+      const p = await c.createPerson();
+      await c.assign(faceIds.map((faceId) => ({ faceId, personId: p, source: 'auto' as const, distance: 0.1 })));
+      expect(await c.getPerson(p)).toMatchObject({ id: p, name: null, faceCount: 2, hidden: false });
+      expect((await c.listFaces({ personId: p })).map((f) => f.distance)).toEqual([0.1, 0.1]);
+      await c.assign(faceIds.map((faceId) => ({ faceId, personId: null, source: null, distance: null })));
+      expect(await c.getPerson(p)).toBeNull();
+      await expect(c.assign([{ faceId: 99999, personId: null, source: null, distance: null }])).rejects.toThrow(/face 99999 does not exist/);
+      await c.close();
+    });
+
+    it('names, hides and lists people; a rejection unassigns and is remembered', async () => {
+      const c = await make();
+      const { faceIds } = await c.savePhoto(photo('/p/d.jpg', [face(1), face(2)]));
+      const p = await c.createPerson();
+      await c.assign([{ faceId: faceIds[0]!, personId: p, source: 'auto', distance: 0.2 }, { faceId: faceIds[1]!, personId: p, source: 'auto', distance: 0.2 }]);
+      await c.updatePerson(p, { name: 'Zoë' });
+      await c.updatePerson(p, { hidden: true });
+      expect(await c.listPeople()).toEqual([]);
+      expect((await c.listPeople({ includeHidden: true }))[0]).toMatchObject({ name: 'Zoë', hidden: true, faceCount: 2 });
+      await c.reject(faceIds[0]!, p);
+      expect((await c.getFace(faceIds[0]!))?.personId).toBeNull();
+      expect(await c.rejectedPeople(faceIds[0]!)).toEqual([p]);
+      await expect(c.updatePerson(12345, { name: 'x' })).rejects.toThrow(/person 12345 does not exist/);
+      await c.close();
+    });
+
+    it('deletes a person with their faces and embeddings, and a photo with its faces', async () => {
+      const c = await make();
+      const a = await c.savePhoto(photo('/p/e.jpg', [face(1), face(2)]));
+      const p = await c.createPerson('Del');
+      await c.assign([{ faceId: a.faceIds[0]!, personId: p, source: 'confirmed', distance: null }]);
+      const removed = await c.deletePerson(p);
+      expect(removed.faceIds).toEqual([a.faceIds[0]]);
+      expect(removed.removedThumbKeys).toEqual(['faces/t/1.jpg']);
+      expect(await c.getEmbedding(a.faceIds[0]!)).toBeNull();
+      expect(await c.getFace(a.faceIds[0]!)).toBeNull();
+      const gone = await c.deletePhoto(a.photoId);
+      expect(gone.removedThumbKeys).toEqual(['faces/t/2.jpg']);
+      expect(await c.counts()).toMatchObject({ photos: 0, faces: 0 });
+      await c.close();
+    });
+
+    it('serves vectors with what clustering needs', async () => {
+      const c = await make();
+      const { photoId, faceIds } = await c.savePhoto(photo('/p/f.jpg', [face(1), face(2)]));
+      const all = await c.allFaceVectors('test-embedder@1');
+      expect(all.map((v) => v.id)).toEqual(faceIds);
+      expect(all[0]).toMatchObject({ photoId, personId: null, source: null, quality: 0.8 });
+      expect(await c.allFaceVectors('other@1')).toEqual([]);
+      expect((await c.getFaceVectors([faceIds[1]!]))[0]!.id).toBe(faceIds[1]);
+      expect((await c.peopleInPhoto(photoId)).map((p) => p.faceId)).toEqual(faceIds);
+      await c.close();
+    });
+  });
+}

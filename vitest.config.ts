@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Model inference and child processes: keep to the two cores this machine has.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
