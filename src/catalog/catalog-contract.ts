@@ -119,5 +119,91 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       expect((await c.peopleInPhoto(photoId)).map((p) => p.faceId)).toEqual(faceIds);
       await c.close();
     });
+    it('merges two people and undoes the merge exactly', async () => {
+      const c = await make();
+      const a = await c.savePhoto(photo('/m/1.jpg', [face(1)]));
+      const b = await c.savePhoto(photo('/m/2.jpg', [face(2)]));
+      const d = await c.savePhoto(photo('/m/3.jpg', [face(3)]));
+      const ann = await c.createPerson('Ann');
+      const anna = await c.createPerson('Anna');
+      const other = await c.createPerson('Other');
+      await c.assign([
+        { faceId: a.faceIds[0]!, personId: ann, source: 'confirmed', distance: null },
+        { faceId: b.faceIds[0]!, personId: anna, source: 'auto', distance: 0.3 },
+      ]);
+      await c.reject(d.faceIds[0]!, anna);
+      const merge = await c.mergePeople(ann, anna);
+      expect(merge).toMatchObject({ intoId: ann, fromId: anna, faceCount: 1, undoneAt: null });
+      expect((await c.getPerson(ann))!.faceCount).toBe(2);
+      expect((await c.listPeople()).map((p) => p.id).sort()).toEqual([ann, other].sort());
+      expect(await c.rejectedPeople(d.faceIds[0]!)).toEqual(expect.arrayContaining([ann, anna]));
+      await expect(c.moveFace(d.faceIds[0]!, anna)).rejects.toThrow(/was merged into person/);
+      expect((await c.lastMerge(anna))!.id).toBe(merge.id);
+
+      const undone = await c.unmerge(merge.id);
+      expect(undone.undoneAt).not.toBeNull();
+      expect(await c.getPerson(anna)).toMatchObject({ name: 'Anna', faceCount: 1, mergedInto: null });
+      expect(await c.getFace(b.faceIds[0]!)).toMatchObject({ personId: anna, source: 'auto', distance: 0.3 });
+      expect(await c.rejectedPeople(d.faceIds[0]!)).toEqual([anna]);
+      await expect(c.unmerge(merge.id)).rejects.toThrow(/already undone/);
+      expect(await c.lastMerge()).toBeNull();
+      await c.close();
+    });
+
+    it('refuses to merge two people seen in the same photo', async () => {
+      const c = await make();
+      const g = await c.savePhoto(photo('/m/group.jpg', [face(1), face(2)]));
+      const x = await c.createPerson();
+      const y = await c.createPerson();
+      await c.assign([{ faceId: g.faceIds[0]!, personId: x, source: 'auto', distance: 0.1 }, { faceId: g.faceIds[1]!, personId: y, source: 'auto', distance: 0.1 }]);
+      await expect(c.mergePeople(x, y)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(c.mergePeople(x, x)).rejects.toThrow(/into itself/);
+      await c.close();
+    });
+
+    it('splits faces off into a new person and never lets them back', async () => {
+      const c = await make();
+      const ids = [];
+      for (let i = 1; i <= 3; i++) ids.push((await c.savePhoto(photo(`/s/${i}.jpg`, [face(i)]))).faceIds[0]!);
+      const p = await c.createPerson('Twins');
+      await c.assign(ids.map((faceId) => ({ faceId, personId: p, source: 'auto' as const, distance: 0.2 })));
+      const q = await c.splitPerson(p, [ids[2]!]);
+      expect(await c.getFace(ids[2]!)).toMatchObject({ personId: q, source: 'confirmed' });
+      expect(await c.rejectedPeople(ids[2]!)).toEqual([p]);
+      expect((await c.getPerson(p))!.faceCount).toBe(2);
+      await expect(c.splitPerson(p, [ids[2]!])).rejects.toThrow(/is not a face of person/);
+      await c.close();
+    });
+
+    it('moves a face by hand, rejecting the old person, and enforces one person per photo', async () => {
+      const c = await make();
+      const g = await c.savePhoto(photo('/v/group.jpg', [face(1), face(2)]));
+      const solo = await c.savePhoto(photo('/v/solo.jpg', [face(3)]));
+      const x = await c.createPerson('X');
+      const y = await c.createPerson('Y');
+      await c.assign([{ faceId: g.faceIds[0]!, personId: x, source: 'auto', distance: 0.1 }, { faceId: solo.faceIds[0]!, personId: y, source: 'auto', distance: 0.1 }]);
+      await c.moveFace(solo.faceIds[0]!, x);
+      expect(await c.getFace(solo.faceIds[0]!)).toMatchObject({ personId: x, source: 'manual' });
+      expect(await c.rejectedPeople(solo.faceIds[0]!)).toEqual([y]);
+      await expect(c.moveFace(g.faceIds[1]!, x)).rejects.toThrow(/already has face \d+ in photo/);
+      await expect(c.moveFace(999999, x)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
+
+    it('confirms a person\'s faces, and attaches unassigned faces given by id', async () => {
+      const c = await make();
+      const a = await c.savePhoto(photo('/c/1.jpg', [face(1)]));
+      const b = await c.savePhoto(photo('/c/2.jpg', [face(2)]));
+      const p = await c.createPerson('P');
+      await c.assign([{ faceId: a.faceIds[0]!, personId: p, source: 'auto', distance: 0.2 }]);
+      expect(await c.confirmFaces(p)).toBe(1);
+      expect((await c.getFace(a.faceIds[0]!))!.source).toBe('confirmed');
+      await c.reject(b.faceIds[0]!, p);
+      expect(await c.confirmFaces(p, [b.faceIds[0]!])).toBe(1);
+      expect(await c.getFace(b.faceIds[0]!)).toMatchObject({ personId: p, source: 'confirmed' });
+      expect(await c.rejectedPeople(b.faceIds[0]!)).toEqual([]);
+      expect(await c.allRejections()).toEqual([]);
+      await c.close();
+    });
   });
 }

@@ -50,6 +50,18 @@ export interface PersonRecord {
   faceCount: number;
   coverFaceId: number | null;
   createdAt: string;
+  /** Set on a person merged into another (kept so the merge can be undone). */
+  mergedInto: number | null;
+}
+
+export interface MergeRecord {
+  id: number;
+  intoId: number;
+  fromId: number;
+  /** Faces moved by the merge. */
+  faceCount: number;
+  at: string;
+  undoneAt: string | null;
 }
 
 export interface NewFace {
@@ -149,6 +161,23 @@ export interface Catalog {
   rejectedPeople(faceId: number): Promise<number[]>;
   /** The persons of the other faces of the faces' photos (cannot-link). */
   peopleInPhoto(photoId: number): Promise<Array<{ faceId: number; personId: number | null }>>;
+
+  /**
+   * Moves every face of `fromId` into `intoId` and keeps `fromId` as an undoable tombstone.
+   * Refused (CONFLICT) when both have a face in the same photo.
+   */
+  mergePeople(intoId: number, fromId: number): Promise<MergeRecord>;
+  /** Undoes a merge: the faces it moved go back (those not moved since), the person returns. */
+  unmerge(mergeId: number): Promise<MergeRecord>;
+  /** The latest merge not undone, into or from this person (or any person). */
+  lastMerge(personId?: number): Promise<MergeRecord | null>;
+  /** Moves faces of a person to a new person (confirmed there, rejected from the old one). */
+  splitPerson(personId: number, faceIds: number[]): Promise<number>;
+  /** A human puts a face on a person (`manual`); the face is rejected from its previous person. */
+  moveFace(faceId: number, personId: number): Promise<void>;
+  /** Marks faces of the person as confirmed (all its faces when `faceIds` is absent); unassigned faces given are attached. */
+  confirmFaces(personId: number, faceIds?: number[]): Promise<number>;
+  allRejections(): Promise<Array<{ faceId: number; personId: number }>>;
 
   counts(): Promise<CatalogCounts>;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { iou } from '../vision/image.js';
 import type {
+  MergeRecord,
   AssignSource, Assignment, Catalog, FaceFilter, FaceRecord, FaceVector, PersonRecord, PhotoRecord,
 } from './catalog.js';
 import { migrate } from './sqlite-migrations.js';
@@ -18,7 +19,8 @@ interface FaceRow {
   quality: number; model: string; person_id: number | null; source: AssignSource | null; distance: number | null;
   thumb_key: string | null; manual: number;
 }
-interface PersonRow { id: number; name: string | null; hidden: number; created_at: string; face_count: number; cover_face_id: number | null }
+interface PersonRow { id: number; name: string | null; hidden: number; created_at: string; face_count: number; cover_face_id: number | null; merged_into: number | null }
+interface MergeRow { id: number; into_id: number; from_id: number; faces: string; rejections: string; at: string; undone_at: string | null }
 
 const FACE_COLUMNS = 'id, photo_id, x, y, w, h, landmarks, det_score, quality, model, person_id, source, distance, thumb_key, manual';
 const now = () => new Date().toISOString();
@@ -37,7 +39,12 @@ const toFace = (r: FaceRow): FaceRecord => ({
 });
 const toPerson = (r: PersonRow): PersonRecord => ({
   id: r.id, name: r.name, hidden: r.hidden === 1, faceCount: r.face_count, coverFaceId: r.cover_face_id, createdAt: r.created_at,
+  mergedInto: r.merged_into,
 });
+const toMerge = (r: MergeRow): MergeRecord => ({
+  id: r.id, intoId: r.into_id, fromId: r.from_id, faceCount: (JSON.parse(r.faces) as unknown[]).length, at: r.at, undoneAt: r.undone_at,
+});
+const HUMAN = "('confirmed', 'manual', 'xmp')";
 const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 const fromBlob = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
@@ -45,7 +52,7 @@ const PHOTO_SELECT = 'SELECT p.*, (SELECT count(*) FROM faces f WHERE f.photo_id
 
 /** People with their face count and best face (highest quality, confirmed first). */
 const PERSON_SELECT = `
-  SELECT p.id, p.name, p.hidden, p.created_at,
+  SELECT p.id, p.name, p.hidden, p.created_at, p.merged_into,
     (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS face_count,
     (SELECT f.id FROM faces f WHERE f.person_id = p.id
       ORDER BY (f.source IN ('confirmed', 'manual', 'xmp')) DESC, f.quality DESC, f.id LIMIT 1) AS cover_face_id
@@ -85,7 +92,8 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     setFace: db.prepare('UPDATE faces SET person_id = ?, source = ?, distance = ?, assigned_at = ? WHERE id = ?'),
     person: db.prepare(`${PERSON_SELECT} WHERE p.id = ?`),
     insertPerson: db.prepare('INSERT INTO people (name, created_at) VALUES (?, ?) RETURNING id'),
-    pruneEmpty: db.prepare(`DELETE FROM people WHERE name IS NULL AND hidden = 0
+    pruneEmpty: db.prepare(`DELETE FROM people WHERE name IS NULL AND hidden = 0 AND merged_into IS NULL
+      AND NOT EXISTS (SELECT 1 FROM people m WHERE m.merged_into = people.id)
       AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)
       AND NOT EXISTS (SELECT 1 FROM rejections r WHERE r.person_id = people.id)`),
   };
@@ -93,6 +101,23 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
   /** Thumbnails that no face points at any more, among `keys`. */
   const orphaned = (keys: Array<string | null>) =>
     [...new Set(keys.filter((k): k is string => !!k))].filter((k) => (q.thumbUsers.get(k) as { n: number }).n === 0);
+
+  /** A person that exists and was not merged away, or a clear error. */
+  const livePerson = (id: number) => {
+    const p = db.prepare('SELECT id, merged_into FROM people WHERE id = ?').get(id) as { id: number; merged_into: number | null } | undefined;
+    if (!p) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
+    if (p.merged_into !== null) throw new AppError('CONFLICT', `person ${id} was merged into person ${p.merged_into}; use ${p.merged_into}, or undo with \`facetag people unmerge ${id}\``);
+  };
+
+  /** Two faces of one photo are never one person. */
+  const cannotLink = (personId: number, faceIds: number[]) => {
+    const clash = db.prepare(`SELECT a.id AS face, b.id AS other, a.photo_id AS photo FROM faces a JOIN faces b ON a.photo_id = b.photo_id AND a.id <> b.id
+      WHERE a.id = ? AND b.person_id = ? LIMIT 1`);
+    for (const id of faceIds) {
+      const c = clash.get(id, personId) as { face: number; other: number; photo: number } | undefined;
+      if (c) throw new AppError('CONFLICT', `person ${personId} already has face ${c.other} in photo ${c.photo}, where face ${c.face} is; two faces of one photo are two people: move face ${c.other} out first`);
+    }
+  };
 
   const assignTx = db.transaction((assignments: Assignment[]) => {
     const at = now();
@@ -219,7 +244,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? toPerson(r) : null;
     },
     async listPeople(options = {}) {
-      const sql = `${PERSON_SELECT} ${options.includeHidden ? '' : 'WHERE p.hidden = 0'} ORDER BY face_count DESC, p.id`;
+      const sql = `${PERSON_SELECT} WHERE p.merged_into IS NULL ${options.includeHidden ? '' : 'AND p.hidden = 0'} ORDER BY face_count DESC, p.id`;
       return (db.prepare(sql).all() as PersonRow[]).map(toPerson);
     },
     async updatePerson(id, patch) {
@@ -232,7 +257,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         if (!q.person.get(id)) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
         const faces = db.prepare('SELECT id, thumb_key FROM faces WHERE person_id = ?').all(id) as Array<{ id: number; thumb_key: string | null }>;
         db.prepare('DELETE FROM faces WHERE person_id = ?').run(id);
-        db.prepare('DELETE FROM people WHERE id = ?').run(id);
+        db.prepare('DELETE FROM people WHERE id = ? OR merged_into = ?').run(id, id);
         return { removedThumbKeys: orphaned(faces.map((f) => f.thumb_key)), faceIds: faces.map((f) => f.id) };
       })();
     },
@@ -251,6 +276,118 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     async peopleInPhoto(photoId) {
       return (db.prepare('SELECT id, person_id FROM faces WHERE photo_id = ?').all(photoId) as Array<{ id: number; person_id: number | null }>)
         .map((r) => ({ faceId: r.id, personId: r.person_id }));
+    },
+    async mergePeople(intoId, fromId) {
+      return db.transaction(() => {
+        if (intoId === fromId) throw new AppError('INVALID_INPUT', `cannot merge person ${intoId} into itself; give two different people`);
+        for (const id of [intoId, fromId]) livePerson(id);
+        const clash = db.prepare(`SELECT DISTINCT a.photo_id AS photo FROM faces a JOIN faces b ON a.photo_id = b.photo_id
+          WHERE a.person_id = ? AND b.person_id = ? LIMIT 5`).all(intoId, fromId) as Array<{ photo: number }>;
+        if (clash.length > 0) {
+          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in photo(s) ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face\`)`);
+        }
+        const faces = db.prepare('SELECT id, source, distance FROM faces WHERE person_id = ?').all(fromId);
+        // The surviving person inherits the merged person's rejections; remember which were new, for undo.
+        const added = (db.prepare(`SELECT r.face_id AS faceId FROM rejections r WHERE r.person_id = ?
+          AND NOT EXISTS (SELECT 1 FROM rejections s WHERE s.face_id = r.face_id AND s.person_id = ?)`).all(fromId, intoId) as Array<{ faceId: number }>)
+          .map((r) => r.faceId);
+        db.prepare('UPDATE faces SET person_id = ? WHERE person_id = ?').run(intoId, fromId);
+        const at = now();
+        for (const faceId of added) db.prepare('INSERT INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(faceId, intoId, at);
+        db.prepare('UPDATE people SET merged_into = ? WHERE id = ?').run(intoId, fromId);
+        db.prepare('UPDATE people SET merged_into = ? WHERE merged_into = ?').run(intoId, fromId);
+        const row = db.prepare('INSERT INTO merges (into_id, from_id, faces, rejections, at) VALUES (?, ?, ?, ?, ?) RETURNING *')
+          .get(intoId, fromId, JSON.stringify(faces), JSON.stringify(added), at) as MergeRow;
+        return toMerge(row);
+      })();
+    },
+    async unmerge(mergeId) {
+      return db.transaction(() => {
+        const m = db.prepare('SELECT * FROM merges WHERE id = ?').get(mergeId) as MergeRow | undefined;
+        if (!m) throw new AppError('NOT_FOUND', `merge ${mergeId} does not exist; \`facetag people unmerge PERSON\` undoes a person's latest merge`);
+        if (m.undone_at) throw new AppError('CONFLICT', `merge ${mergeId} was already undone at ${m.undone_at}`);
+        const from = db.prepare('SELECT id FROM people WHERE id = ?').get(m.from_id);
+        if (!from) throw new AppError('CONFLICT', `person ${m.from_id} of merge ${mergeId} was deleted since; the merge cannot be undone`);
+        db.prepare('UPDATE people SET merged_into = NULL WHERE id = ?').run(m.from_id);
+        const move = db.prepare('UPDATE faces SET person_id = ?, source = ?, distance = ? WHERE id = ? AND person_id = ?');
+        for (const f of JSON.parse(m.faces) as Array<{ id: number; source: AssignSource | null; distance: number | null }>) {
+          move.run(m.from_id, f.source, f.distance, f.id, m.into_id);
+        }
+        const dropInherited = db.prepare('DELETE FROM rejections WHERE face_id = ? AND person_id = ?');
+        for (const faceId of JSON.parse(m.rejections) as number[]) dropInherited.run(faceId, m.into_id);
+        const done = db.prepare('UPDATE merges SET undone_at = ? WHERE id = ? RETURNING *').get(now(), mergeId) as MergeRow;
+        return toMerge(done);
+      })();
+    },
+    async lastMerge(personId) {
+      const r = (personId === undefined
+        ? db.prepare('SELECT * FROM merges WHERE undone_at IS NULL ORDER BY id DESC LIMIT 1').get()
+        : db.prepare('SELECT * FROM merges WHERE undone_at IS NULL AND (into_id = ? OR from_id = ?) ORDER BY id DESC LIMIT 1').get(personId, personId)) as MergeRow | undefined;
+      return r ? toMerge(r) : null;
+    },
+    async splitPerson(personId, faceIds) {
+      return db.transaction(() => {
+        livePerson(personId);
+        if (faceIds.length === 0) throw new AppError('INVALID_INPUT', 'split needs at least one face id of the person');
+        const owner = db.prepare('SELECT person_id FROM faces WHERE id = ?');
+        for (const id of faceIds) {
+          const f = owner.get(id) as { person_id: number | null } | undefined;
+          if (!f || f.person_id !== personId) throw new AppError('INVALID_INPUT', `face ${id} is not a face of person ${personId}; see \`facetag people show ${personId}\``);
+        }
+        const newId = (q.insertPerson.get(null, now()) as { id: number }).id;
+        const at = now();
+        for (const id of faceIds) {
+          q.setFace.run(newId, 'confirmed', null, at, id);
+          db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(id, personId, at);
+        }
+        q.pruneEmpty.run();
+        return newId;
+      })();
+    },
+    async moveFace(faceId, personId) {
+      db.transaction(() => {
+        livePerson(personId);
+        const f = db.prepare('SELECT id, photo_id, person_id FROM faces WHERE id = ?').get(faceId) as { id: number; photo_id: number; person_id: number | null } | undefined;
+        if (!f) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list\``);
+        if (f.person_id === personId) {
+          q.setFace.run(personId, 'manual', null, now(), faceId);
+          return;
+        }
+        cannotLink(personId, [faceId]);
+        const at = now();
+        if (f.person_id !== null) db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(faceId, f.person_id, at);
+        db.prepare('DELETE FROM rejections WHERE face_id = ? AND person_id = ?').run(faceId, personId);
+        q.setFace.run(personId, 'manual', null, at, faceId);
+        q.pruneEmpty.run();
+      })();
+    },
+    async confirmFaces(personId, faceIds) {
+      return db.transaction(() => {
+        livePerson(personId);
+        const at = now();
+        if (!faceIds) {
+          return db.prepare(`UPDATE faces SET source = 'confirmed', assigned_at = ? WHERE person_id = ? AND source = 'auto'`).run(at, personId).changes;
+        }
+        const get = db.prepare('SELECT id, person_id, source FROM faces WHERE id = ?');
+        const attach = faceIds.filter((id) => {
+          const f = get.get(id) as { person_id: number | null } | undefined;
+          if (!f) throw new AppError('NOT_FOUND', `face ${id} does not exist; list faces with \`facetag faces list\``);
+          if (f.person_id !== null && f.person_id !== personId) {
+            throw new AppError('CONFLICT', `face ${id} belongs to person ${f.person_id}; move it with \`facetag people move-face ${id} ${personId}\``);
+          }
+          return f.person_id === null;
+        });
+        cannotLink(personId, attach);
+        for (const id of faceIds) {
+          db.prepare('DELETE FROM rejections WHERE face_id = ? AND person_id = ?').run(id, personId);
+          q.setFace.run(personId, 'confirmed', null, at, id);
+        }
+        return faceIds.length;
+      })();
+    },
+    async allRejections() {
+      return (db.prepare('SELECT face_id, person_id FROM rejections ORDER BY face_id').all() as Array<{ face_id: number; person_id: number }>)
+        .map((r) => ({ faceId: r.face_id, personId: r.person_id }));
     },
     async counts() {
       const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;

@@ -58,6 +58,22 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- A merged person stays as a tombstone so that the merge can be undone.
+      ALTER TABLE people ADD COLUMN merged_into INTEGER REFERENCES people (id) ON DELETE SET NULL;
+      CREATE TABLE merges (
+        id INTEGER PRIMARY KEY,
+        into_id INTEGER NOT NULL,
+        from_id INTEGER NOT NULL,
+        faces TEXT NOT NULL,
+        rejections TEXT NOT NULL,
+        at TEXT NOT NULL,
+        undone_at TEXT
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): number {

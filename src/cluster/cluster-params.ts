@@ -12,3 +12,9 @@ export function clusterParams(config: ResolvedConfig): ClusterParams {
     minSeedQuality: config.cluster.minSeedQuality,
   };
 }
+
+/** `id@version` of the configured embedder: the model every stored embedding records. */
+export function embedderKey(config: ResolvedConfig): string {
+  const model = findModel(config.vision.embedder);
+  return model ? `${model.id}@${model.version}` : config.vision.embedder;
+}

@@ -25,7 +25,7 @@ if [[ "${NEO4J_CDS:-1}" != 0 && ! -f $JSA ]]; then
   home="$(mktemp -d)"
   if NEO4J_PASSWORD="cds-training-$$-$RANDOM" NEO4J_LAUNCHER_EXIT_AFTER_READY=1 \
       timeout 180 java -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-      -XX:ArchiveClassesAtExit="$JSA.tmp" -jar "$JAR" 0 "$home" >"$home.log" 2>&1 \
+      -XX:ArchiveClassesAtExit="$PWD/$JSA.tmp" -jar "$PWD/$JAR" 0 "$home" >"$home.log" 2>&1 \
       && [[ -s $JSA.tmp ]]; then
     mv -f "$JSA.tmp" "$JSA"
     echo "neo4j-launcher: built $JSA" >&2

@@ -1,0 +1,129 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { clusterParams } from '../cluster/cluster-params.js';
+import type { ResolvedConfig } from '../config/load-config.js';
+import { analyserOptions, createContext, modelsDir } from '../context.js';
+import { AppError } from '../errors.js';
+import { evalCluster } from '../eval/cluster-eval.js';
+import { loadDataset, type Dataset } from '../eval/dataset.js';
+import { evalDetect } from '../eval/detect-eval.js';
+import { clusterText, detectText, forJson, verifyText, type ReportText } from '../eval/report-format.js';
+import { evalVerify } from '../eval/verify-eval.js';
+import type { IndexProgress } from '../ingest/index-folder.js';
+import { createAnalysisPool, type AnalysisPool } from '../vision/analysis-pool.js';
+import { printJson, printTable, type CliIo, type Command } from './io.js';
+import { createProgressBar } from './progress.js';
+
+const HELP = `Usage: facetag eval detect|verify|cluster --dataset DIR [--json] [--concurrency N]
+
+Measures the configured models on a labelled set (manifest.csv, pairs.csv, images/<identity>/,
+groups/, noface/). The labelled person of a photo in images/ is its largest face.
+
+  detect   face recall on groups/, false detections on noface/, share of images/ with no
+           face found (with and without tight face crops), median time per photo
+  verify   ROC AUC over pairs.csv, accuracy at the clustering threshold, TAR at FAR 1% and
+           0.1%, failure to enrol; a photo with no face makes each of its pairs wrong
+  cluster  indexes images/ into a fresh temporary catalog (your own is never touched), then
+           BCubed and pairwise precision/recall/F1 and the splits and merges per 1,000 faces
+
+Choose the models as for \`facetag index\`, e.g. FACETAG_VISION_DETECTOR=yunet-2023mar.`;
+
+const KINDS = ['detect', 'verify', 'cluster'] as const;
+type Kind = (typeof KINDS)[number];
+
+export const evalCommand: Command = async ({ args, io, config: load }) => {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      dataset: { type: 'string' }, json: { type: 'boolean' }, concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const kind = positionals[0];
+  if (positionals.length !== 1 || !KINDS.includes(kind as Kind)) {
+    throw new AppError('USAGE', `eval takes one of ${KINDS.join(', ')}, got "${positionals.join(' ')}"; e.g. \`facetag eval verify --dataset ../shared/faces\``);
+  }
+  if (!values.dataset) throw new AppError('USAGE', `eval ${kind} needs --dataset DIR, the folder holding manifest.csv; e.g. \`facetag eval ${kind} --dataset ../shared/faces\``);
+  const config = load({ index: { concurrency: values.concurrency } });
+  const dataset = loadDataset(resolve(io.cwd, values.dataset));
+  const bar = createProgressBar(io.stderr, !values.json);
+  const onProgress = (p: IndexProgress) => bar.update(p);
+
+  let text: ReportText;
+  let report: unknown;
+  if (kind === 'cluster') {
+    const r = await runCluster(config, dataset, onProgress);
+    if (!r) {
+      bar.finish();
+      io.stderr.write('facetag eval cluster: interrupted, no figures; run it again\n');
+      return 130;
+    }
+    [report, text] = [r, clusterText(r)];
+  } else {
+    const pool = await createAnalysisPool(analyserOptions(config), config.index.concurrency);
+    try {
+      if (kind === 'detect') {
+        const r = await evalDetect(pool, dataset, onProgress);
+        [report, text] = [r, detectText(r)];
+      } else {
+        const r = await evalVerify(pool, dataset, clusterParams(config).maxDistance, onProgress);
+        [report, text] = [r, verifyText(r)];
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+  bar.finish();
+  if (values.json) printJson(io, forJson({ eval: kind, dataset: dataset.dir, ...(report as object) }));
+  else printReport(io, kind as Kind, dataset, text);
+  return 0;
+};
+
+/**
+ * Indexes into a temporary data folder, so the user's catalog is never touched; the folder is
+ * removed after. Null when stopped by SIGINT or SIGTERM.
+ */
+async function runCluster(config: ResolvedConfig, dataset: Dataset, onProgress: (p: IndexProgress) => void) {
+  const dir = await mkdtemp(join(tmpdir(), 'facetag-eval-'));
+  const scratch: ResolvedConfig = Object.freeze({
+    ...config,
+    data: { dir },
+    vision: { ...config.vision, modelsDir: modelsDir(config) },
+    log: { ...config.log, dir: join(dir, 'logs') },
+  });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const ctx = await createContext(scratch, 'eval');
+    try {
+      let pool: AnalysisPool | null = null;
+      try {
+        pool = await createAnalysisPool(analyserOptions(scratch), scratch.index.concurrency);
+        const report = await evalCluster(ctx, pool, dataset, { onProgress, signal: controller.signal });
+        return controller.signal.aborted ? null : report;
+      } finally {
+        await pool?.close();
+      }
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function printReport(io: CliIo, kind: Kind, dataset: Dataset, text: ReportText) {
+  io.stdout.write(`facetag eval ${kind} on ${dataset.dir}\n\n`);
+  printTable(io, ['metric', 'value'], text.rows);
+  if (text.notes.length) io.stdout.write(`\n${text.notes.map((n) => `  ${n}`).join('\n')}\n`);
+}
