@@ -29,6 +29,7 @@ const commands: Record<string, () => Promise<Command>> = {
   photos: async () => (await import('./photos-command.js')).photosCommand,
   faces: async () => (await import('./faces-command.js')).facesCommand,
   models: async () => (await import('./models-command.js')).modelsCommand,
+  eval: async () => (await import('./eval-command.js')).evalCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -27,22 +27,30 @@ describe('facetag index (the real CLI, embedded default)', () => {
   });
 
   it('indexes every format and orientation, and reports each broken file with a code and a fix', () => {
-    const seen = expected.withFace.length + expected.noFace.length + Object.keys(expected.failed).length;
+    const seen = expected.withFace.length + expected.sideways.length + expected.noFace.length + Object.keys(expected.failed).length;
     expect(first.photos).toEqual({ seen, processed: seen - 4, skippedUnchanged: 0, failed: 4 });
     expect(Object.fromEntries(first.failures.map((f) => [f.file, f.code]))).toEqual(expected.failed);
     for (const f of first.failures) expect(f.message.length).toBeGreaterThan(30);
     expect(first.failures.find((f) => f.code === 'PHOTO_TOO_LARGE')!.message).toMatch(/30000x30000.*FACETAG_INDEX_MAX_PIXELS/);
-    expect(first.faces).toBe(expected.withFace.length);
+    expect(first.faces).toBe(expected.withFace.length + expected.sideways.length);
     expect(first.durationMs).toBeGreaterThan(0);
   });
 
   it('groups the same face across formats into one person', () => {
     expect(first.people).toBe(1);
-    expect(first.unassigned).toBe(0);
+    expect(first.unassigned).toBe(expected.sideways.length);
   });
 
   it('lists faces with file, box in oriented pixels, scores and person; embeddings on request', async () => {
-    const faces = json<any[]>(await runFacetag(['faces', 'list', '--data', data, '--json', '--embeddings']));
+    const all = json<any[]>(await runFacetag(['faces', 'list', '--data', data, '--json', '--embeddings']));
+    const sideways = all.find((f) => f.file.endsWith('iphone-rotated.heic'));
+    // The top 512x384 of the portrait, shown turned 90 degrees clockwise by its irot box:
+    // the face (179,65 88x108 upright) lands at x = 384 - 65 - 108, y = 179, w and h swapped.
+    expect(sideways.box.x).toBeGreaterThan(200);
+    expect(sideways.box.x).toBeLessThan(232);
+    expect(sideways.box.y).toBeGreaterThan(165);
+    expect(sideways.box.y).toBeLessThan(195);
+    const faces = all.filter((f) => f !== sideways);
     expect(faces).toHaveLength(expected.withFace.length);
     const byFile = new Map(faces.map((f) => [f.file.slice(photos.length + 1), f]));
     expect([...byFile.keys()].sort()).toEqual([...expected.withFace].sort());
@@ -67,8 +75,11 @@ describe('facetag index (the real CLI, embedded default)', () => {
     expect(rotated.gps.lon).toBeCloseTo(-95.09, 3);
     const upright = list.find((p) => p.path.endsWith('portrait.jpg'));
     expect([rotated.width, rotated.height]).toEqual([upright.width, upright.height]);
+    // A HEIC stored sideways with an irot box: upright dimensions, and its face found.
+    const irot = list.find((p) => p.path.endsWith('iphone-rotated.heic'));
+    expect([irot.width, irot.height, irot.faceCount]).toEqual([384, 512, 1]);
     const thumbs = readdirSync(join(data, 'blobs', 'faces'), { recursive: true }).filter((f) => String(f).endsWith('.jpg'));
-    expect(thumbs.length).toBe(expected.withFace.length);
+    expect(thumbs.length).toBe(expected.withFace.length + expected.sideways.length);
     const failed = json<any[]>(await runFacetag(['photos', 'list', '--failed', '--data', data, '--json']));
     expect(failed.map((p) => p.errorCode).sort()).toEqual(Object.values(expected.failed).sort());
   });
@@ -77,7 +88,7 @@ describe('facetag index (the real CLI, embedded default)', () => {
     writeFileSync(join(photos, 'portrait.webp'), await sharp(fixture('astronaut.jpg')).flop().webp().toBuffer());
     const second = json<Summary>(await runFacetag(['index', photos, '--data', data, '--json']));
     expect(second.photos.processed).toBe(1);
-    expect(second.photos.skippedUnchanged).toBe(expected.withFace.length + expected.noFace.length - 1);
+    expect(second.photos.skippedUnchanged).toBe(expected.withFace.length + expected.sideways.length + expected.noFace.length - 1);
     expect(second.photos.failed).toBe(4); // broken files are tried again, and fail again
     expect(second.faces).toBe(first.faces);
     expect(second.people).toBe(1);

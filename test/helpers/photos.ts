@@ -35,6 +35,7 @@ export async function makeMixedFolder(dir: string) {
   copyFileSync(src, join(dir, 'Anna Smith', 'portrait.jpg'));
   copyFileSync(fixture('astronaut-rotated.jpg'), join(dir, 'Anna Smith', 'trip', 'rotated.jpg'));
   copyFileSync(fixture('astronaut.heic'), join(dir, 'Anna Smith', 'iphone.heic'));
+  copyFileSync(fixture('astronaut-irot.heic'), join(dir, 'Anna Smith', 'iphone-rotated.heic'));
   await sharp(src).greyscale().png().toFile(join(dir, 'grey.png'));
   await sharp(src).toColourspace('cmyk').jpeg().toFile(join(dir, 'cmyk.jpg'));
   await sharp(src).toColourspace('rgb16').png().toFile(join(dir, 'sixteen-bit.png'));
@@ -51,6 +52,8 @@ export async function makeMixedFolder(dir: string) {
   writeFileSync(join(dir, 'readme.txt'), 'not indexed: not a photo extension');
   return {
     withFace: ['Anna Smith/portrait.jpg', 'Anna Smith/trip/rotated.jpg', 'Anna Smith/iphone.heic', 'grey.png', 'cmyk.jpg', 'sixteen-bit.png', 'alpha.png', 'portrait.webp', 'portrait.tiff', 'portrait.avif'],
+    /** Displays (correctly) as a sideways face: found, but not recognisable as the same person. */
+    sideways: ['Anna Smith/iphone-rotated.heic'],
     noFace: ['no-face.jpg'],
     failed: { 'empty.jpg': 'PHOTO_EMPTY', 'truncated.jpg': 'PHOTO_CORRUPT', 'notes.jpg': 'PHOTO_UNSUPPORTED', 'bomb.png': 'PHOTO_TOO_LARGE' } as Record<string, string>,
   };
