@@ -205,5 +205,101 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       expect(await c.allRejections()).toEqual([]);
       await c.close();
     });
+
+    it('searches, sorts and pages people, with hidden and unnamed filters', async () => {
+      const c = await make();
+      const ids: number[] = [];
+      for (let i = 1; i <= 6; i++) ids.push((await c.savePhoto(photo(`/q/${i}.jpg`, [face(i)]))).faceIds[0]!);
+      const ann = await c.createPerson('Ann 50%');
+      const bob = await c.createPerson('bob');
+      const anon = await c.createPerson();
+      const hid = await c.createPerson('Hidden Hannah');
+      await c.assign([
+        ...[0, 1, 2].map((i) => ({ faceId: ids[i]!, personId: ann, source: 'auto' as const, distance: 0.1 })),
+        { faceId: ids[3]!, personId: bob, source: 'auto', distance: 0.1 },
+        { faceId: ids[4]!, personId: anon, source: 'auto', distance: 0.1 },
+        { faceId: ids[5]!, personId: hid, source: 'confirmed', distance: null },
+      ]);
+      await c.updatePerson(hid, { hidden: true });
+      const byFaces = await c.queryPeople();
+      expect(byFaces.total).toBe(3);
+      expect(byFaces.items.map((p) => p.id)).toEqual([ann, bob, anon]);
+      expect(byFaces.items[0]).toMatchObject({ faceCount: 3, coverFaceId: ids[0] });
+      expect((await c.queryPeople({ sort: 'name' })).items.map((p) => p.id)).toEqual([ann, bob, anon]);
+      expect((await c.queryPeople({ sort: 'name', unnamedFirst: true })).items.map((p) => p.id)).toEqual([anon, ann, bob]);
+      expect((await c.queryPeople({ sort: 'newest' })).items.map((p) => p.id)).toEqual([anon, bob, ann]);
+      expect((await c.queryPeople({ search: 'BOB' })).items.map((p) => p.id)).toEqual([bob]);
+      expect((await c.queryPeople({ search: '50%' })).items.map((p) => p.id)).toEqual([ann]);
+      expect((await c.queryPeople({ search: '_' })).items).toEqual([]);
+      expect((await c.queryPeople({ search: String(anon) })).items.map((p) => p.id)).toEqual([anon]);
+      expect((await c.queryPeople({ hidden: 'only' })).items.map((p) => p.id)).toEqual([hid]);
+      expect((await c.queryPeople({ hidden: 'include' })).total).toBe(4);
+      const page = await c.queryPeople({ limit: 2, offset: 1 });
+      expect(page).toMatchObject({ total: 3 });
+      expect(page.items.map((p) => p.id)).toEqual([bob, anon]);
+      await c.mergePeople(ann, bob);
+      expect((await c.queryPeople()).items.map((p) => p.id)).toEqual([ann, anon]);
+      await c.close();
+    });
+
+    it('finds photos by people (all, any, only) and by date, and counts who appears together', async () => {
+      const c = await make();
+      const at = (path: string, takenAt: string, n: number) => ({ ...photo(path, Array.from({ length: n }, (_, i) => face(i + 1))), takenAt });
+      const both = await c.savePhoto(at('/g/both.jpg', '2024-06-01T10:00:00', 2));
+      const trio = await c.savePhoto(at('/g/trio.jpg', '2024-07-15T09:00:00', 3));
+      const solo = await c.savePhoto(at('/g/solo.jpg', '2023-12-31T23:00:00', 1));
+      const withStranger = await c.savePhoto(at('/g/stranger.jpg', '2024-06-01T18:00:00', 2));
+      const [a, b, x] = [await c.createPerson('A'), await c.createPerson('B'), await c.createPerson('X')];
+      const put = (faceId: number, personId: number) => ({ faceId, personId, source: 'confirmed' as const, distance: null });
+      await c.assign([
+        put(both.faceIds[0]!, a), put(both.faceIds[1]!, b),
+        put(trio.faceIds[0]!, a), put(trio.faceIds[1]!, b), put(trio.faceIds[2]!, x),
+        put(solo.faceIds[0]!, a),
+        put(withStranger.faceIds[0]!, a), // its other face is in no person
+      ]);
+      const ids = async (q: Parameters<Catalog['queryPhotos']>[0]) => (await c.queryPhotos(q)).items.map((p) => p.id);
+      expect(await ids({ people: [a, b], mode: 'all' })).toEqual([trio.photoId, both.photoId]);
+      expect(await ids({ people: [b, x], mode: 'any' })).toEqual([trio.photoId, both.photoId]);
+      expect(await ids({ people: [a, b], mode: 'only' })).toEqual([both.photoId]);
+      expect(await ids({ people: [a], mode: 'only' })).toEqual([withStranger.photoId, solo.photoId]);
+      expect(await ids({ people: [a], takenFrom: '2024-01-01', takenTo: '2024-06-01' })).toEqual([withStranger.photoId, both.photoId]);
+      expect(await ids({ takenTo: '2023-12-31' })).toEqual([solo.photoId]);
+      const page = await c.queryPhotos({ people: [a], limit: 1, offset: 1 });
+      expect(page.total).toBe(4);
+      expect(page.items.map((p) => p.id)).toEqual([withStranger.photoId]);
+      expect(await c.coOccurrences(a)).toEqual([{ personId: b, name: 'B', photos: 2 }, { personId: x, name: 'X', photos: 1 }]);
+      expect(await c.coOccurrences(a, 1)).toHaveLength(1);
+      await c.close();
+    });
+
+    it('adds a face drawn by hand to a photo and keeps it through a re-index', async () => {
+      const c = await make();
+      const first = await c.savePhoto(photo('/h/1.jpg', [face(1)], 'v1'));
+      const manual = await c.addManualFace(first.photoId, { ...face(7, 600), thumbKey: 'faces/t/manual.jpg' });
+      expect(await c.getFace(manual)).toMatchObject({ photoId: first.photoId, manual: true, personId: null, box: { x: 600, y: 10, w: 50, h: 60 } });
+      expect(Array.from((await c.getEmbedding(manual))!)).toEqual(Array.from(face(7).embedding));
+      const p = await c.createPerson('M');
+      await c.moveFace(manual, p);
+      await c.savePhoto(photo('/h/1.jpg', [face(1)], 'v2'));
+      const faces = await c.listFaces({ photoId: first.photoId });
+      expect(faces.map((f) => [f.manual, f.personId]).sort()).toEqual([[false, null], [true, p]]);
+      await expect(c.addManualFace(424242, face(8))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
+
+    it('lists the least certain machine assignments first', async () => {
+      const c = await make();
+      const { faceIds } = await c.savePhoto(photo('/l/1.jpg', [face(1), face(2), face(3)]));
+      const p = await c.createPerson();
+      await c.assign([
+        { faceId: faceIds[0]!, personId: p, source: 'auto', distance: 0.2 },
+        { faceId: faceIds[1]!, personId: p, source: 'auto', distance: 0.45 },
+        { faceId: faceIds[2]!, personId: p, source: 'confirmed', distance: 0.5 },
+      ]);
+      const unsure = await c.listFaces({ source: 'auto', minDistance: 0.1, order: 'distance-desc' });
+      expect(unsure.map((f) => f.id)).toEqual([faceIds[1], faceIds[0]]);
+      expect((await c.listFaces({ source: 'auto', minDistance: 0.3 })).map((f) => f.id)).toEqual([faceIds[1]]);
+      await c.close();
+    });
   });
 }

@@ -111,8 +111,62 @@ export interface FaceFilter {
   personId?: number;
   photoId?: number;
   unassigned?: boolean;
+  /** Only faces assigned this way (`auto`: by the machine). */
+  source?: AssignSource;
+  /** Only faces at least this far (cosine distance) from their person: the least certain. */
+  minDistance?: number;
+  /** @default 'id' */
+  order?: 'id' | 'distance-desc';
   limit?: number;
   offset?: number;
+}
+
+/** One page of a longer list, with the length of the whole list. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface PeopleQuery {
+  /** Part of the name (case-insensitive for ASCII), or a person id. */
+  search?: string;
+  /** `faces`: most faces first; `name`: A to Z, unnamed last; `newest`: latest created first. @default 'faces' */
+  sort?: 'faces' | 'name' | 'newest';
+  /** Unnamed people before named ones, whatever the sort. @default false */
+  unnamedFirst?: boolean;
+  /** @default 'exclude' */
+  hidden?: 'exclude' | 'include' | 'only';
+  /** @default 50 */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
+}
+
+export interface PhotoQuery {
+  /** People the photos show; none given means every photo. */
+  people?: number[];
+  /**
+   * `all`: each of the people is in the photo; `any`: at least one is; `only`: each is, and no
+   * other person is (faces not in any person are unknown, not counted as another person).
+   * @default 'all'
+   */
+  mode?: 'all' | 'any' | 'only';
+  /** Taken on or after this ISO date (`2024-06-01`) or date-time. */
+  takenFrom?: string;
+  /** Taken on or before this ISO date or date-time (a date includes that whole day). */
+  takenTo?: string;
+  /** @default 50 */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
+}
+
+/** Another person seen in the same photos as a person. */
+export interface CoOccurrence {
+  personId: number;
+  name: string | null;
+  /** Photos where both appear. */
+  photos: number;
 }
 
 export interface CatalogCounts {
@@ -178,6 +232,18 @@ export interface Catalog {
   /** Marks faces of the person as confirmed (all its faces when `faceIds` is absent); unassigned faces given are attached. */
   confirmFaces(personId: number, faceIds?: number[]): Promise<number>;
   allRejections(): Promise<Array<{ faceId: number; personId: number }>>;
+
+  /** People, searched, sorted and paged, with the total matching. Merged-away people are never listed. */
+  queryPeople(query?: PeopleQuery): Promise<Page<PersonRecord>>;
+  /** Indexed photos by the people in them and the date taken, newest first, paged. */
+  queryPhotos(query?: PhotoQuery): Promise<Page<PhotoRecord>>;
+  /** The people who appear in the most photos together with this person, most first. */
+  coOccurrences(personId: number, limit?: number): Promise<CoOccurrence[]>;
+  /**
+   * Adds a face drawn by hand to an indexed photo (`manual`), keeping its other faces; a
+   * re-index of the photo keeps it too. Returns the new face id.
+   */
+  addManualFace(photoId: number, face: NewFace): Promise<number>;
 
   counts(): Promise<CatalogCounts>;
   close(): Promise<void>;

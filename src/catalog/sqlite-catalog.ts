@@ -6,6 +6,7 @@ import { iou } from '../vision/image.js';
 import type {
   MergeRecord,
   AssignSource, Assignment, Catalog, FaceFilter, FaceRecord, FaceVector, PersonRecord, PhotoRecord,
+  PeopleQuery, PhotoQuery,
 } from './catalog.js';
 import { migrate } from './sqlite-migrations.js';
 
@@ -214,7 +215,10 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       if (filter.personId !== undefined) { where.push('person_id = ?'); args.push(filter.personId); }
       if (filter.photoId !== undefined) { where.push('photo_id = ?'); args.push(filter.photoId); }
       if (filter.unassigned) where.push('person_id IS NULL');
-      const sql = `SELECT ${FACE_COLUMNS} FROM faces ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ? OFFSET ?`;
+      if (filter.source !== undefined) { where.push('source = ?'); args.push(filter.source); }
+      if (filter.minDistance !== undefined) { where.push('distance >= ?'); args.push(filter.minDistance); }
+      const order = filter.order === 'distance-desc' ? 'distance DESC, id' : 'id';
+      const sql = `SELECT ${FACE_COLUMNS} FROM faces ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ? OFFSET ?`;
       return (db.prepare(sql).all(...args, filter.limit ?? -1, filter.offset ?? 0) as FaceRow[]).map(toFace);
     },
     async getFaceVectors(ids) {
@@ -388,6 +392,74 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     async allRejections() {
       return (db.prepare('SELECT face_id, person_id FROM rejections ORDER BY face_id').all() as Array<{ face_id: number; person_id: number }>)
         .map((r) => ({ faceId: r.face_id, personId: r.person_id }));
+    },
+    async queryPeople(query: PeopleQuery = {}) {
+      const where = ['p.merged_into IS NULL'];
+      const args: unknown[] = [];
+      const hidden = query.hidden ?? 'exclude';
+      if (hidden === 'exclude') where.push('p.hidden = 0');
+      if (hidden === 'only') where.push('p.hidden = 1');
+      const search = query.search?.trim();
+      if (search) {
+        where.push("(p.name LIKE ? ESCAPE '\\' OR p.id = ?)");
+        args.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, /^\d+$/.test(search) ? Number(search) : -1);
+      }
+      const order = [
+        ...(query.unnamedFirst ? ['(p.name IS NOT NULL)'] : []),
+        ...({ faces: ['face_count DESC'], name: ['(p.name IS NULL)', 'p.name COLLATE NOCASE'], newest: ['p.created_at DESC', 'p.id DESC'] }[query.sort ?? 'faces']),
+        'p.id',
+      ];
+      const filter = where.join(' AND ');
+      const total = (db.prepare(`SELECT count(*) AS n FROM people p WHERE ${filter}`).get(...args) as { n: number }).n;
+      // Counts of every person come from one scan of the person index; covers only for the page.
+      const rows = db.prepare(`WITH counts AS (SELECT person_id, count(*) AS n FROM faces WHERE person_id IS NOT NULL GROUP BY person_id)
+        SELECT p.id, p.name, p.hidden, p.created_at, p.merged_into, coalesce(c.n, 0) AS face_count
+        FROM people p LEFT JOIN counts c ON c.person_id = p.id WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
+        .all(...args, query.limit ?? 50, query.offset ?? 0) as Array<Omit<PersonRow, 'cover_face_id'>>;
+      const cover = db.prepare(`SELECT f.id FROM faces f WHERE f.person_id = ?
+        ORDER BY (f.source IN ('confirmed', 'manual', 'xmp')) DESC, f.quality DESC, f.id LIMIT 1`).pluck();
+      return { total, items: rows.map((r) => toPerson({ ...r, cover_face_id: (cover.get(r.id) as number | undefined) ?? null })) };
+    },
+    async queryPhotos(query: PhotoQuery = {}) {
+      const where = ["p.status = 'done'"];
+      const args: unknown[] = [];
+      const people = [...new Set(query.people ?? [])];
+      if (people.length > 0) {
+        const list = people.map(() => '?').join(', ');
+        const mode = query.mode ?? 'all';
+        where.push(`p.id IN (SELECT photo_id FROM faces WHERE person_id IN (${list}) GROUP BY photo_id
+          ${mode === 'any' ? '' : 'HAVING count(DISTINCT person_id) = ?'})`);
+        args.push(...people, ...(mode === 'any' ? [] : [people.length]));
+        if (mode === 'only') {
+          where.push(`NOT EXISTS (SELECT 1 FROM faces o WHERE o.photo_id = p.id AND o.person_id IS NOT NULL AND o.person_id NOT IN (${list}))`);
+          args.push(...people);
+        }
+      }
+      if (query.takenFrom) { where.push('p.taken_at >= ?'); args.push(query.takenFrom); }
+      // A prefix compare: "2024-06-01" includes every time of that day.
+      if (query.takenTo) { where.push('substr(p.taken_at, 1, ?) <= ?'); args.push(query.takenTo.length, query.takenTo); }
+      const filter = where.join(' AND ');
+      const total = (db.prepare(`SELECT count(*) AS n FROM photos p WHERE ${filter}`).get(...args) as { n: number }).n;
+      const rows = db.prepare(`${PHOTO_SELECT} WHERE ${filter} ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC LIMIT ? OFFSET ?`)
+        .all(...args, query.limit ?? 50, query.offset ?? 0) as PhotoRow[];
+      return { total, items: rows.map(toPhoto) };
+    },
+    async coOccurrences(personId, limit = 20) {
+      const rows = db.prepare(`SELECT b.person_id AS personId, pe.name AS name, count(DISTINCT a.photo_id) AS photos
+        FROM faces a JOIN faces b ON b.photo_id = a.photo_id AND b.person_id IS NOT NULL AND b.person_id <> a.person_id
+        JOIN people pe ON pe.id = b.person_id
+        WHERE a.person_id = ? GROUP BY b.person_id ORDER BY photos DESC, b.person_id LIMIT ?`).all(personId, limit);
+      return rows as Array<{ personId: number; name: string | null; photos: number }>;
+    },
+    async addManualFace(photoId, f) {
+      return db.transaction(() => {
+        const photo = q.photo.get(photoId) as PhotoRow | undefined;
+        if (!photo || photo.status !== 'done') throw new AppError('NOT_FOUND', `photo ${photoId} does not exist or was not indexed; list photos with \`facetag photos list\``);
+        return Number(q.insertFace.run({
+          photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
+          detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: 1,
+        }).lastInsertRowid);
+      })();
     },
     async counts() {
       const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;

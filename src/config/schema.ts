@@ -68,6 +68,28 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    server: z
+      .object({
+        /** Address `facetag serve` binds to; anything but loopback exposes the dashboard to the network. @default "127.0.0.1" */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** Port of the admin dashboard and its REST API (0 picks a free port). @default 8080 */
+        port: z.coerce.number().int().min(0).max(65535).default(8080),
+        /**
+         * The admin password, from a secret (env FACETAG_SERVER_ADMIN_PASSWORD). Unset: the one
+         * stored in the data folder, or on first start a generated one, printed once.
+         */
+        adminPassword: z.string().min(8).optional(),
+        /** The folder the dashboard's "Index now" button indexes; unset hides the button. */
+        indexFolder: z.string().optional(),
+        /** Hours a login lasts without use. @default 168 */
+        sessionTtlHours: positiveInt.max(24 * 365).default(168),
+        /** Mark cookies `Secure` (set when the dashboard is served over HTTPS by a proxy). @default false */
+        secureCookies: bool.default(false),
+        /** Failed logins allowed per client address in 15 minutes before 429. @default 5 */
+        maxLoginFailures: positiveInt.max(1000).default(5),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** trace, debug, info, warn, error, fatal or silent. @default "info" */
