@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: NEO4J_PASSWORD=... start.sh [port=7687, 0=free port] [datadir=<fresh temp dir, deleted on stop>]
 # Starts the embedded Neo4j in the background, waits (<= ${NEO4J_START_TIMEOUT:-120}s) for READY.
-# Writes the pid to ${NEO4J_PID_FILE:-<datadir or /tmp>/neo4j-launcher-<port>.pid}, logs to <same>.log.
+# Prints the READY line on stdout. Writes the pid to ${NEO4J_PID_FILE:-<datadir or /tmp>/neo4j-launcher-<port>[-<shellpid> if port 0].pid},
+# logs to <same>.log (both paths are echoed on stderr).
 # Stop with: kill -TERM "$(cat <pidfile>)"
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -12,6 +13,7 @@ TIMEOUT="${NEO4J_START_TIMEOUT:-120}"
 "$HERE/build.sh"
 if [[ -n "$DATADIR" ]]; then mkdir -p "$DATADIR"; DATADIR="$(cd "$DATADIR" && pwd)"; fi
 BASE="${DATADIR:-${TMPDIR:-/tmp}}/neo4j-launcher-$PORT"
+[[ "$PORT" == 0 ]] && BASE="$BASE-$$"  # free-port mode: keep concurrent instances apart
 PIDFILE="${NEO4J_PID_FILE:-$BASE.pid}"
 LOG="$BASE.log"
 # Defaults tuned for small test DBs; override with NEO4J_JAVA_OPTS.
@@ -25,6 +27,7 @@ echo "$PID" >"$PIDFILE"
 for ((i = 0; i < TIMEOUT * 10; i++)); do
   if grep -q '^READY ' "$LOG" 2>/dev/null; then
     grep -m1 '^READY ' "$LOG"
+    echo "start.sh: pid $PID in $PIDFILE, log $LOG" >&2
     exit 0
   fi
   if ! kill -0 "$PID" 2>/dev/null; then
