@@ -13,6 +13,7 @@ Usage: facetag <command> [options]
   faces list                  every face with its photo, box, scores and person
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
+  serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -29,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   photos: async () => (await import('./photos-command.js')).photosCommand,
   faces: async () => (await import('./faces-command.js')).facesCommand,
   models: async () => (await import('./models-command.js')).modelsCommand,
+  serve: async () => (await import('../server/serve-command.js')).serveCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
 };
 

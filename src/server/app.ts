@@ -1,0 +1,165 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
+import type { Deps } from '../context.js';
+import { AppError } from '../errors.js';
+import type { AnalysisPool } from '../vision/analysis-pool.js';
+import type { AuthStore } from './auth-store.js';
+import { createFaceIndexCache } from './face-index-cache.js';
+import { HttpError, type ErrorBody } from './http-error.js';
+import { createHttpMetrics } from './http-metrics.js';
+import { createImageService } from './images.js';
+import { createIngestRunner } from './ingest-runner.js';
+import { createLoginLimiter } from './rate-limit.js';
+import { openApiDocument, register, route, type AnyRoute } from './route.js';
+import { faceRoutes } from './routes/face-routes.js';
+import { ingestRoutes } from './routes/ingest-routes.js';
+import { metaRoutes } from './routes/meta-routes.js';
+import { peopleRoutes } from './routes/people-routes.js';
+import { photoRoutes } from './routes/photo-routes.js';
+import { reviewRoutes } from './routes/review-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import type { ServerEnv } from './server-env.js';
+import { SESSION_COOKIE, type ServerServices } from './services.js';
+import { registerStatic } from './static-files.js';
+
+export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog' | 'blobs'> {
+  auth: AuthStore;
+  /** Starts the analysis pool; called on first need only. */
+  startAnalyser(): Promise<AnalysisPool>;
+  /** The built dashboard (web/dist). */
+  webRoot: string;
+  /** The folder "Index now" indexes, absolute; null hides the button. */
+  indexFolder: string | null;
+  version: string;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+const hostOf = (origin: string) => {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null; // "null" (a sandboxed frame) or garbage: never this server
+  }
+};
+
+/**
+ * The dashboard's HTTP app: REST API under /api, the built dashboard, /healthz and /metrics.
+ * It opens no port: `facetag serve` hands `app.fetch` to a Node server, tests call `app.request()`.
+ */
+export function createServerApp(options: ServerAppOptions) {
+  const { config, log, catalog, auth } = options;
+  let pool: Promise<AnalysisPool> | null = null;
+  const analyser = () => {
+    pool ??= options.startAnalyser().catch((error) => {
+      pool = null;
+      throw error;
+    });
+    return pool;
+  };
+  const faceIndex = createFaceIndexCache(catalog, embedderKey(config));
+  const services: ServerServices = {
+    config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
+    limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
+    images: createImageService(options.blobs, { maxPixels: config.index.maxPixels }),
+    ingest: createIngestRunner(options, analyser, options.indexFolder, () => faceIndex.reset()),
+    metrics: createHttpMetrics(),
+    embedderId: embedderKey(config),
+    cluster: clusterParams(config),
+  };
+
+  const routes: AnyRoute[] = [
+    ...metaRoutes(services), ...sessionRoutes(services), ...peopleRoutes(services), ...faceRoutes(services),
+    ...photoRoutes(services), ...reviewRoutes(services), ...ingestRoutes(services),
+  ];
+  const document = openApiDocument([...routes, route({
+    method: 'get', path: '/api/openapi.json', tag: 'meta', summary: 'This document', handle: () => null,
+  })], { version: options.version });
+
+  const app = new Hono<ServerEnv>();
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    services.metrics.observe(c.req.method, c.req.routePath, c.res.status, (performance.now() - started) / 1000);
+  });
+  app.use(secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'],
+      connectSrc: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], objectSrc: ["'none'"],
+    },
+    referrerPolicy: 'no-referrer',
+  }));
+  // Who is calling: a session cookie or an API token. Nothing is refused here; routes decide.
+  app.use(async (c, next) => {
+    c.set('caller', null);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    if (bearer) {
+      const tokenId = auth.findToken(bearer);
+      if (tokenId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'the API token is not valid (revoked, or mistyped); create one in the dashboard');
+      c.set('caller', { kind: 'token', tokenId });
+    } else {
+      const id = getCookie(c, SESSION_COOKIE);
+      const session = id ? auth.findSession(id, config.server.sessionTtlHours * 3600_000) : null;
+      if (id && session) c.set('caller', { kind: 'session', sessionId: id, csrf: session.csrf });
+    }
+    await next();
+  });
+  // A second CSRF fence for browsers: a state-changing request from another site is refused.
+  app.use(async (c, next) => {
+    if (STATE_CHANGING.has(c.req.method)) {
+      const origin = c.req.header('origin');
+      const site = c.req.header('sec-fetch-site');
+      const host = c.req.header('host') ?? new URL(c.req.url).host;
+      if ((origin !== undefined && hostOf(origin) !== host) || site === 'cross-site') {
+        throw new HttpError(403, 'CSRF_FAILED', 'a request from another site was refused');
+      }
+    }
+    await next();
+  });
+  app.use('/api/*', bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the body is over 1 MiB');
+    },
+  }));
+
+  register(app, routes);
+  app.get('/api/openapi.json', (c) => {
+    if (!c.get('caller')) throw new HttpError(401, 'UNAUTHENTICATED', 'log in first (POST /api/session), or send an API token');
+    return c.json(document);
+  });
+  registerStatic(app, options.webRoot);
+
+  app.notFound((c) => {
+    const body: ErrorBody = c.get('caller')
+      ? { error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /api/openapi.json` } }
+      : { error: { code: 'UNAUTHENTICATED', message: 'log in first (POST /api/session)' } };
+    return c.json(body, c.get('caller') ? 404 : 401);
+  });
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      for (const [k, v] of Object.entries(error.headers)) c.header(k, v);
+      return c.json({ error: { code: error.code, message: error.message } } satisfies ErrorBody, error.status);
+    }
+    if (error instanceof AppError) {
+      return c.json({ error: { code: error.code, message: error.message } } satisfies ErrorBody, error.httpStatus as 400);
+    }
+    log.error({ err: { message: (error as Error).message, stack: (error as Error).stack }, route: c.req.routePath }, 'request failed');
+    return c.json({ error: { code: 'INTERNAL', message: 'internal error; the server log has the details' } } satisfies ErrorBody, 500);
+  });
+
+  return {
+    app,
+    services,
+    /** Waits for an index run to stop, and stops the analysis pool. */
+    async close() {
+      await services.ingest.close();
+      if (pool) await (await pool.catch(() => null))?.close();
+    },
+  };
+}
+
+export type ServerApp = ReturnType<typeof createServerApp>;

@@ -1,0 +1,29 @@
+import type { Catalog } from '../catalog/catalog.js';
+import { loadIndex } from '../cluster/suggestions.js';
+import type { VectorIndex } from '../cluster/vector-index.js';
+
+/**
+ * The in-process vector index of every face, for suggestions and for placing a hand-drawn face:
+ * loaded on first use (not at start: the people pages never need it), kept up to date with
+ * faces added here, and dropped after an index run so the next use reloads it.
+ */
+export function createFaceIndexCache(catalog: Catalog, embedderId: string) {
+  let loading: Promise<VectorIndex> | null = null;
+  return {
+    get(): Promise<VectorIndex> {
+      loading ??= loadIndex(catalog, embedderId).catch((error) => {
+        loading = null;
+        throw error;
+      });
+      return loading;
+    },
+    async add(id: number, embedding: Float32Array) {
+      if (loading) (await loading).add(id, embedding);
+    },
+    reset() {
+      loading = null;
+    },
+  };
+}
+
+export type FaceIndexCache = ReturnType<typeof createFaceIndexCache>;

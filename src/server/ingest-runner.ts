@@ -1,0 +1,63 @@
+import type { Deps } from '../context.js';
+import { AppError, toAppError } from '../errors.js';
+import { indexFolder, type IndexProgress, type IndexSummary } from '../ingest/index-folder.js';
+import type { AnalysisPool } from '../vision/analysis-pool.js';
+
+export interface IngestStatus {
+  /** The folder the "Index now" button indexes, or null when none is configured. */
+  folder: string | null;
+  running: boolean;
+  startedAt: string | null;
+  progress: IndexProgress | null;
+  /** The last finished run. */
+  last: (IndexSummary & { finishedAt: string }) | null;
+  /** Why the last run could not run at all (e.g. the folder is gone). */
+  error: { code: string; message: string } | null;
+}
+
+/** One index run at a time, in the background of the server, with its progress to show. */
+export function createIngestRunner(
+  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  analyser: () => Promise<AnalysisPool>,
+  folder: string | null,
+  onFinished: () => void,
+) {
+  const status: IngestStatus = { folder, running: false, startedAt: null, progress: null, last: null, error: null };
+  let controller: AbortController | null = null;
+  let run: Promise<void> | null = null;
+  return {
+    status(): IngestStatus {
+      return structuredClone(status);
+    },
+    /** Starts indexing the configured folder; refused while a run is going. */
+    start(): IngestStatus {
+      if (!folder) throw new AppError('CONFLICT', 'no folder to index is configured; set server.indexFolder (env FACETAG_SERVER_INDEX_FOLDER) and restart `facetag serve`');
+      if (status.running) throw new AppError('CONFLICT', 'an index run is already going; wait for it to finish');
+      controller = new AbortController();
+      Object.assign(status, { running: true, startedAt: new Date().toISOString(), progress: { total: 0, done: 0, failed: 0, faces: 0 }, error: null });
+      const signal = controller.signal;
+      run = (async () => {
+        try {
+          const pool = await analyser();
+          const summary = await indexFolder(deps, pool, folder, { signal, onProgress: (p) => (status.progress = { ...p }) });
+          status.last = { ...summary, finishedAt: new Date().toISOString() };
+        } catch (error) {
+          const e = toAppError(error);
+          status.error = { code: e.code, message: e.message };
+          deps.log.warn({ code: e.code }, 'index run from the dashboard failed');
+        } finally {
+          status.running = false;
+          onFinished();
+        }
+      })();
+      return this.status();
+    },
+    /** Stops taking new photos and waits for the photos in flight. */
+    async close() {
+      controller?.abort();
+      await run;
+    },
+  };
+}
+
+export type IngestRunner = ReturnType<typeof createIngestRunner>;

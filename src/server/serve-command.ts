@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { analyserOptions, createContext } from '../context.js';
+import { AppError } from '../errors.js';
+import type { Command } from '../cli/io.js';
+import { createAnalysisPool } from '../vision/analysis-pool.js';
+import { createServerApp } from './app.js';
+import { openAuthStore } from './auth-store.js';
+import { ensureWebBuild } from './web-build.js';
+
+const HELP = `Usage: facetag serve [--data DIR] [--host H] [--port N] [--reset-password]
+
+Serves the admin dashboard and its REST API (default http://127.0.0.1:8080; OpenAPI document
+at /api/openapi.json). On first start, when no admin password is configured
+(FACETAG_SERVER_ADMIN_PASSWORD), one is generated and printed once.
+
+  --host H            address to bind (server.host, default 127.0.0.1: this machine only)
+  --port N            port (server.port, default 8080; 0 picks a free one)
+  --reset-password    replace the admin password with a new generated one, printed once`;
+
+const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+export const serveCommand: Command = async ({ args, io, config: load }) => {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'reset-password': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new AppError('USAGE', `serve takes no arguments, got "${positionals[0]}"; run \`facetag serve --help\``);
+  const config = load({ server: { host: values.host, port: values.port } });
+  const ctx = await createContext(config, 'server');
+  const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
+  let stopped: () => void = () => {};
+  const stop = () => stopped();
+  try {
+    const generated = values['reset-password']
+      ? await auth.resetAdminPassword()
+      : (await auth.ensureAdminPassword(config.server.adminPassword)).generated;
+    const webRoot = await ensureWebBuild(() => io.stderr.write('building the dashboard (once, after an update)...\n'));
+    const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const server = createServerApp({
+      ...ctx, auth, webRoot, version,
+      indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
+      startAnalyser: () => createAnalysisPool(analyserOptions(config), config.index.concurrency),
+    });
+    const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
+    const port = await new Promise<number>((ok, fail) => {
+      http.once('listening', () => ok((http.address() as { port: number }).port));
+      http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
+        error.code === 'EADDRINUSE' ? `port ${config.server.port} is in use; pick another with --port or FACETAG_SERVER_PORT` : `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)));
+    });
+    const shown = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+    io.stdout.write(`facetag dashboard: http://${shown}:${port}/\n`);
+    if (!loopback(config.server.host)) io.stderr.write(`warning: listening on ${config.server.host}, reachable from other machines; put it behind HTTPS (and set server.secureCookies)\n`);
+    if (generated) {
+      // Printed here only: the data folder keeps a scrypt hash, and the logs never see it.
+      io.stdout.write(`admin password (shown this once; change it in the dashboard, set FACETAG_SERVER_ADMIN_PASSWORD, or run \`facetag serve --reset-password\`): ${generated}\n`);
+    }
+    ctx.log.info({ port, host: config.server.host }, 'dashboard listening');
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await new Promise<void>((resolve) => (stopped = resolve));
+    io.stderr.write('stopping: finishing the requests and photos in flight...\n');
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await server.close();
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    auth.close();
+    await ctx.close();
+  }
+};
