@@ -12,7 +12,7 @@ import { evalDetect } from '../eval/detect-eval.js';
 import { clusterText, detectText, forJson, verifyText, type ReportText } from '../eval/report-format.js';
 import { evalVerify } from '../eval/verify-eval.js';
 import type { IndexProgress } from '../ingest/index-folder.js';
-import { createAnalysisPool, type AnalysisPool } from '../vision/analysis-pool.js';
+import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -55,33 +55,31 @@ export const evalCommand: Command = async ({ args, io, config: load }) => {
   const bar = createProgressBar(io.stderr, !values.json);
   const onProgress = (p: IndexProgress) => bar.update(p);
 
-  let text: ReportText;
-  let report: unknown;
+  let out: { report: object; text: ReportText } | null;
   if (kind === 'cluster') {
     const r = await runCluster(config, dataset, onProgress);
-    if (!r) {
-      bar.finish();
-      io.stderr.write('facetag eval cluster: interrupted, no figures; run it again\n');
-      return 130;
-    }
-    [report, text] = [r, clusterText(r)];
+    out = r && { report: r, text: clusterText(r) };
   } else {
     const pool = await createAnalysisPool(analyserOptions(config), config.index.concurrency);
     try {
       if (kind === 'detect') {
         const r = await evalDetect(pool, dataset, onProgress);
-        [report, text] = [r, detectText(r)];
+        out = { report: r, text: detectText(r) };
       } else {
         const r = await evalVerify(pool, dataset, clusterParams(config).maxDistance, onProgress);
-        [report, text] = [r, verifyText(r)];
+        out = { report: r, text: verifyText(r) };
       }
     } finally {
       await pool.close();
     }
   }
   bar.finish();
-  if (values.json) printJson(io, forJson({ eval: kind, dataset: dataset.dir, ...(report as object) }));
-  else printReport(io, kind as Kind, dataset, text);
+  if (!out) {
+    io.stderr.write('facetag eval cluster: interrupted, no figures; run it again\n');
+    return 130;
+  }
+  if (values.json) printJson(io, forJson({ eval: kind, dataset: dataset.dir, ...out.report }));
+  else printReport(io, kind as Kind, dataset, out.text);
   return 0;
 };
 
@@ -104,13 +102,12 @@ async function runCluster(config: ResolvedConfig, dataset: Dataset, onProgress: 
   try {
     const ctx = await createContext(scratch, 'eval');
     try {
-      let pool: AnalysisPool | null = null;
+      const pool = await createAnalysisPool(analyserOptions(scratch), scratch.index.concurrency);
       try {
-        pool = await createAnalysisPool(analyserOptions(scratch), scratch.index.concurrency);
         const report = await evalCluster(ctx, pool, dataset, { onProgress, signal: controller.signal });
         return controller.signal.aborted ? null : report;
       } finally {
-        await pool?.close();
+        await pool.close();
       }
     } finally {
       await ctx.close();

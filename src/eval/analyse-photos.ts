@@ -10,6 +10,8 @@ export interface PhotoFaces {
   width: number | null;
   height: number | null;
   faces: Array<{ box: Box; embedding: Float32Array; detScore: number; quality: number }>;
+  /** Faces detected but dropped as smaller than vision.minFaceSizePx. */
+  dropped: number;
   /** Decode + detect + embed time in the worker, not counting the wait for a free worker. */
   ms: number;
   detectMs: number;
@@ -34,13 +36,13 @@ export async function analysePhotos(
         const t = r.timings;
         results[i] = {
           path, width: r.meta.width, height: r.meta.height,
-          faces: r.faces.map((f) => ({ box: f.box, embedding: f.embedding, detScore: f.detScore, quality: f.quality.quality })),
+          faces: r.faces.map((f) => ({ box: f.box, embedding: f.embedding, detScore: f.detScore, quality: f.quality.quality })), dropped: r.dropped,
           ms: t.decodeMs + t.detectMs + t.embedMs, detectMs: t.detectMs, error: null,
         };
         progress.faces += r.faces.length;
       } catch (error) {
         const e = toAppError(error);
-        results[i] = { path, width: null, height: null, faces: [], ms: Number.NaN, detectMs: Number.NaN, error: { code: e.code, message: e.message } };
+        results[i] = { path, width: null, height: null, faces: [], dropped: 0, ms: Number.NaN, detectMs: Number.NaN, error: { code: e.code, message: e.message } };
         progress.failed++;
       }
       progress.done++;

@@ -16,7 +16,17 @@ export interface MissRate {
 
 export interface DetectReport {
   models: string;
-  groups: { photos: number; facesExpected: number; detections: number; recall: number; perPhoto: Array<{ file: string; expected: number; found: number }> };
+  groups: {
+    photos: number;
+    facesExpected: number;
+    detections: number;
+    recall: number;
+    /** Faces detected but dropped as smaller than vision.minFaceSizePx (not counted as found). */
+    dropped: number;
+    /** The detector's own recall: as `recall`, counting the faces dropped for their size as found. */
+    recallBeforeSizeFilter: number;
+    perPhoto: Array<{ file: string; expected: number; found: number; dropped: number }>;
+  };
   noface: { photos: number; detections: number; falsePositivesPerImage: number; withDetections: Array<{ file: string; found: number }> };
   labelled: { all: MissRate; withoutCrops: MissRate; crops: number; missed: string[] };
   timing: { medianMsPerPhoto: number; medianDetectMs: number };
@@ -38,7 +48,7 @@ export async function evalDetect(
   const byPath = new Map(analysed.map((a) => [a.path, a]));
   const of = (p: { path: string }) => byPath.get(p.path)!;
 
-  const perPhoto = dataset.groups.map((p) => ({ file: p.file, expected: p.facesExpected, found: of(p).faces.length }));
+  const perPhoto = dataset.groups.map((p) => ({ file: p.file, expected: p.facesExpected, found: of(p).faces.length, dropped: of(p).dropped }));
   const noface = dataset.noface.map((p) => ({ file: p.file, found: of(p).faces.length }));
   const isCrop = (a: PhotoFaces) => a.width !== null && a.height !== null && a.width <= CROP_MAX_SIDE_PX && a.height <= CROP_MAX_SIDE_PX;
   const missRate = (list: typeof dataset.labelled): MissRate => {
@@ -53,6 +63,8 @@ export async function evalDetect(
       facesExpected: perPhoto.reduce((s, p) => s + p.expected, 0),
       detections: perPhoto.reduce((s, p) => s + p.found, 0),
       recall: detectionRecall(perPhoto),
+      dropped: perPhoto.reduce((s, p) => s + p.dropped, 0),
+      recallBeforeSizeFilter: detectionRecall(perPhoto.map((p) => ({ found: p.found + p.dropped, expected: p.expected }))),
       perPhoto,
     },
     noface: {

@@ -24,7 +24,7 @@ export function detectText(r: DetectReport): ReportText {
   const g = r.groups;
   const found = g.perPhoto.reduce((s, p) => s + Math.min(p.found, p.expected), 0);
   const notes: string[] = [];
-  const under = g.perPhoto.filter((p) => p.found < p.expected).map((p) => `${p.file} ${p.found}/${p.expected}`);
+  const under = g.perPhoto.filter((p) => p.found < p.expected).map((p) => `${p.file} ${p.found}/${p.expected}${p.dropped ? ` (+${p.dropped} too small)` : ''}`);
   const over = g.perPhoto.filter((p) => p.found > p.expected).map((p) => `${p.file} ${p.found}/${p.expected}`);
   if (under.length) notes.push(`groups with faces missed: ${list(under)}`);
   if (over.length) notes.push(`groups with more detections than expected (counts are approximate): ${list(over)}`);
@@ -35,6 +35,7 @@ export function detectText(r: DetectReport): ReportText {
     rows: [
       ['models', r.models],
       ['face recall, groups/', `${num(g.recall)} (${found}/${g.facesExpected} expected faces, ${g.detections} detections)`],
+      ['  before minFaceSizePx', `${num(g.recallBeforeSizeFilter)} (${g.dropped} faces dropped as too small)`],
       ['false positives per image, noface/', `${num(r.noface.falsePositivesPerImage, 2)} (${r.noface.detections} in ${r.noface.photos} photos)`],
       ['no face found, images/', `${pct(r.labelled.all.missRate)} (${r.labelled.all.missed}/${r.labelled.all.photos})`],
       ['  without tight crops', `${pct(r.labelled.withoutCrops.missRate)} (${r.labelled.withoutCrops.missed}/${r.labelled.withoutCrops.photos}; ${r.labelled.crops} crops <= ${CROP_MAX_SIDE_PX} px left out)`],
