@@ -173,7 +173,9 @@ function PersonFaces({ person, onChange }: { person: Person; onChange: () => voi
               <Thumb faceId={f.id} size={120} />
             </button>
             <span class={`badge ${f.source ?? ''}`}>{f.source === 'auto' ? 'auto' : f.source === 'manual' ? 'moved' : f.source}</span>
-            <a class="photo-link" href={`#/photos/${f.photoId}`} title="Open the photo">⧉</a>
+            <a class="photo-link" href={`#/photos/${f.photoId}`} title="Open the photo" aria-label="Open the photo">
+              <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="1.5" y="3" width="13" height="10" rx="1.5" fill="none" stroke="currentColor" stroke-width="1.5" /><circle cx="6" cy="7" r="1.5" fill="currentColor" /><path d="M3 12l3.5-3 2.5 2 2-1.5 2.5 2.5" fill="none" stroke="currentColor" stroke-width="1.2" /></svg>
+            </a>
           </li>
         ))}
       </ul>
