@@ -44,8 +44,12 @@ export const configSchema = z
         embedder: z.string().default('faceplugin-r512'),
         /** Minimum detection score kept; unset means the model's own tuned value. */
         minDetScore: z.coerce.number().min(0).max(1).optional(),
-        /** Faces smaller than this (shorter box side, oriented pixels) are dropped. @default 24 */
-        minFaceSizePx: positiveInt.default(24),
+        /**
+         * Faces smaller than this (shorter box side, oriented pixels) are dropped. Faces under
+         * ~24 px are kept for tagging but score zero quality, so they never seed a person.
+         * @default 16
+         */
+        minFaceSizePx: positiveInt.default(16),
         /** When no face is found, try again on a padded image (tight portrait crops). @default true */
         padRetry: bool.default(true),
         /** Threads each model session uses inside one inference. @default 1 */

@@ -26,6 +26,14 @@ describe('image helpers', () => {
     expect(iou({ x: 0, y: 0, w: 2, h: 2 }, { x: 1, y: 0, w: 2, h: 2 })).toBeCloseTo(1 / 3);
   });
 
+  it('NMS keeps the whole face over a part of it, but not a body over the face', () => {
+    const face = { box: { x: 10, y: 10, w: 40, h: 50 }, score: 0.9 };
+    const forehead = { box: { x: 15, y: 10, w: 30, h: 25 }, score: 0.99 };
+    expect(nonMaxSuppression([forehead, face], 0.4)).toEqual([face]);
+    const body = { box: { x: 0, y: 0, w: 120, h: 200 }, score: 0.8 };
+    expect(nonMaxSuppression([face, body], 0.4)).toEqual([face]);
+  });
+
   it('tiles big images and covers them whole', () => {
     expect(tileViews(320, 240, 320, 240)).toHaveLength(1);
     const views = tileViews(1600, 1200, 320, 240);

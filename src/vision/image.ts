@@ -47,13 +47,22 @@ export function containment(a: Box, b: Box): number {
 
 /**
  * Greedy non-maximum suppression: keeps the best-scoring detection of each overlapping group.
- * A box mostly inside a better one (a face cut at a tile edge) is suppressed too.
+ * A box mostly inside another is the same face seen in part (a forehead, a face cut at a tile
+ * edge): of the two, the larger is kept when it is at most `maxGrowth` times the area (a
+ * much larger box around a face is a body, not the face).
  */
-export function nonMaxSuppression<T extends Detection>(detections: T[], iouThreshold: number, containThreshold = 0.8): T[] {
+export function nonMaxSuppression<T extends Detection>(detections: T[], iouThreshold: number, containThreshold = 0.8, maxGrowth = 3): T[] {
   const sorted = [...detections].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
   for (const d of sorted) {
-    if (kept.every((k) => iou(k.box, d.box) < iouThreshold && containment(k.box, d.box) < containThreshold)) kept.push(d);
+    const clash = kept.findIndex((k) => iou(k.box, d.box) >= iouThreshold || containment(k.box, d.box) >= containThreshold);
+    if (clash === -1) {
+      kept.push(d);
+      continue;
+    }
+    const k = kept[clash]!;
+    const growth = (d.box.w * d.box.h) / (k.box.w * k.box.h);
+    if (growth > 1 && growth <= maxGrowth && containment(k.box, d.box) >= containThreshold) kept[clash] = d;
   }
   return kept;
 }
@@ -137,7 +146,6 @@ export function toGray(image: RgbImage): Float32Array {
 /**
  * The whole image, then overlapping tiles (2x2, then 4x4) while the image is still over twice
  * the model's input: a detector with a small fixed input misses small faces in a big photo.
- * Detections from every view are mapped back to image pixels and merged by NMS.
  */
 export function tileViews(width: number, height: number, inputW: number, inputH: number): Box[] {
   const all: Box[] = [{ x: 0, y: 0, w: width, h: height }];
@@ -154,6 +162,23 @@ export function tileViews(width: number, height: number, inputW: number, inputH:
     }
   }
   return all;
+}
+
+/**
+ * Runs a detector over the whole image and its tiles and merges what each view found. A tile
+ * is there for faces small next to it: a face over a third of a tile is left to the coarser
+ * views, which see it whole (a tile sees part of it, and calls the part a face).
+ */
+export async function detectInViews(
+  image: RgbImage, inputW: number, inputH: number, nmsIou: number,
+  detectView: (view: Box) => Promise<Detection[]>,
+): Promise<Detection[]> {
+  const all: Detection[] = [];
+  for (const [i, view] of tileViews(image.width, image.height, inputW, inputH).entries()) {
+    const found = await detectView(view);
+    all.push(...(i === 0 ? found : found.filter((d) => Math.max(d.box.w / view.w, d.box.h / view.h) < 1 / 3)));
+  }
+  return nonMaxSuppression(all, nmsIou).map((d) => clampDetection(d, image));
 }
 
 export function clampDetection(d: Detection, image: { width: number; height: number }): Detection {

@@ -1,5 +1,5 @@
 import type { ModelSession } from './onnx-session.js';
-import { clampDetection, cropResize, nonMaxSuppression, tileViews, toChwTensor, type Box, type Detection, type RgbImage } from './image.js';
+import { cropResize, detectInViews, toChwTensor, type Box, type Detection, type RgbImage } from './image.js';
 
 const INPUT_W = 320;
 const INPUT_H = 240;
@@ -50,9 +50,7 @@ export function createUltrafaceDetector(session: ModelSession) {
 
   return {
     async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
-      const all: Detection[] = [];
-      for (const view of tileViews(image.width, image.height, INPUT_W, INPUT_H)) all.push(...(await detectView(image, view, options.minScore)));
-      return nonMaxSuppression(all, options.nmsIou ?? 0.4).map((d) => clampDetection(d, image));
+      return detectInViews(image, INPUT_W, INPUT_H, options.nmsIou ?? 0.4, (view) => detectView(image, view, options.minScore));
     },
   };
 }

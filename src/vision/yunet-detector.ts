@@ -1,5 +1,5 @@
 import type { ModelSession } from './onnx-session.js';
-import { clampDetection, cropResize, nonMaxSuppression, tileViews, type Box, type Detection, type Point, type RgbImage } from './image.js';
+import { cropResize, detectInViews, type Box, type Detection, type Point, type RgbImage } from './image.js';
 
 const STRIDES = [8, 16, 32] as const;
 
@@ -48,9 +48,7 @@ export function createYunetDetector(session: ModelSession) {
 
   return {
     async detect(image: RgbImage, options: { minScore: number; nmsIou?: number }): Promise<Detection[]> {
-      const all: Detection[] = [];
-      for (const view of tileViews(image.width, image.height, size * 2, size * 2)) all.push(...(await detectView(image, view, options.minScore)));
-      return nonMaxSuppression(all, options.nmsIou ?? 0.3).map((d) => clampDetection(d, image));
+      return detectInViews(image, size * 2, size * 2, options.nmsIou ?? 0.3, (view) => detectView(image, view, options.minScore));
     },
   };
 }
