@@ -74,6 +74,15 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- A person's best face (the cover of the People grid) in one index seek, whatever their
+      -- face count; a person's photos and co-occurrences from the index alone.
+      CREATE INDEX faces_person_cover ON faces (person_id, (source IN ('confirmed', 'manual', 'xmp')) DESC, quality DESC, id);
+      CREATE INDEX faces_person_photo ON faces (person_id, photo_id);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): number {
