@@ -1,3 +1,4 @@
+import { findModel } from '../../src/vision/model-manifest.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,7 @@ describe('facetag eval (the real CLI) on a set made from the public-domain fixtu
       auc: 1,
       atThreshold: { accuracy: 1, tar: 1, far: 0 },
     });
-    expect(verify.atThreshold.maxDistance).toBe(0.6);
+    expect(verify.atThreshold.maxDistance).toBe(findModel('faceplugin-r512')!.tuned.maxDistance);
     // 16 different pairs: under 1/FAR, so no false accept is allowed, and none is needed
     expect(verify.atFar.map((f: any) => [f.far, f.tar, f.achievedFar, f.resolved])).toEqual([[0.01, 1, 0, false], [0.001, 1, 0, false]]);
     expect(verify.medianDistance.same).toBeLessThan(verify.medianDistance.different);
@@ -140,20 +141,21 @@ describe.skipIf(!requireShared(SHARED_FACES, 'eval on ../shared/faces'))('faceta
   it('detect: reports every photo, finds most group faces and few faces in noface/', () => {
     expect(detect.groups.photos + detect.noface.photos + detect.labelled.all.photos).toBe(manifest.length);
     expect(detect.failures).toEqual([]);
-    // The detector itself; vision.minFaceSizePx (24) then drops the ~16 px faces of compreface_office1.
-    expect(detect.groups.recallBeforeSizeFilter).toBeGreaterThan(0.85);
-    expect(detect.groups.recall).toBeGreaterThan(0.75);
-    expect(detect.noface.falsePositivesPerImage).toBeLessThan(0.5);
-    expect(detect.labelled.withoutCrops.missRate).toBeLessThan(0.05);
+    // The issue's targets: recall on groups >= 0.90, <= 0.15 false positives per no-face photo,
+    // no labelled face missed.
+    expect(detect.groups.recall).toBeGreaterThanOrEqual(0.9);
+    expect(detect.noface.falsePositivesPerImage).toBeLessThanOrEqual(0.15);
+    expect(detect.labelled.all.missRate).toBe(0);
     expect(detect.labelled.crops).toBeGreaterThan(0);
     expect(detect.timing.medianMsPerPhoto).toBeGreaterThan(0);
   });
 
-  it('verify: tells people apart (AUC > 0.95) and enrols nearly every photo', () => {
+  it('verify: tells people apart (AUC >= 0.99, TAR at FAR 1% >= 0.95) and enrols every photo', () => {
     expect(verify.pairs.same + verify.pairs.different).toBe(pairs.length);
     expect(verify.photos).toBe(labelled.length);
-    expect(verify.auc).toBeGreaterThan(0.95);
-    expect(verify.failureToEnrol).toBeLessThan(0.05);
+    expect(verify.auc).toBeGreaterThanOrEqual(0.99);
+    expect(verify.atFar[0].tar).toBeGreaterThanOrEqual(0.95);
+    expect(verify.failureToEnrol).toBe(0);
     expect(verify.atThreshold.accuracy).toBeGreaterThan(0.9);
     expect(verify.atFar).toHaveLength(2);
     for (const f of verify.atFar) {
@@ -162,11 +164,11 @@ describe.skipIf(!requireShared(SHARED_FACES, 'eval on ../shared/faces'))('faceta
     }
   });
 
-  it('cluster: groups the labelled faces into their identities (BCubed F1 > 0.8)', () => {
+  it('cluster: groups the labelled faces into their identities (BCubed F1 >= 0.90)', () => {
     expect(cluster.photos).toBe(labelled.length);
     expect(cluster.identities).toBe(identities);
-    expect(cluster.bcubed.f1).toBeGreaterThan(0.8);
-    expect(cluster.pairwise.f1).toBeGreaterThan(0.6);
+    expect(cluster.bcubed.f1).toBeGreaterThanOrEqual(0.9);
+    expect(cluster.pairwise.f1).toBeGreaterThan(0.85);
     expect(cluster.index.failed).toBe(0);
     expect(evalTempDirs(tmp)).toEqual([]);
   });
