@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { alignmentMatrix } from './align.js';
 import { decodePhoto, type DecodeOptions, type PhotoMeta } from './decode.js';
 import { createEmbedder } from './embedder.js';
-import { warpAffine, type Box, type Detection, type Point, type RgbImage } from './image.js';
+import { clampDetection, warpAffine, type Box, type Detection, type Point, type RgbImage } from './image.js';
 import { createLandmarker68 } from './landmarks68.js';
 import { resolveModel } from './model-registry.js';
 import { createModelSession, type ModelSession } from './onnx-session.js';
@@ -114,7 +114,7 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       ...d,
       box: { ...d.box, x: d.box.x - pad, y: d.box.y - pad },
       landmarks: d.landmarks?.map(([x, y]): Point => [x - pad, y - pad]),
-    })).map((d) => (d.landmarks ? d : { box: d.box, score: d.score }));
+    })).map((d) => clampDetection(d.landmarks ? d : { box: d.box, score: d.score }, image));
   }
 
   const decodeOptions = (maxSide?: number): DecodeOptions => ({ maxPixels: options.maxPixels, ...(maxSide ? { maxSide } : {}), ...(decodeFallback ? { fallback: decodeFallback } : {}) });
