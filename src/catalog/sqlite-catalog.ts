@@ -411,11 +411,20 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       ];
       const filter = where.join(' AND ');
       const total = (db.prepare(`SELECT count(*) AS n FROM people p WHERE ${filter}`).get(...args) as { n: number }).n;
-      // Counts of every person come from one scan of the person index; covers only for the page.
-      const rows = db.prepare(`WITH counts AS (SELECT person_id, count(*) AS n FROM faces WHERE person_id IS NOT NULL GROUP BY person_id)
-        SELECT p.id, p.name, p.hidden, p.created_at, p.merged_into, coalesce(c.n, 0) AS face_count
-        FROM people p LEFT JOIN counts c ON c.person_id = p.id WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
+      // Sorted by face count: the counts of every person, from one scan of the person index.
+      // Otherwise the page is picked first and only its people are counted.
+      const byFaces = (query.sort ?? 'faces') === 'faces';
+      const rows = (byFaces
+        ? db.prepare(`WITH counts AS (SELECT person_id, count(*) AS n FROM faces WHERE person_id IS NOT NULL GROUP BY person_id)
+            SELECT p.id, p.name, p.hidden, p.created_at, p.merged_into, coalesce(c.n, 0) AS face_count
+            FROM people p LEFT JOIN counts c ON c.person_id = p.id WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
+        : db.prepare(`SELECT p.id, p.name, p.hidden, p.created_at, p.merged_into, 0 AS face_count
+            FROM people p WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`))
         .all(...args, query.limit ?? 50, query.offset ?? 0) as Array<Omit<PersonRow, 'cover_face_id'>>;
+      if (!byFaces) {
+        const count = db.prepare('SELECT count(*) FROM faces WHERE person_id = ?').pluck();
+        for (const r of rows) r.face_count = count.get(r.id) as number;
+      }
       const cover = db.prepare(`SELECT f.id FROM faces f WHERE f.person_id = ?
         ORDER BY (f.source IN ('confirmed', 'manual', 'xmp')) DESC, f.quality DESC, f.id LIMIT 1`).pluck();
       return { total, items: rows.map((r) => toPerson({ ...r, cover_face_id: (cover.get(r.id) as number | undefined) ?? null })) };
