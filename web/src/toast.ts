@@ -9,7 +9,7 @@ let next = 1;
 
 export function toast(text: string, options: { kind?: Toast['kind']; action?: Toast['action']; ms?: number } = {}) {
   const t: Toast = { id: next++, text, kind: options.kind ?? 'info', ...(options.action ? { action: options.action } : {}) };
-  toasts = [...toasts, t];
+  toasts = [...toasts, t].slice(-3); // a few at a time: the newest matter
   listeners.forEach((l) => l(toasts));
   setTimeout(() => dismiss(t.id), options.ms ?? (options.action ? 10_000 : 4000));
 }
