@@ -92,6 +92,21 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.close();
     });
 
+    it('finds a person by exact name, hidden included, merged-away not', async () => {
+      const c = await make();
+      const ada = await c.createPerson('Ada Lovelace');
+      const later = await c.createPerson('Ada Lovelace');
+      const hid = await c.createPerson('Hidden');
+      await c.updatePerson(hid, { hidden: true });
+      expect((await c.findPersonByName('Ada Lovelace'))?.id).toBe(ada);
+      expect(await c.findPersonByName('ada lovelace')).toBeNull();
+      expect(await c.findPersonByName('Ada')).toBeNull();
+      expect((await c.findPersonByName('Hidden'))?.id).toBe(hid);
+      await c.mergePeople(later, ada);
+      expect((await c.findPersonByName('Ada Lovelace'))?.id).toBe(later);
+      await c.close();
+    });
+
     it('deletes a person with their faces and embeddings, and a photo with its faces', async () => {
       const c = await make();
       const a = await c.savePhoto(photo('/p/e.jpg', [face(1), face(2)]));

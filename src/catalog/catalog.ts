@@ -204,6 +204,11 @@ export interface Catalog {
 
   createPerson(name?: string | null): Promise<number>;
   getPerson(id: number): Promise<PersonRecord | null>;
+  /**
+   * The person with exactly this name (case and spaces as given), hidden ones included, merged-away
+   * ones not; the oldest when several share it. For imports that name people (XMP regions).
+   */
+  findPersonByName(name: string): Promise<PersonRecord | null>;
   listPeople(options?: { includeHidden?: boolean }): Promise<PersonRecord[]>;
   updatePerson(id: number, patch: { name?: string | null; hidden?: boolean }): Promise<void>;
   /** Deletes a person and their faces (embeddings included); returns the face thumbnails to remove. */

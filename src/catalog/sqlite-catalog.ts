@@ -247,6 +247,10 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       const r = q.person.get(id) as PersonRow | undefined;
       return r ? toPerson(r) : null;
     },
+    async findPersonByName(name) {
+      const r = db.prepare(`${PERSON_SELECT} WHERE p.name = ? AND p.merged_into IS NULL ORDER BY p.id LIMIT 1`).get(name) as PersonRow | undefined;
+      return r ? toPerson(r) : null;
+    },
     async listPeople(options = {}) {
       const sql = `${PERSON_SELECT} WHERE p.merged_into IS NULL ${options.includeHidden ? '' : 'AND p.hidden = 0'} ORDER BY face_count DESC, p.id`;
       return (db.prepare(sql).all() as PersonRow[]).map(toPerson);

@@ -13,6 +13,7 @@ Usage: facetag <command> [options]
   faces list                  every face with its photo, box, scores and person
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
+  export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
 
 Common options:
@@ -32,6 +33,7 @@ const commands: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./models-command.js')).modelsCommand,
   serve: async () => (await import('../server/serve-command.js')).serveCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
+  export: async () => (await import('./export-command.js')).exportCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

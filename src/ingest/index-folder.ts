@@ -8,6 +8,7 @@ import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { findModel } from '../vision/model-manifest.js';
+import { applyRegionImport, emptyXmpCounts, planRegionImport, type XmpImportCounts } from '../interop/import-regions.js';
 import { listPhotoFiles } from './walk.js';
 
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
@@ -24,6 +25,8 @@ export interface IndexSummary {
   /** Median milliseconds per stage over the processed photos. */
   stageMedianMs: { read: number; decode: number; detect: number; embed: number; store: number };
   interrupted: boolean;
+  /** Face regions and person keywords imported from XMP sidecars and embedded XMP (see interop/). */
+  xmp: XmpImportCounts;
 }
 
 export interface IndexProgress {
@@ -69,7 +72,7 @@ export async function indexFolder(
   const summary: IndexSummary = {
     photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0 },
     faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
-    stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false,
+    stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
   };
   const stages: Record<keyof IndexSummary['stageMedianMs'], number[]> = { read: [], decode: [], detect: [], embed: [], store: [] };
   let done = 0;
@@ -118,6 +121,10 @@ export async function indexFolder(
         await blobs.put(key, Buffer.from(face.thumbnail), 'image/jpeg');
         return key;
       }));
+      const regions = await planRegionImport({ catalog, blobs }, analyser, {
+        path, bytes, sha256: sha, size: analysis.meta, detected: analysis.faces.map((f) => f.box), existingPhotoId: existing?.id ?? null,
+      });
+      if (regions.problems.length > 0) log.warn({ photo: sha.slice(0, 12), problems: regions.problems.length }, 'some XMP face regions could not be read');
       await serially(async () => {
         const saved = await catalog.savePhoto({
           path, sha256: sha, size, mtimeMs, width: analysis.meta.width, height: analysis.meta.height,
@@ -129,6 +136,8 @@ export async function indexFolder(
         });
         for (const key of saved.removedThumbKeys) if (!thumbs.includes(key)) await blobs.delete(key);
         analysis.faces.forEach((f, i) => index.add(saved.faceIds[i]!, f.embedding));
+        const imported = await applyRegionImport({ catalog, index }, regions, saved.photoId, saved.faceIds);
+        for (const k of Object.keys(imported) as Array<keyof XmpImportCounts>) summary.xmp[k] += imported[k];
         await assignFaces({ catalog, index }, saved.faceIds, params);
       });
       const t3 = performance.now();

@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { toAppError } from '../errors.js';
+import type { Box } from '../vision/image.js';
+import { clampRect, regionFrame, storedToDisplayed } from './orientation.js';
+import { readXmpFaces, type XmpFaces } from './xmp-read.js';
+
+/** `full`: `photo.jpg.xmp` (digiKam, darktable, ExifTool's default); `base`: `photo.xmp` (Lightroom, Capture One). */
+export type SidecarNaming = 'full' | 'base';
+
+export function sidecarPath(photoPath: string, naming: SidecarNaming): string {
+  return naming === 'full' ? `${photoPath}.xmp` : `${photoPath.replace(/\.[^./\\]*$/, '')}.xmp`;
+}
+
+export interface PhotoRegion {
+  name: string | null;
+  /** Pixels of the oriented photo, like every facetag box. */
+  box: Box;
+  from: 'sidecar' | 'embedded';
+  schema: 'mwg' | 'mp';
+}
+
+export interface PhotoXmp {
+  regions: PhotoRegion[];
+  personKeywords: string[];
+  keywords: string[];
+  /** Sidecars or packets that could not be read, with the reason (the photo is indexed anyway). */
+  problems: string[];
+}
+
+/** The oriented size and EXIF orientation of the photo (as `decodePhoto` reports them). */
+export interface OrientedSize {
+  width: number;
+  height: number;
+  orientation: number;
+}
+
+/**
+ * The face regions and person keywords that other tools left on a photo: in an XMP sidecar
+ * (`photo.jpg.xmp`, then `photo.xmp`) or in the photo's own XMP packet. A sidecar with
+ * regions wins over the embedded packet (it is what a catalogue like digiKam or Lightroom
+ * writes last); keywords of both count. Regions come back in pixels of the oriented photo.
+ */
+export async function readPhotoXmp(photoPath: string, bytes: Buffer, size: OrientedSize): Promise<PhotoXmp> {
+  const problems: string[] = [];
+  const parse = (xml: string, where: string): XmpFaces | null => {
+    try {
+      return readXmpFaces(xml);
+    } catch (error) {
+      problems.push(`${where}: ${toAppError(error).message}`);
+      return null;
+    }
+  };
+  let sidecar: XmpFaces | null = null;
+  for (const naming of ['full', 'base'] as const) {
+    const text = await readFile(sidecarPath(photoPath, naming), 'utf8').catch(() => null);
+    if (text === null) continue;
+    sidecar = parse(text, `sidecar ${naming === 'full' ? '.<ext>.xmp' : '.xmp'}`);
+    if (sidecar) break;
+  }
+  let embedded: XmpFaces | null = null;
+  const packet = await sharp(bytes, { limitInputPixels: false }).metadata().then((m) => m.xmp, () => undefined);
+  if (packet) embedded = parse(packet.toString('utf8'), 'embedded XMP');
+
+  const swap = size.orientation >= 5;
+  const stored = { width: swap ? size.height : size.width, height: swap ? size.width : size.height };
+  const toPhoto = (faces: XmpFaces | null, from: PhotoRegion['from']): PhotoRegion[] => (faces?.regions ?? []).map((r) => {
+    const frame = r.schema === 'mwg' ? regionFrame(size.orientation, stored, r.appliedTo) : 'stored';
+    const d = clampRect(frame === 'stored' ? storedToDisplayed(size.orientation, r.area) : r.area);
+    return { name: r.name, box: { x: d.x * size.width, y: d.y * size.height, w: d.w * size.width, h: d.h * size.height }, from, schema: r.schema };
+  });
+  const fromSidecar = toPhoto(sidecar, 'sidecar');
+  const unique = (lists: Array<string[] | undefined>) => [...new Set(lists.flatMap((l) => l ?? []))];
+  return {
+    regions: fromSidecar.length > 0 ? fromSidecar : toPhoto(embedded, 'embedded'),
+    personKeywords: unique([sidecar?.personKeywords, embedded?.personKeywords]),
+    keywords: unique([sidecar?.keywords, embedded?.keywords]),
+    problems,
+  };
+}
