@@ -1,7 +1,8 @@
 import type { Assignment, Catalog } from '../catalog/catalog.js';
 import { clusterAll } from './global-cluster.js';
 import type { ClusterParams } from './incremental-assign.js';
-import { createExactIndex, type VectorIndex } from './vector-index.js';
+import { createVectorIndex } from './create-vector-index.js';
+import type { VectorIndex } from './vector-index.js';
 
 export interface ReclusterReport {
   faces: number;
@@ -36,7 +37,7 @@ export async function recluster(
   const counts = await catalog.counts();
   const peopleBefore = (await catalog.listPeople({ includeHidden: true })).length;
   const dims = faces[0]?.embedding.length ?? 512;
-  const index = (options.makeIndex ?? createExactIndex)(dims);
+  const index = (options.makeIndex ?? createVectorIndex)(dims);
   for (const f of faces) index.add(f.id, f.embedding);
   const rejections = await catalog.allRejections();
   const result = clusterAll({ faces, rejections }, index, params);

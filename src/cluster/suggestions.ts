@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
 import type { ClusterParams } from './incremental-assign.js';
-import { createExactIndex, type VectorIndex } from './vector-index.js';
+import { createVectorIndex } from './create-vector-index.js';
+import type { VectorIndex } from './vector-index.js';
 
 export interface PersonCandidate {
   personId: number;
@@ -23,7 +24,7 @@ export interface FaceCandidate {
 }
 
 /** An in-process index of every face of the embedder. */
-export async function loadIndex(catalog: Catalog, embedderId: string, make: (dims: number) => VectorIndex = createExactIndex): Promise<VectorIndex> {
+export async function loadIndex(catalog: Catalog, embedderId: string, make: (dims: number) => VectorIndex = createVectorIndex): Promise<VectorIndex> {
   const vectors = await catalog.allFaceVectors(embedderId);
   const index = make(vectors[0]?.embedding.length ?? 512);
   for (const v of vectors) index.add(v.id, v.embedding);

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { assignFaces } from '../cluster/incremental-assign.js';
 import { clusterParams } from '../cluster/cluster-params.js';
-import { createExactIndex } from '../cluster/vector-index.js';
+import { createVectorIndex } from '../cluster/create-vector-index.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
@@ -65,7 +65,7 @@ export async function indexFolder(
     onError: (_path, error) => log.warn({ code: error.code }, 'a folder could not be listed'),
   });
   const params = clusterParams(config);
-  const index = createExactIndex(embedderDimensions(analyser.embedderId));
+  const index = createVectorIndex(embedderDimensions(analyser.embedderId));
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
 
