@@ -47,11 +47,11 @@ describe('createVectorIndex', () => {
     expect(index.search(lib.vector(700), 1)[0]!.id).toBe(700);
   });
 
-  it('defaults to exact search for 20,000 faces', () => {
+  it('defaults to exact search for 5,000 faces', () => {
     const index = createVectorIndex(2);
-    for (let i = 0; i < 20_000; i++) index.add(i, Float32Array.of(Math.cos(i), Math.sin(i)));
+    for (let i = 0; i < 5_000; i++) index.add(i, Float32Array.of(Math.cos(i), Math.sin(i)));
     expect(index.approximate).toBe(false);
-    index.add(20_000, Float32Array.of(1, 0));
+    index.add(5_000, Float32Array.of(1, 0));
     expect(index.approximate).toBe(true);
   });
 

@@ -61,11 +61,22 @@ export function createExactIndex(dimensions: number): VectorIndex {
       // Keep the k best in a small sorted array: k is tiny next to the library.
       const bestD: number[] = [];
       const bestI: number[] = [];
-      for (let s = 0; s < count; s++) {
-        let dot = 0;
+      const m = data;
+      const q = vector;
+      const n = count;
+      const tail = dimensions & ~3;
+      for (let s = 0; s < n; s++) {
         const o = s * dimensions;
-        for (let j = 0; j < dimensions; j++) dot += data[o + j]! * vector[j]!;
-        const d = 1 - dot;
+        // Four running sums: independent additions the CPU can overlap.
+        let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        for (let j = 0; j < tail; j += 4) {
+          d0 += m[o + j]! * q[j]!;
+          d1 += m[o + j + 1]! * q[j + 1]!;
+          d2 += m[o + j + 2]! * q[j + 2]!;
+          d3 += m[o + j + 3]! * q[j + 3]!;
+        }
+        for (let j = tail; j < dimensions; j++) d0 += m[o + j]! * q[j]!;
+        const d = 1 - (d0 + d1 + d2 + d3);
         if (bestD.length === k && d >= bestD[k - 1]!) continue;
         let pos = bestD.length;
         while (pos > 0 && bestD[pos - 1]! > d) pos--;
