@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -59,8 +59,10 @@ describe('people operations through the real CLI, remembered across re-index and
     const victim = faces[0].id;
     await ft('people', 'reject-face', String(astronaut), String(victim));
     expect((await ft('faces', 'list', '--person', String(astronaut))).map((f: any) => f.id)).not.toContain(victim);
-    // Change the victim's photo on disk so that it is analysed again.
-    await sharp(fixture('astronaut.jpg')).resize(420).jpeg({ quality: 70 }).toFile(faces[0].file);
+    // Change the victim's photo on disk (re-encoded: new bytes, the face in the same place) so
+    // that it is analysed again; the rejection must carry over to the new face.
+    const reencoded = await sharp(faces[0].file).jpeg({ quality: 70 }).toBuffer();
+    writeFileSync(faces[0].file, reencoded);
     const again = await ft('index', photos);
     expect(again.photos.processed).toBe(1);
     const afterIndex = await ft('faces', 'list', '--person', String(astronaut));
