@@ -42,6 +42,6 @@ export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
   return {
     detector: config.vision.detector, embedder: config.vision.embedder, modelsDir: modelsDir(config),
     threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceSizePx: config.vision.minFaceSizePx,
-    padRetry: config.vision.padRetry, maxPixels: config.index.maxPixels,
+    padRetry: config.vision.padRetry, maxPixels: config.index.maxPixels, maxTileGrid: config.vision.maxTileGrid,
   };
 }

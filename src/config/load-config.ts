@@ -119,7 +119,7 @@ export function loadConfig(sources: ConfigSources = {}): ResolvedConfig {
     const path = issue.path.join('.');
     const where = origin.get(path) ?? (file ? `config file ${file}` : 'configuration');
     const [section, key] = issue.path.map(String);
-    const envName = section && key ? ` (env FACETAG_${snake(section)}_${snake(key)})` : '';
+    const envName = section && key && !where.startsWith('environment') ? ` (env FACETAG_${snake(section)}_${snake(key)})` : '';
     const shown = section && key ? JSON.stringify((raw[section] as Record<string, unknown> | undefined)?.[key]) : '';
     const detail = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
     throw new AppError(

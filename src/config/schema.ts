@@ -50,6 +50,13 @@ export const configSchema = z
          * @default 16
          */
         minFaceSizePx: positiveInt.default(16),
+        /**
+         * Finest tiling of a big photo when looking for small faces: 1 (whole image only), 2 (2x2
+         * tiles) or 4 (2x2 and 4x4). Measured on ../shared/faces: 4 finds 0.955 of group faces
+         * against 0.937 for 2, at about four times the detection time (5.9 against 10.3
+         * photos/s on 2-3 MP photos). @default 2
+         */
+        maxTileGrid: z.coerce.number().refine((v) => v === 1 || v === 2 || v === 4, 'must be 1, 2 or 4').default(2),
         /** When no face is found, try again on a padded image (tight portrait crops). @default true */
         padRetry: bool.default(true),
         /** Threads each model session uses inside one inference. @default 1 */

@@ -40,6 +40,8 @@ export interface AnalyserOptions {
   minDetScore?: number | undefined;
   minFaceSizePx: number;
   padRetry: boolean;
+  /** Finest tiling of a big photo for small faces: 1, 2 or 4. @default 2 */
+  maxTileGrid?: number;
   maxPixels: number;
 }
 
@@ -70,10 +72,10 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   let landmarker: ReturnType<typeof createLandmarker68> | null = null;
   if (detModel.id.startsWith('yunet')) {
     const yunet = createYunetDetector(await open(detModel.path));
-    detect = (image, minScore) => yunet.detect(image, { minScore });
+    detect = (image, minScore) => yunet.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 2 });
   } else {
     const ultra = createUltrafaceDetector(await open(detModel.path));
-    detect = (image, minScore) => ultra.detect(image, { minScore });
+    detect = (image, minScore) => ultra.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 2 });
     landmarker = createLandmarker68(await open(resolveModel(detModel.landmarker!, options.modelsDir, 'landmarker').path));
   }
   const embedder = createEmbedder(await open(embModel.path), {

@@ -36,6 +36,8 @@ describe('image helpers', () => {
 
   it('tiles big images and covers them whole', () => {
     expect(tileViews(320, 240, 320, 240)).toHaveLength(1);
+    expect(tileViews(1600, 1200, 320, 240, 1)).toHaveLength(1);
+    expect(tileViews(1600, 1200, 320, 240, 2)).toHaveLength(1 + 4);
     const views = tileViews(1600, 1200, 320, 240);
     expect(views).toHaveLength(1 + 4 + 16);
     for (const v of views) {

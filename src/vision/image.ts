@@ -144,12 +144,13 @@ export function toGray(image: RgbImage): Float32Array {
 }
 
 /**
- * The whole image, then overlapping tiles (2x2, then 4x4) while the image is still over twice
- * the model's input: a detector with a small fixed input misses small faces in a big photo.
+ * The whole image, then overlapping tiles (2x2, then 4x4, up to `maxGrid`) while the image is
+ * still over twice the model's input: a detector with a small fixed input misses small faces
+ * in a big photo.
  */
-export function tileViews(width: number, height: number, inputW: number, inputH: number): Box[] {
+export function tileViews(width: number, height: number, inputW: number, inputH: number, maxGrid = 4): Box[] {
   const all: Box[] = [{ x: 0, y: 0, w: width, h: height }];
-  for (let grid = 2; grid <= 4; grid *= 2) {
+  for (let grid = 2; grid <= maxGrid; grid *= 2) {
     if (Math.max(width / inputW, height / inputH) < grid) break;
     const tw = width / grid;
     const th = height / grid;
@@ -170,11 +171,11 @@ export function tileViews(width: number, height: number, inputW: number, inputH:
  * views, which see it whole (a tile sees part of it, and calls the part a face).
  */
 export async function detectInViews(
-  image: RgbImage, inputW: number, inputH: number, nmsIou: number,
+  image: RgbImage, inputW: number, inputH: number, nmsIou: number, maxGrid: number,
   detectView: (view: Box) => Promise<Detection[]>,
 ): Promise<Detection[]> {
   const all: Detection[] = [];
-  for (const [i, view] of tileViews(image.width, image.height, inputW, inputH).entries()) {
+  for (const [i, view] of tileViews(image.width, image.height, inputW, inputH, maxGrid).entries()) {
     const found = await detectView(view);
     all.push(...(i === 0 ? found : found.filter((d) => Math.max(d.box.w / view.w, d.box.h / view.h) < 1 / 3)));
   }

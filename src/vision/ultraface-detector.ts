@@ -8,6 +8,8 @@ export interface DetectOptions {
   minScore: number;
   /** IoU above which two boxes are the same face. @default 0.4 */
   nmsIou?: number;
+  /** Finest tiling of a big photo: 1 (whole image only), 2 or 4. @default 2 */
+  maxTileGrid?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export function createUltrafaceDetector(session: ModelSession) {
 
   return {
     async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
-      return detectInViews(image, INPUT_W, INPUT_H, options.nmsIou ?? 0.4, (view) => detectView(image, view, options.minScore));
+      return detectInViews(image, INPUT_W, INPUT_H, options.nmsIou ?? 0.4, options.maxTileGrid ?? 2, (view) => detectView(image, view, options.minScore));
     },
   };
 }

@@ -47,8 +47,8 @@ export function createYunetDetector(session: ModelSession) {
   }
 
   return {
-    async detect(image: RgbImage, options: { minScore: number; nmsIou?: number }): Promise<Detection[]> {
-      return detectInViews(image, size * 2, size * 2, options.nmsIou ?? 0.3, (view) => detectView(image, view, options.minScore));
+    async detect(image: RgbImage, options: { minScore: number; nmsIou?: number; maxTileGrid?: number }): Promise<Detection[]> {
+      return detectInViews(image, size * 2, size * 2, options.nmsIou ?? 0.3, options.maxTileGrid ?? 2, (view) => detectView(image, view, options.minScore));
     },
   };
 }
