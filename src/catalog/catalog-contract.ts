@@ -316,5 +316,20 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       expect((await c.listFaces({ source: 'auto', minDistance: 0.3 })).map((f) => f.id)).toEqual([faceIds[1]]);
       await c.close();
     });
+    it('dismisses a false face and remembers its box for the photo', async () => {
+      const c = await make();
+      const { faceIds } = await c.savePhoto(photo('/d/squirrel.jpg', [face(1), face(2)]));
+      const p = await c.createPerson();
+      await c.assign([{ faceId: faceIds[0]!, personId: p, source: 'auto', distance: 0.1 }]);
+      const gone = await c.dismissFace(faceIds[0]!);
+      expect(gone.removedThumbKeys).toEqual(['faces/t/1.jpg']);
+      expect(await c.getFace(faceIds[0]!)).toBeNull();
+      expect(await c.getEmbedding(faceIds[0]!)).toBeNull();
+      expect(await c.getPerson(p)).toBeNull(); // an unnamed person left with no face goes too
+      expect(await c.dismissedBoxes('/d/squirrel.jpg')).toEqual([face(1).box]);
+      expect(await c.dismissedBoxes('/d/other.jpg')).toEqual([]);
+      await expect(c.dismissFace(faceIds[0]!)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
   });
 }

@@ -237,6 +237,13 @@ export interface Catalog {
   /** Marks faces of the person as confirmed (all its faces when `faceIds` is absent); unassigned faces given are attached. */
   confirmFaces(personId: number, faceIds?: number[]): Promise<number>;
   allRejections(): Promise<Array<{ faceId: number; personId: number }>>;
+  /**
+   * "Not a face": deletes a detected face (embedding and links) and remembers its box, so a
+   * re-analysis of the photo drops a detection there. Returns thumbnails no face uses any more.
+   */
+  dismissFace(faceId: number): Promise<{ removedThumbKeys: string[] }>;
+  /** The boxes dismissed on the photo at `path`. */
+  dismissedBoxes(path: string): Promise<Box[]>;
 
   /** People, searched, sorted and paged, with the total matching. Merged-away people are never listed. */
   queryPeople(query?: PeopleQuery): Promise<Page<PersonRecord>>;

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
-import { iou } from '../vision/image.js';
+import { iou, type Box } from '../vision/image.js';
 import type {
   MergeRecord,
   AssignSource, Assignment, Catalog, FaceFilter, FaceRecord, FaceVector, PersonRecord, PhotoRecord,
@@ -392,6 +392,20 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         }
         return faceIds.length;
       })();
+    },
+    async dismissFace(faceId) {
+      return db.transaction(() => {
+        const f = db.prepare('SELECT id, photo_id, x, y, w, h, thumb_key FROM faces WHERE id = ?').get(faceId) as
+          { id: number; photo_id: number; x: number; y: number; w: number; h: number; thumb_key: string | null } | undefined;
+        if (!f) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list\``);
+        db.prepare('INSERT INTO dismissals (photo_id, x, y, w, h, at) VALUES (?, ?, ?, ?, ?, ?)').run(f.photo_id, f.x, f.y, f.w, f.h, now());
+        db.prepare('DELETE FROM faces WHERE id = ?').run(faceId);
+        q.pruneEmpty.run();
+        return { removedThumbKeys: orphaned([f.thumb_key]) };
+      })();
+    },
+    async dismissedBoxes(path) {
+      return db.prepare('SELECT d.x, d.y, d.w, d.h FROM dismissals d JOIN photos p ON p.id = d.photo_id WHERE p.path = ? ORDER BY d.id').all(path) as Box[];
     },
     async allRejections() {
       return (db.prepare('SELECT face_id, person_id FROM rejections ORDER BY face_id').all() as Array<{ face_id: number; person_id: number }>)

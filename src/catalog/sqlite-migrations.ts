@@ -83,6 +83,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX faces_person_photo ON faces (person_id, photo_id);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Boxes a person said are not faces: a re-analysis of the photo never brings them back.
+      CREATE TABLE dismissals (
+        id INTEGER PRIMARY KEY,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX dismissals_photo ON dismissals (photo_id);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): number {

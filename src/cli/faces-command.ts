@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type Command } from './io.js';
+import { parseId } from './people-command.js';
 
 const HELP = `Usage: facetag faces list [--person ID] [--unassigned] [--embeddings] [--limit N] [--json]
+       facetag faces dismiss FACE...    not a face: delete it, and never detect it there again
 
 Every face: its photo's file path, box {x, y, w, h} in pixels of the oriented photo, detection
 score, quality, person id (or null); with --embeddings, the embedding as an array of numbers.`;
@@ -16,6 +18,22 @@ export const facesCommand: Command = async ({ args, io, config: load }) => {
       person: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
+  if (positionals[0] === 'dismiss' && !values.help) {
+    const ids = positionals.slice(1).map((f) => parseId(f, 'face'));
+    if (ids.length === 0) throw new AppError('USAGE', 'faces dismiss needs the FACE ids that are not faces; see `facetag faces list`');
+    const ctx = await createContext(load(), 'cli');
+    try {
+      for (const id of ids) {
+        const { removedThumbKeys } = await ctx.catalog.dismissFace(id);
+        for (const key of removedThumbKeys) await ctx.blobs.delete(key);
+      }
+    } finally {
+      await ctx.close();
+    }
+    if (values.json) printJson(io, { dismissed: ids });
+    else io.stdout.write(`${ids.length} face(s) dismissed: not faces, and not detected there again\n`);
+    return 0;
+  }
   if (values.help || positionals[0] !== 'list') {
     io.stdout.write(`${HELP}\n`);
     return values.help ? 0 : 64;

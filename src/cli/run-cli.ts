@@ -10,7 +10,7 @@ Usage: facetag <command> [options]
   index <folder>              index a photo folder (new and changed photos only)
   people list|show|name|merge|unmerge|split|move-face|reject-face|confirm|hide|unhide|delete|recluster|suggest
   photos list [--failed]      indexed photos, and those that could not be read
-  faces list                  every face with its photo, box, scores and person
+  faces list|dismiss          every face with its photo, box, scores and person; dismiss false ones
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)

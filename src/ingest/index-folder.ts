@@ -7,6 +7,7 @@ import { createVectorIndex } from '../cluster/create-vector-index.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
+import { iou } from '../vision/image.js';
 import { findModel } from '../vision/model-manifest.js';
 import { applyRegionImport, emptyXmpCounts, planRegionImport, type XmpImportCounts } from '../interop/import-regions.js';
 import { listPhotoFiles } from './walk.js';
@@ -116,26 +117,29 @@ export async function indexFolder(
       const analysis = await analyser.analyse(bytes);
       const t2 = performance.now();
       const sha = sha256;
-      const thumbs = await Promise.all(analysis.faces.map(async (face, i) => {
+      // Boxes a person dismissed as "not a face" stay dismissed when the photo is analysed again.
+      const dismissed = existing ? await catalog.dismissedBoxes(path) : [];
+      const faces = analysis.faces.filter((f) => !dismissed.some((b) => iou(b, f.box) >= 0.5));
+      const thumbs = await Promise.all(faces.map(async (face, i) => {
         const key = `faces/${sha.slice(0, 2)}/${sha}-${i}.jpg`;
         await blobs.put(key, Buffer.from(face.thumbnail), 'image/jpeg');
         return key;
       }));
       const regions = await planRegionImport({ catalog, blobs }, analyser, {
-        path, bytes, sha256: sha, size: analysis.meta, detected: analysis.faces.map((f) => f.box), existingPhotoId: existing?.id ?? null,
+        path, bytes, sha256: sha, size: analysis.meta, detected: faces.map((f) => f.box), existingPhotoId: existing?.id ?? null,
       });
       if (regions.problems.length > 0) log.warn({ photo: sha.slice(0, 12), problems: regions.problems.length }, 'some XMP face regions could not be read');
       await serially(async () => {
         const saved = await catalog.savePhoto({
           path, sha256: sha, size, mtimeMs, width: analysis.meta.width, height: analysis.meta.height,
           takenAt: analysis.meta.takenAt, gps: analysis.meta.gps, model: analyser.modelKey,
-          faces: analysis.faces.map((f, i) => ({
+          faces: faces.map((f, i) => ({
             box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality.quality,
             embedding: f.embedding, model: analyser.embedderId, thumbKey: thumbs[i]!,
           })),
         });
         for (const key of saved.removedThumbKeys) if (!thumbs.includes(key)) await blobs.delete(key);
-        analysis.faces.forEach((f, i) => index.add(saved.faceIds[i]!, f.embedding));
+        faces.forEach((f, i) => index.add(saved.faceIds[i]!, f.embedding));
         const imported = await applyRegionImport({ catalog, index }, regions, saved.photoId, saved.faceIds);
         for (const k of Object.keys(imported) as Array<keyof XmpImportCounts>) summary.xmp[k] += imported[k];
         await assignFaces({ catalog, index }, saved.faceIds, params);
@@ -147,8 +151,8 @@ export async function indexFolder(
       stages.embed.push(analysis.timings.embedMs);
       stages.store.push(t3 - t2);
       summary.photos.processed++;
-      summary.newFaces += analysis.faces.length;
-      log.debug({ photo: sha.slice(0, 12), faces: analysis.faces.length, ms: Math.round(t3 - t0) }, 'photo indexed');
+      summary.newFaces += faces.length;
+      log.debug({ photo: sha.slice(0, 12), faces: faces.length, ms: Math.round(t3 - t0) }, 'photo indexed');
     } catch (error) {
       const e = toAppError(error, 'INTERNAL');
       summary.photos.failed++;

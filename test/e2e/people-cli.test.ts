@@ -112,4 +112,19 @@ describe('people operations through the real CLI, remembered across re-index and
     expect(missing.code).toBe(66);
     expect(missing.stderr).toMatch(/person 999 does not exist/);
   });
+  it('a dismissed false face is deleted with its thumbnail and never detected there again', async () => {
+    const before = await ft('faces', 'list');
+    const victim = before.find((f: any) => f.personId === astronaut);
+    const thumb = join(data, 'blobs', ...String(victim.thumbKey).split('/'));
+    expect(existsSync(thumb)).toBe(true);
+    await ft('faces', 'dismiss', String(victim.id));
+    expect(existsSync(thumb)).toBe(false);
+    const reencoded = await sharp(victim.file).jpeg({ quality: 75 }).toBuffer();
+    writeFileSync(victim.file, reencoded);
+    const again = await ft('index', photos);
+    expect(again.photos.processed).toBe(1);
+    const after = await ft('faces', 'list');
+    expect(after).toHaveLength(before.length - 1);
+    expect(after.some((f: any) => f.file === victim.file)).toBe(false);
+  });
 });
