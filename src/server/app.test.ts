@@ -291,6 +291,16 @@ describe('REST API through app.request()', () => {
     expect((await s.call('DELETE', `/api/people/${cleo}`)).status).toBe(404);
   });
 
+  it('dismisses a false face ("not a face") with its thumbnail and remembers its box', async () => {
+    const face = (await t.catalog.getFace(lib.loose[1]!))!;
+    const photo = (await t.catalog.getPhoto(face.photoId))!;
+    expect(await s.json('DELETE', `/api/faces/${face.id}`)).toEqual({ dismissed: face.id });
+    expect(await t.catalog.getFace(face.id)).toBeNull();
+    if (face.thumbKey) expect(await t.blobs.exists(face.thumbKey)).toBe(false);
+    expect(await t.catalog.dismissedBoxes(photo.path)).toEqual([face.box]);
+    expect((await s.call('DELETE', `/api/faces/${face.id}`)).status).toBe(404);
+  });
+
   it('changes the password, which ends every session; logout ends one', async () => {
     const other = await login(t.app);
     expect((await other.call('PUT', '/api/session/password', { current: 'wrong', next: 'a new password' })).status).toBe(403);

@@ -20,6 +20,10 @@ export function createFaceIndexCache(catalog: Catalog, embedderId: string) {
     async add(id: number, embedding: Float32Array) {
       if (loading) (await loading).add(id, embedding);
     },
+    /** Forgets a deleted face (searches never return it again). */
+    remove(id: number) {
+      void loading?.then((index) => index.remove(id), () => undefined);
+    },
     reset() {
       loading = null;
     },

@@ -7,7 +7,7 @@ import type { ServerServices } from '../services.js';
 import { face, idParam, page, paging } from './schemas.js';
 
 /** Faces: lists, thumbnails, suggestions, and putting a face on a person. */
-export function faceRoutes(deps: Pick<ServerServices, 'catalog' | 'images' | 'faceIndex' | 'cluster'>): AnyRoute[] {
+export function faceRoutes(deps: Pick<ServerServices, 'catalog' | 'images' | 'faceIndex' | 'cluster' | 'blobs'>): AnyRoute[] {
   const { catalog } = deps;
   const get = async (id: number) => {
     const f = await catalog.getFace(id);
@@ -62,6 +62,17 @@ export function faceRoutes(deps: Pick<ServerServices, 'catalog' | 'images' | 'fa
         const personId = 'personId' in body ? body.personId : await catalog.createPerson(body.newPersonName);
         await catalog.moveFace(params.id, personId);
         return get(params.id);
+      },
+    }),
+    route({
+      method: 'delete', path: '/api/faces/:id', tag: 'faces', params: idParam,
+      summary: 'Not a face: delete a false detection with its thumbnail; its box is remembered, so re-indexing the photo never brings it back',
+      response: z.object({ dismissed: z.number() }),
+      async handle({ params }) {
+        const { removedThumbKeys } = await catalog.dismissFace(params.id);
+        for (const key of removedThumbKeys) await deps.blobs.delete(key);
+        deps.faceIndex.remove(params.id);
+        return { dismissed: params.id };
       },
     }),
   ];

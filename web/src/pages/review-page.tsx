@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { get, personName, post, put, type Face } from '../api.js';
+import { get, personName, post, put, type Face, del } from '../api.js';
 import { Thumb } from '../components/thumb.js';
 import { toast, toastError } from '../toast.js';
 
@@ -67,6 +67,19 @@ export function ReviewPage() {
     }
   };
 
+  /** False detections (a statue, a cat): deleted, and never detected there again. */
+  const dismissGroup = async (g: Group) => {
+    const ids = chosen(g);
+    if (!ids.length || !confirm(`Remove ${ids.length} selected detection(s) as not faces? They will not be detected there again.`)) return;
+    try {
+      for (const id of ids) await del(`/api/faces/${id}`);
+      toast(`${ids.length} false detection(s) removed`);
+      done(g);
+    } catch (error) {
+      toastError(error);
+    }
+  };
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.target as HTMLElement).closest('input, textarea, select') || e.metaKey || e.ctrlKey || e.altKey) return;
@@ -112,6 +125,7 @@ export function ReviewPage() {
             <div class="actions">
               <button type="button" class="primary" onClick={(e) => { e.stopPropagation(); void confirmGroup(g); }}>{g.person ? 'Confirm' : 'New person…'} ({chosen(g).length})</button>
               {g.person && <button type="button" class="danger" onClick={(e) => { e.stopPropagation(); void rejectGroup(g); }}>Not {personName(g.person)}</button>}
+              <button type="button" onClick={(e) => { e.stopPropagation(); void dismissGroup(g); }}>Not faces</button>
             </div>
           </div>
           <ul class="grid face-grid small">
