@@ -9,6 +9,7 @@
 // (ArcFace-style) separate people. Isotropic centres are a hard case for any approximate
 // index: unlike real embeddings they have no low-dimensional structure to exploit.
 
+import { seededRandom } from '../src/cluster/seeded-random.js';
 /** How the synthetic library is drawn. Every field has a default. */
 export interface SyntheticFacesOptions {
   /** Seed of the generator: the same seed gives the same library. @default 1 */
@@ -45,16 +46,6 @@ export interface SyntheticFaces {
 /** Faces per storage chunk: keeps each typed array far below V8's limits at 1M x 512. */
 const CHUNK = 1 << 16;
 
-/** mulberry32: small, fast, and good enough for benchmark data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t = (t + Math.imul(t ^ (t >>> 7), t | 61)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws by Box-Muller, two per pair of uniforms. */
 export function seededGaussian(random: () => number): () => number {

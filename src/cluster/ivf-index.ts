@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { seededRandom } from './seeded-random.js';
 import type { VectorIndex } from './vector-index.js';
 
 /** Tuning of the approximate index. Every field has a default tuned on 512-d face embeddings. */
@@ -79,7 +80,7 @@ export function createIvfIndex(dimensions: number, options: IvfIndexOptions = {}
   // Sparse random projection: each code bit is the sign of TAPS signed coordinates.
   const tapIndex = new Int32Array(CODE_BITS * TAPS);
   const tapSign = new Float64Array(CODE_BITS * TAPS);
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   for (let i = 0; i < tapIndex.length; i++) {
     tapIndex[i] = Math.floor(random() * dimensions);
     tapSign[i] = random() < 0.5 ? -1 : 1;
@@ -415,12 +416,3 @@ function grow<T extends Int8Array | Int32Array | Float64Array>(array: T, length:
   return next;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t = (t + Math.imul(t ^ (t >>> 7), t | 61)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
