@@ -1,6 +1,7 @@
 import { join, relative, sep } from 'node:path';
 import type { Deps } from '../context.js';
-import { indexFolder, type IndexOptions, type IndexSummary } from '../ingest/index-folder.js';
+import { indexFolder } from '../ingest/index-folder.js';
+import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { largestFace } from './analyse-photos.js';
 import type { Dataset } from './dataset.js';

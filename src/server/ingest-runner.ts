@@ -1,6 +1,7 @@
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
-import { indexFolder, type IndexProgress, type IndexSummary } from '../ingest/index-folder.js';
+import { indexFolder } from '../ingest/index-folder.js';
+import type { IndexProgress, IndexSummary } from '../ingest/index-photos.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 
 export interface IngestStatus {

@@ -1,0 +1,46 @@
+import { readFile, stat } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { AppError } from '../errors.js';
+import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { listPhotoFiles } from './walk.js';
+
+export interface FolderSourceOptions {
+  followSymlinks: boolean;
+  /** Called for a folder that cannot be listed (its error code only: never its path). */
+  onListError?: (code: string | undefined) => void;
+}
+
+/** Photos under a folder, recursively; keys are absolute file paths. */
+export async function createFolderSource(folder: string, options: FolderSourceOptions): Promise<PhotoSource> {
+  const root = resolve(folder);
+  const rootStat = await stat(root).catch(() => null);
+  if (!rootStat?.isDirectory()) {
+    throw new AppError('FOLDER_NOT_FOUND', `${folder} is not a folder; give the folder that holds your photos, e.g. \`facetag index ~/Pictures\``);
+  }
+  return {
+    async list() {
+      const files = await listPhotoFiles(root, {
+        followSymlinks: options.followSymlinks,
+        onError: (_path, error) => options.onListError?.(error.code),
+      });
+      const items: SourcePhoto[] = [];
+      for (const key of files) {
+        // A file that vanished since the walk is listed with size 0: reading it reports why.
+        const s = await stat(key).catch(() => null);
+        items.push({ key, size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0 });
+      }
+      return items;
+    },
+    async read(photo) {
+      try {
+        return await readFile(photo.key);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new AppError('PHOTO_UNREADABLE', `the file cannot be read (${code ?? (error as Error).message}); check its permissions`);
+      }
+    },
+    async settle() {},
+    displayName: (photo) => relative(root, photo.key),
+    async close() {},
+  };
+}

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { assignFaces } from '../cluster/incremental-assign.js';
+import { clusterParams } from '../cluster/cluster-params.js';
+import { createVectorIndex } from '../cluster/create-vector-index.js';
+import type { Deps } from '../context.js';
+import { AppError, toAppError } from '../errors.js';
+import type { AnalysisPool } from '../vision/analysis-pool.js';
+import { findModel } from '../vision/model-manifest.js';
+import { emptyXmpCounts, type XmpImportCounts } from '../interop/import-regions.js';
+import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { commitPhoto, preparePhoto } from './store-photo.js';
+
+const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
+
+export interface IndexSummary {
+  photos: { seen: number; processed: number; skippedUnchanged: number; failed: number };
+  faces: number;
+  newFaces: number;
+  people: number;
+  unassigned: number;
+  durationMs: number;
+  /** `file` is the photo's name in its source (relative to the indexed folder). */
+  failures: Array<{ file: string; code: string; message: string }>;
+  /** Median milliseconds per stage over the processed photos. */
+  stageMedianMs: { read: number; decode: number; detect: number; embed: number; store: number };
+  interrupted: boolean;
+  /** Face regions and person keywords imported from XMP sidecars and embedded XMP (see interop/). */
+  xmp: XmpImportCounts;
+}
+
+export interface IndexProgress {
+  total: number;
+  done: number;
+  failed: number;
+  faces: number;
+}
+
+export interface IndexOptions {
+  onProgress?: (p: IndexProgress) => void;
+  /** Stops taking new photos when aborted; photos in flight finish. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Indexes every photo of `source`: new and changed photos are analysed, stored with their faces
+ * in one transaction each, and their faces assigned to people; unchanged photos are skipped by
+ * content hash. A photo that fails is recorded with its error and the run goes on. Killed at any
+ * point, a second run finishes the job with no duplicate.
+ */
+export async function indexPhotos(
+  { config, catalog, blobs, log }: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
+  source: PhotoSource,
+  options: IndexOptions = {},
+): Promise<IndexSummary> {
+  const started = performance.now();
+  const files = await source.list();
+  const params = clusterParams(config);
+  const index = createVectorIndex(embedderDimensions(analyser.embedderId));
+  for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
+  log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
+
+  const summary: IndexSummary = {
+    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0 },
+    faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
+    stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
+  };
+  const stages: Record<keyof IndexSummary['stageMedianMs'], number[]> = { read: [], decode: [], detect: [], embed: [], store: [] };
+  let done = 0;
+  const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
+
+  // One writer: results are applied to the catalog and the index in order, one at a time.
+  let writer: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = writer.then(fn, fn);
+    writer = next.catch(() => undefined);
+    return next;
+  };
+
+  async function processFile(photo: SourcePhoto) {
+    let sha256: string | null = null;
+    try {
+      const t0 = performance.now();
+      if (photo.size > config.index.maxFileBytes) {
+        throw new AppError('PHOTO_TOO_LARGE', `the file is ${photo.size} bytes, over index.maxFileBytes ${config.index.maxFileBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
+      }
+      const bytes = await source.read(photo);
+      sha256 = createHash('sha256').update(bytes).digest('hex');
+      const existing = await catalog.getPhotoByPath(photo.key);
+      if (existing?.status === 'done' && existing.sha256 === sha256 && existing.model === analyser.modelKey) {
+        summary.photos.skippedUnchanged++;
+        await source.settle(photo, 'done');
+        return;
+      }
+      const t1 = performance.now();
+      const analysis = await analyser.analyse(bytes);
+      const t2 = performance.now();
+      const prepared = await preparePhoto({ catalog, blobs, log }, analyser, {
+        key: photo.key, size: photo.size, mtimeMs: photo.mtimeMs, sha256, bytes, analysis, existing,
+      });
+      await serially(async () => {
+        const committed = await commitPhoto({ catalog, blobs }, index, params, prepared);
+        for (const k of Object.keys(committed.xmp) as Array<keyof XmpImportCounts>) summary.xmp[k] += committed.xmp[k];
+      });
+      await source.settle(photo, 'done');
+      const t3 = performance.now();
+      stages.read.push(t1 - t0);
+      stages.decode.push(analysis.timings.decodeMs);
+      stages.detect.push(analysis.timings.detectMs);
+      stages.embed.push(analysis.timings.embedMs);
+      stages.store.push(t3 - t2);
+      summary.photos.processed++;
+      summary.newFaces += prepared.result.faces.length;
+      log.debug({ photo: sha256.slice(0, 12), faces: prepared.result.faces.length, ms: Math.round(t3 - t0) }, 'photo indexed');
+    } catch (error) {
+      const e = toAppError(error, 'INTERNAL');
+      summary.photos.failed++;
+      summary.failures.push({ file: source.displayName(photo), code: e.code, message: e.message });
+      log.warn({ photo: sha256?.slice(0, 12) ?? null, code: e.code }, 'photo failed');
+      const recorded = await serially(() => catalog.recordFailure({ path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message }))
+        .then(() => true, (storeError: unknown) => {
+          log.error({ code: toAppError(storeError).code }, 'could not record a failure');
+          return false;
+        });
+      // A photo leaves the source only once its failure is on record: nothing is lost.
+      if (recorded) await source.settle(photo, 'failed').catch((settleError: unknown) => log.warn({ code: toAppError(settleError).code }, 'could not settle a failed photo'));
+    } finally {
+      done++;
+      progress();
+    }
+  }
+
+  let next = 0;
+  const workers = Array.from({ length: Math.min(config.index.concurrency, Math.max(1, files.length)) }, async () => {
+    while (next < files.length) {
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        return;
+      }
+      await processFile(files[next++]!);
+    }
+  });
+  progress();
+  await Promise.all(workers);
+  await writer;
+
+  // Faces that found no person when they arrived may have one now that the run is complete.
+  if (!summary.interrupted) {
+    const waiting = (await catalog.listFaces({ unassigned: true })).filter((f) => f.model === analyser.embedderId && f.source === null);
+    await assignFaces({ catalog, index }, waiting.map((f) => f.id), params);
+  }
+
+  const counts = await catalog.counts();
+  summary.faces = counts.faces;
+  summary.people = counts.people;
+  summary.unassigned = counts.unassigned;
+  summary.durationMs = Math.round(performance.now() - started);
+  for (const key of Object.keys(stages) as Array<keyof typeof stages>) summary.stageMedianMs[key] = median(stages[key]);
+  summary.failures.sort((a, b) => a.file.localeCompare(b.file));
+  log.info({ processed: summary.photos.processed, skipped: summary.photos.skippedUnchanged, failed: summary.photos.failed, faces: summary.faces, people: summary.people, ms: summary.durationMs }, 'index run finished');
+  return summary;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return Math.round(s[s.length >> 1]! * 10) / 10;
+}
