@@ -1,4 +1,7 @@
 import type { Deps } from '../context.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { createIndexRunMetrics } from '../metrics/index-run-metrics.js';
+import { setModelInfo } from '../metrics/record.js';
 import { AppError, toAppError } from '../errors.js';
 import { indexFolder, type IndexProgress, type IndexSummary } from '../ingest/index-folder.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
@@ -17,7 +20,7 @@ export interface IngestStatus {
 
 /** One index run at a time, in the background of the server, with its progress to show. */
 export function createIngestRunner(
-  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'> & { metrics: Metrics; version: string },
   analyser: () => Promise<AnalysisPool>,
   folder: string | null,
   onFinished: () => void,
@@ -37,11 +40,23 @@ export function createIngestRunner(
       Object.assign(status, { running: true, startedAt: new Date().toISOString(), progress: { total: 0, done: 0, failed: 0, faces: 0 }, error: null });
       const signal = controller.signal;
       run = (async () => {
+        let runMetrics: ReturnType<typeof createIndexRunMetrics> | null = null;
         try {
+          runMetrics = createIndexRunMetrics(deps.metrics, { concurrency: deps.config.index.concurrency, before: await deps.catalog.counts() });
+          const run = runMetrics;
           const pool = await analyser();
-          const summary = await indexFolder(deps, pool, folder, { signal, onProgress: (p) => (status.progress = { ...p }) });
+          setModelInfo(deps.metrics, { modelKey: pool.modelKey, version: deps.version });
+          const summary = await indexFolder(deps, run.analyser(pool), folder, {
+            signal,
+            onProgress: (p) => {
+              status.progress = { ...p };
+              run.onProgress(p);
+            },
+          });
+          run.finish(summary, await deps.catalog.counts());
           status.last = { ...summary, finishedAt: new Date().toISOString() };
         } catch (error) {
+          runMetrics?.abort();
           const e = toAppError(error);
           status.error = { code: e.code, message: e.message };
           deps.log.warn({ code: e.code }, 'index run from the dashboard failed');
