@@ -70,7 +70,7 @@ export async function startPrometheus(config: string, port: number): Promise<Run
     await new Promise((r) => setTimeout(r, 50));
   }
   const startupMs = Math.round(performance.now() - started);
-  const api = async (path: string) => (await fetch(`${url}${path}`)).json();
+  const api = async <T = any>(path: string): Promise<T> => (await fetch(`${url}${path}`)).json() as Promise<T>;
   return {
     url, startupMs, api,
     query: (expr) => api(`/api/v1/query?query=${encodeURIComponent(expr)}`),
