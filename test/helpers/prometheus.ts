@@ -55,7 +55,7 @@ export async function startPrometheus(config: string, port: number): Promise<Run
   const started = performance.now();
   const child: ChildProcess = spawn(PROMETHEUS, [
     `--config.file=${config}`, `--storage.tsdb.path=${storage}`, `--web.listen-address=127.0.0.1:${port}`,
-    '--web.enable-lifecycle=false', '--log.level=warn', '--storage.tsdb.retention.time=1h',
+    '--log.level=warn', '--storage.tsdb.retention.time=1h',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
