@@ -30,7 +30,9 @@ async function login(app: App) {
   expect(res.status).toBe(200);
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return (method: string, path: string) => app.request(path, { method, headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken, 'Content-Type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
+  return (method: string, path: string, body: unknown = {}) => app.request(path, {
+    method, headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken, 'Content-Type': 'application/json' }, ...(method === 'GET' ? {} : { body: JSON.stringify(body) }),
+  });
 }
 
 describe('the metrics module', () => {
@@ -76,9 +78,10 @@ describe('the metrics module', () => {
 
 describe('/metrics of the server (app.request)', () => {
   let t: Awaited<ReturnType<typeof makeTestServer>>;
+  let lib: Awaited<ReturnType<typeof seedLibrary>>;
   beforeAll(async () => {
     t = await makeTestServer();
-    await seedLibrary(t.catalog, t.blobs, join(t.root, 'photos'));
+    lib = await seedLibrary(t.catalog, t.blobs, join(t.root, 'photos'));
   });
   afterAll(async () => t.close());
 
@@ -104,6 +107,17 @@ describe('/metrics of the server (app.request)', () => {
     expect(free).toBeLessThanOrEqual(size);
     expect(value(samples, 'facetag_host_memory_total_bytes')).toBeGreaterThanOrEqual(value(samples, 'facetag_host_memory_available_bytes'));
     expect(value(samples, 'facetag_host_cpu_seconds_total', { mode: 'idle' })).toBeGreaterThan(0);
+  });
+
+  it('counts a person\'s changes to who is who, only when they succeed', async () => {
+    const call = await login(t.app);
+    // People 0 and 1 share a photo: refused, and not counted.
+    expect((await call('POST', '/api/merges', { intoId: lib.people[0]!, fromId: lib.people[1]! })).status).toBe(409);
+    expect((await call('POST', '/api/merges', { intoId: lib.people[1]!, fromId: lib.people[2]! })).status).toBe(201);
+    expect((await call('POST', '/api/merges', { intoId: lib.people[1]!, fromId: 999_999 })).status).toBe(404);
+    const samples = await scrape(t.app);
+    expect(value(samples, 'facetag_cluster_changes_total', { kind: 'merge' })).toBe(1);
+    expect(value(samples, 'facetag_cluster_changes_total', { kind: 'split' })).toBe(0);
   });
 
   it('labels requests by route pattern, never by the raw path (bounded cardinality)', async () => {

@@ -5,8 +5,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
 import type { Deps } from '../context.js';
 import { AppError } from '../errors.js';
-import { createMetrics, type Metrics } from '../metrics/metrics.js';
-import { recordHttpRequest } from '../metrics/record.js';
+import { createMetrics, type ClusterChangeKind, type Metrics } from '../metrics/metrics.js';
+import { recordClusterChange, recordHttpRequest } from '../metrics/record.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
 import { createFaceIndexCache } from './face-index-cache.js';
@@ -40,6 +40,12 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The routes by which a person changes who is who, counted in `facetag_cluster_changes_total{kind}` when they succeed. */
+const CLUSTER_CHANGES: Record<string, ClusterChangeKind> = {
+  'POST /api/merges': 'merge', 'POST /api/people/:id/split': 'split', 'PUT /api/faces/:id/person': 'move',
+  'POST /api/people/:id/reject': 'reject', 'POST /api/people/:id/confirm': 'confirm',
+};
 
 const hostOf = (origin: string) => {
   try {
@@ -89,6 +95,8 @@ export function createServerApp(options: ServerAppOptions) {
     const started = performance.now();
     await next();
     recordHttpRequest(metrics, { method: c.req.method, route: c.req.routePath, status: c.res.status, seconds: (performance.now() - started) / 1000 });
+    const change = CLUSTER_CHANGES[`${c.req.method} ${c.req.routePath}`];
+    if (change && c.res.ok) recordClusterChange(metrics, change);
   });
   app.use(secureHeaders({
     contentSecurityPolicy: {
