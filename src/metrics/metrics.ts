@@ -55,7 +55,8 @@ export function createMetrics(options: MetricsOptions) {
   const serviceUp = new Gauge({ name: 'facetag_service_up', help: '1 when a service this process depends on answered its last probe, 0 when not.', labelNames: ['service'], registers });
   const serviceProbeSeconds = new Gauge({ name: 'facetag_service_probe_seconds', help: 'Time the last probe of a service took (until failure or timeout when down).', labelNames: ['service'], registers });
 
-  for (const code of Object.keys(errorCodes)) photosFailed.labels(code).inc(0);
+  // The codes a photo can fail with (others are counted too, from their first occurrence).
+  for (const code of Object.keys(errorCodes).filter((c) => c.startsWith('PHOTO_') || c === 'STORE_FAILED' || c === 'INTERNAL')) photosFailed.labels(code).inc(0);
   for (const stage of STAGES) stageSeconds.zero({ stage });
   for (const kind of CLUSTER_CHANGE_KINDS) clusterChanges.labels(kind).inc(0);
   for (const queue of options.queues ?? ['index']) {

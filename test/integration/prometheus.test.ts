@@ -132,6 +132,8 @@ describe.skipIf(!HAVE)('a real Prometheus scraping real facetag processes on 127
     const config = promtool(['check', 'config', join(DEPLOY, 'prometheus/prometheus.yml')]);
     expect(config.code, config.output).toBe(0);
     expect(config.output).toMatch(/SUCCESS: 1 rule files found/);
+    const local = promtool(['check', 'config', join(DEPLOY, 'prometheus/prometheus-local.yml')]);
+    expect(local.code, local.output).toBe(0);
     const rules = promtool(['check', 'rules', join(DEPLOY, 'prometheus/alerts.yml')]);
     expect(rules.code, rules.output).toBe(0);
     expect(rules.output).toMatch(/SUCCESS: 8 rules found/);
