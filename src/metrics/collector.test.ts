@@ -68,7 +68,8 @@ describe('the metrics collector against real targets on 127.0.0.1', () => {
     const failing: ServiceProbe = { name: 's3', probe: async () => { throw new Error('bucket gone'); } };
     const collector = createCollector({
       metrics: createMetrics({ dataDir: null, queues: [] }),
-      timeoutMs: 500,
+      // Long enough for a live target on a loaded machine; the hung one costs this much.
+      timeoutMs: 3000,
       targets: [
         { node: 'mgmt', role: 'dashboard', url: `http://127.0.0.1:${livePort}` },
         { node: 'worker-1', role: 'detection', url: `http://127.0.0.1:${sickPort}` },
@@ -111,7 +112,7 @@ describe('the metrics collector against real targets on 127.0.0.1', () => {
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
     servers.push(server);
     const collector = createCollector({
-      metrics: createMetrics({ dataDir: null, queues: [] }), timeoutMs: 500, services: [],
+      metrics: createMetrics({ dataDir: null, queues: [] }), timeoutMs: 3000, services: [],
       targets: [{ node: 'w', role: 'worker', url: `http://127.0.0.1:${await listen(server)}` }],
     });
     const first = parseExposition(await (await collector.app.request('/metrics')).text()).samples;
