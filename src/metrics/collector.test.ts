@@ -92,6 +92,7 @@ describe('the metrics collector against real targets on 127.0.0.1', () => {
     expect(value(samples, 'facetag_node_photos_processed_total', { node: 'mgmt', role: 'dashboard' })).toBe(2);
     expect(value(samples, 'facetag_node_cpu_seconds_total', { node: 'mgmt', mode: 'idle' })).toBeGreaterThan(0);
     expect(value(samples, 'facetag_node_disk_size_bytes', { node: 'mgmt' })).toBeGreaterThan(0);
+    expect(value(samples, 'facetag_node_data_dir_bytes', { node: 'mgmt' })).toBe(0);
     expect(value(samples, 'facetag_node_memory_total_bytes', { node: 'mgmt' })).toBeGreaterThan(0);
     expect(samples.some((s) => s.name.startsWith('facetag_node_') && s.name !== 'facetag_node_up' && s.labels.node !== 'mgmt')).toBe(false);
     expect(value(samples, 'facetag_service_up', { service: 'redis' })).toBe(1);

@@ -37,6 +37,7 @@ const REEXPORTED: Array<[string, string, string]> = [
   ['facetag_host_memory_available_bytes', 'facetag_node_memory_available_bytes', 'Memory available on the node.'],
   ['facetag_data_disk_size_bytes', 'facetag_node_disk_size_bytes', 'Size of the file system holding the data folder of the target.'],
   ['facetag_data_disk_available_bytes', 'facetag_node_disk_available_bytes', 'Free space on the file system holding the data folder of the target.'],
+  ['facetag_data_dir_bytes', 'facetag_node_data_dir_bytes', 'Bytes in the data folder of the target.'],
   ['facetag_host_network_bytes_total', 'facetag_node_network_bytes_total', 'Bytes through the node\'s network interfaces (Linux nodes), by interface and direction.'],
   ['facetag_photos_processed_total', 'facetag_node_photos_processed_total', 'Photos indexed by the target.'],
   ['facetag_process_cpu_seconds_total', 'facetag_node_process_cpu_seconds_total', 'CPU time of the target process.'],

@@ -65,7 +65,7 @@ describe('the metrics module', () => {
   });
 
   it('names every facetag metric facetag_<thing>_<unit>, with help and type', async () => {
-    const text = await createMetrics({ dataDir: tmpdir() }).text();
+    const text = await createMetrics({ dataDir: mkdtempSync(join(tmpdir(), 'facetag-metrics-')) }).text();
     const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     expect(names.length).toBeGreaterThan(30);
     for (const [name, type] of names) {
@@ -105,6 +105,9 @@ describe('/metrics of the server (app.request)', () => {
     expect(size).toBeGreaterThan(0);
     expect(free).toBeGreaterThan(0);
     expect(free).toBeLessThanOrEqual(size);
+    // The catalog and the seeded thumbnails are in the data folder.
+    const { statSync } = await import('node:fs');
+    expect(value(samples, 'facetag_data_dir_bytes', { path: 'data' })).toBeGreaterThanOrEqual(statSync(join(t.config.data.dir, 'catalog.sqlite')).size);
     expect(value(samples, 'facetag_host_memory_total_bytes')).toBeGreaterThanOrEqual(value(samples, 'facetag_host_memory_available_bytes'));
     expect(value(samples, 'facetag_host_cpu_seconds_total', { mode: 'idle' })).toBeGreaterThan(0);
   });

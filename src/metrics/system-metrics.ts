@@ -1,4 +1,5 @@
-import { readFile, statfs } from 'node:fs/promises';
+import { lstat, readdir, readFile, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -20,9 +21,40 @@ async function networkBytes(): Promise<Array<{ iface: string; rx: number; tx: nu
   });
 }
 
+/** Bytes of the files under `dir` (symbolic links not followed; unreadable entries skipped). */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await folderBytes(p);
+    else if (e.isFile()) total += (await lstat(p).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
+
+/**
+ * The size of the data folder, walked at most every `maxAgeMs` in the background (a library
+ * holds a thumbnail per face: walking it at every scrape would cost more than the scrape). A
+ * scrape waits for the first walk up to `firstWaitMs`, then reports the last known size.
+ */
+function createFolderSizer(dir: string, maxAgeMs = 5 * 60_000, firstWaitMs = 2000) {
+  let last: { bytes: number; at: number } | null = null;
+  let walking: Promise<void> | null = null;
+  return async (): Promise<number | null> => {
+    if (!walking && (!last || Date.now() - last.at > maxAgeMs)) {
+      walking = folderBytes(dir).then((bytes) => {
+        last = { bytes, at: Date.now() };
+      }).finally(() => (walking = null));
+    }
+    if (!last && walking) await Promise.race([walking, new Promise((r) => setTimeout(r, firstWaitMs).unref())]);
+    return last ? (last as { bytes: number }).bytes : null;
+  };
+}
+
 /**
  * The machine's figures, read when Prometheus scrapes: CPU time by mode (all cores), memory,
- * load, the file system holding the data folder (fs.statfs), and network bytes (Linux only;
+ * load, the data folder's size and the file system holding it (fs.statfs), and network bytes (Linux only;
  * macOS has no /proc, so these series are absent there).
  */
 export function registerSystemMetrics(registry: Registry, dataDir: string | null) {
@@ -65,5 +97,14 @@ export function registerSystemMetrics(registry: Registry, dataDir: string | null
       if (d) this.set({ path: 'data' }, d.available);
     },
   });
-  return { cpuSeconds, cores, memoryTotal, memoryAvailable, load1, network, diskSize, diskAvailable };
+  const sizer = dataDir === null ? null : createFolderSizer(dataDir);
+  const dataDirBytes = new Gauge({
+    name: 'facetag_data_dir_bytes', help: 'Bytes of the files in the data folder (catalog, thumbnails, logs, models), measured at most every 5 minutes.', labelNames: diskLabels, registers,
+    async collect() {
+      const bytes = sizer ? await sizer() : null;
+      this.reset();
+      if (bytes !== null) this.set({ path: 'data' }, bytes);
+    },
+  });
+  return { dataDirBytes, cpuSeconds, cores, memoryTotal, memoryAvailable, load1, network, diskSize, diskAvailable };
 }

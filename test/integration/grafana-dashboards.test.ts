@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -77,7 +77,7 @@ describe('Grafana provisioning and dashboards (as Grafana 10 loads them)', () =>
 
   it('uses only metrics that facetag processes and the collector export', async () => {
     // The names a real process and a real collector (scraping that process) export.
-    const target = createMetrics({ dataDir: tmpdir() });
+    const target = createMetrics({ dataDir: mkdtempSync(join(tmpdir(), 'facetag-dashboards-')) });
     const app = new Hono();
     app.get('/healthz', (c) => c.json({ ok: true }));
     app.get('/metrics', async () => new Response(await target.text()));
