@@ -42,7 +42,7 @@ export const metricsCommand: Command = async ({ args, io, config: load }) => {
       services: values.service ? values.service.join(',') : undefined,
     },
   });
-  const metrics = createMetrics({ dataDir: config.data.dir, queues: [] });
+  const metrics = createMetrics({ dataDir: config.data.dir, queues: [], pipeline: false });
   const collector = createCollector({
     metrics, timeoutMs: config.metrics.timeoutMs, targets: config.metrics.targets,
     services: config.metrics.services.map((s) => probeFromUrl(s.name, s.url)),

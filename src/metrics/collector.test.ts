@@ -67,7 +67,7 @@ describe('the metrics collector against real targets on 127.0.0.1', () => {
   it('reports each target up or down, re-exports the live ones\' figures, and probes the services', async () => {
     const failing: ServiceProbe = { name: 's3', probe: async () => { throw new Error('bucket gone'); } };
     const collector = createCollector({
-      metrics: createMetrics({ dataDir: null, queues: [] }),
+      metrics: createMetrics({ dataDir: null, queues: [], pipeline: false }),
       // Long enough for a live target on a loaded machine; the hung one costs this much.
       timeoutMs: 3000,
       targets: [
@@ -98,7 +98,8 @@ describe('the metrics collector against real targets on 127.0.0.1', () => {
     expect(value(samples, 'facetag_service_up', { service: 'redis' })).toBe(1);
     expect(value(samples, 'facetag_service_up', { service: 'neo4j' })).toBe(0);
     expect(value(samples, 'facetag_service_up', { service: 's3' })).toBe(0);
-    // The collector's own process figures are there too.
+    // The collector's own process figures are there too; pipeline figures are not (it indexes nothing).
+    expect(samples.some((s) => s.name.startsWith('facetag_photos') || s.name.startsWith('facetag_stage_'))).toBe(false);
     expect(value(samples, 'facetag_process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(await (await collector.app.request('/healthz')).json()).toEqual({ ok: true });
     expect((await collector.app.request('/other')).status).toBe(404);
@@ -113,7 +114,7 @@ describe('the metrics collector against real targets on 127.0.0.1', () => {
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
     servers.push(server);
     const collector = createCollector({
-      metrics: createMetrics({ dataDir: null, queues: [] }), timeoutMs: 3000, services: [],
+      metrics: createMetrics({ dataDir: null, queues: [], pipeline: false }), timeoutMs: 3000, services: [],
       targets: [{ node: 'w', role: 'worker', url: `http://127.0.0.1:${await listen(server)}` }],
     });
     const first = parseExposition(await (await collector.app.request('/metrics')).text()).samples;

@@ -89,7 +89,7 @@ describe('Grafana provisioning and dashboards (as Grafana 10 loads them)', () =>
       // Series of these two appear with their first value.
       recordHttpRequest(target, { method: 'GET', route: '/healthz', status: 200, seconds: 0.001 });
       const collector = createCollector({
-        metrics: createMetrics({ dataDir: null, queues: [] }), timeoutMs: 2000,
+        metrics: createMetrics({ dataDir: null, queues: [], pipeline: false }), timeoutMs: 2000,
         targets: [{ node: 'n', role: 'r', url: `http://127.0.0.1:${port}` }],
         services: [{ name: 's', probe: async () => {} }],
       });
