@@ -9,6 +9,12 @@ const bool = z.preprocess((v) => {
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** `a=b,c=d` as pairs (for list-valued keys set from the environment); `shape` names the form in errors. */
+const parseList = (v: string, shape: string): Array<[string, string]> => v.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
+  const at = item.indexOf('=');
+  return at > 0 ? [item.slice(0, at), item.slice(at + 1)] : [item, `(not ${shape})`];
+});
+
 /**
  * The whole configuration. Every key is documented with its default; the environment name of
  * a key is `FACETAG_<SECTION>_<KEY>` in upper snake case (`vision.minDetScore` is
@@ -98,6 +104,35 @@ export const configSchema = z
         secureCookies: bool.default(false),
         /** Failed logins allowed per client address in 15 minutes before 429. @default 5 */
         maxLoginFailures: positiveInt.max(1000).default(5),
+      })
+      .strict()
+      .default({}),
+    metrics: z
+      .object({
+        /** Address the metrics collector (`facetag metrics collect`) binds to. @default "127.0.0.1" */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** Port of the metrics collector (0 picks a free port). @default 9091 */
+        port: z.coerce.number().int().min(0).max(65535).default(9091),
+        /** Longest wait for one health check or one scrape of a target or service. @default 2000 */
+        timeoutMs: positiveInt.max(60_000).default(2000),
+        /**
+         * The processes the collector watches, `{ node, role, url }` (url: base URL; `/healthz` and
+         * `/metrics` are added). In the environment: `node/role=url,node/role=url`. @default []
+         */
+        targets: z.preprocess((v) => (typeof v === 'string' ? parseList(v, 'node/role=url').map(([key, url]) => {
+          const [node, role] = key.split('/');
+          return { node, role, url };
+        }) : v), z.array(z.object({
+          node: z.string().min(1), role: z.string().min(1), url: z.string().url(),
+          healthPath: z.string().startsWith('/').optional(), metricsPath: z.string().startsWith('/').optional(),
+        }).strict())).default([]),
+        /**
+         * Services probed at each scrape, `{ name, url }`: `tcp://host:port` (a TCP connect: Redis,
+         * Neo4j Bolt) or an `http(s)://` URL that must answer 2xx (MinIO `/minio/health/live`).
+         * In the environment: `name=url,name=url`. @default []
+         */
+        services: z.preprocess((v) => (typeof v === 'string' ? parseList(v, 'name=url').map(([name, url]) => ({ name, url })) : v),
+          z.array(z.object({ name: z.string().min(1), url: z.string().url() }).strict())).default([]),
       })
       .strict()
       .default({}),

@@ -46,8 +46,8 @@ describe('REST API through app.request()', () => {
   it('answers /healthz and /metrics without auth', async () => {
     expect(await (await t.app.request('/healthz')).json()).toEqual({ ok: true });
     const metrics = await (await t.app.request('/metrics')).text();
-    expect(metrics).toMatch(/facetag_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1/);
-    expect(metrics).toMatch(/facetag_library_faces \d+/);
+    expect(metrics).toMatch(/facetag_http_request_seconds_count\{method="GET",route="\/healthz",status="200"\} 1/);
+    expect(metrics).toMatch(/facetag_faces \d+/);
   });
 
   it('refuses every other route without auth, as listed in the OpenAPI document', async () => {

@@ -5,11 +5,12 @@ import { secureHeaders } from 'hono/secure-headers';
 import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
 import type { Deps } from '../context.js';
 import { AppError } from '../errors.js';
+import { createMetrics, type ClusterChangeKind, type Metrics } from '../metrics/metrics.js';
+import { recordClusterChange, recordHttpRequest } from '../metrics/record.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
 import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
-import { createHttpMetrics } from './http-metrics.js';
 import { createImageService } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
 import { createLoginLimiter } from './rate-limit.js';
@@ -34,9 +35,17 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   /** The folder "Index now" indexes, absolute; null hides the button. */
   indexFolder: string | null;
   version: string;
+  /** This process's metrics; default a new registry over the data folder. */
+  metrics?: Metrics;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The routes by which a person changes who is who, counted in `facetag_cluster_changes_total{kind}` when they succeed. */
+const CLUSTER_CHANGES: Record<string, ClusterChangeKind> = {
+  'POST /api/merges': 'merge', 'POST /api/people/:id/split': 'split', 'PUT /api/faces/:id/person': 'move',
+  'POST /api/people/:id/reject': 'reject', 'POST /api/people/:id/confirm': 'confirm',
+};
 
 const hostOf = (origin: string) => {
   try {
@@ -60,13 +69,15 @@ export function createServerApp(options: ServerAppOptions) {
     });
     return pool;
   };
+  const metrics = options.metrics ?? createMetrics({ dataDir: config.data.dir });
   const faceIndex = createFaceIndexCache(catalog, embedderKey(config));
   const services: ServerServices = {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
     images: createImageService(options.blobs, { maxPixels: config.index.maxPixels }),
-    ingest: createIngestRunner(options, analyser, options.indexFolder, () => faceIndex.reset()),
-    metrics: createHttpMetrics(),
+    ingest: createIngestRunner({ ...options, metrics }, analyser, options.indexFolder, () => faceIndex.reset()),
+    metrics,
+    version: options.version,
     embedderId: embedderKey(config),
     cluster: clusterParams(config),
   };
@@ -83,7 +94,9 @@ export function createServerApp(options: ServerAppOptions) {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
-    services.metrics.observe(c.req.method, c.req.routePath, c.res.status, (performance.now() - started) / 1000);
+    recordHttpRequest(metrics, { method: c.req.method, route: c.req.routePath, status: c.res.status, seconds: (performance.now() - started) / 1000 });
+    const change = CLUSTER_CHANGES[`${c.req.method} ${c.req.routePath}`];
+    if (change && c.res.ok) recordClusterChange(metrics, change);
   });
   app.use(secureHeaders({
     contentSecurityPolicy: {

@@ -1,4 +1,7 @@
 import type { Deps } from '../context.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { createIndexRunMetrics } from '../metrics/index-run-metrics.js';
+import { setModelInfo } from '../metrics/record.js';
 import { AppError, toAppError } from '../errors.js';
 import { indexFolder } from '../ingest/index-folder.js';
 import type { IndexProgress, IndexSummary } from '../ingest/index-photos.js';
@@ -18,7 +21,7 @@ export interface IngestStatus {
 
 /** One index run at a time, in the background of the server, with its progress to show. */
 export function createIngestRunner(
-  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'> & { metrics: Metrics; version: string },
   analyser: () => Promise<AnalysisPool>,
   folder: string | null,
   onFinished: () => void,
@@ -38,11 +41,24 @@ export function createIngestRunner(
       Object.assign(status, { running: true, startedAt: new Date().toISOString(), progress: { total: 0, done: 0, failed: 0, faces: 0 }, error: null });
       const signal = controller.signal;
       run = (async () => {
+        // The run's metrics from outside indexFolder, until it records them itself (see index-run-metrics.ts).
+        let recorder: ReturnType<typeof createIndexRunMetrics> | null = null;
         try {
+          const runMetrics = createIndexRunMetrics(deps.metrics, { concurrency: deps.config.index.concurrency, before: await deps.catalog.counts() });
+          recorder = runMetrics;
           const pool = await analyser();
-          const summary = await indexFolder(deps, pool, folder, { signal, onProgress: (p) => (status.progress = { ...p }) });
+          setModelInfo(deps.metrics, { modelKey: pool.modelKey, version: deps.version });
+          const summary = await indexFolder(deps, runMetrics.analyser(pool), folder, {
+            signal,
+            onProgress: (p) => {
+              status.progress = { ...p };
+              runMetrics.onProgress(p);
+            },
+          });
+          runMetrics.finish(summary, await deps.catalog.counts());
           status.last = { ...summary, finishedAt: new Date().toISOString() };
         } catch (error) {
+          recorder?.abort();
           const e = toAppError(error);
           status.error = { code: e.code, message: e.message };
           deps.log.warn({ code: e.code }, 'index run from the dashboard failed');

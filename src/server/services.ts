@@ -1,11 +1,11 @@
 import type { ClusterParams } from '../cluster/incremental-assign.js';
 import type { Deps } from '../context.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
 import type { FaceIndexCache } from './face-index-cache.js';
 import type { ImageService } from './images.js';
 import type { IngestRunner } from './ingest-runner.js';
-import type { HttpMetrics } from './http-metrics.js';
 import type { LoginLimiter } from './rate-limit.js';
 
 /** What the routes may use; each route module asks for the `Pick` it needs. */
@@ -15,7 +15,9 @@ export interface ServerServices extends Pick<Deps, 'config' | 'log' | 'catalog' 
   images: ImageService;
   faceIndex: FaceIndexCache;
   ingest: IngestRunner;
-  metrics: HttpMetrics;
+  metrics: Metrics;
+  /** The facetag version, for `facetag_model_info`. */
+  version: string;
   /** The analysis pool, started on first use (a hand-drawn box, an index run). */
   analyser(): Promise<AnalysisPool>;
   /** `id@version` of the embedder every stored embedding records. */

@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
 import { route, type AnyRoute } from '../route.js';
+import { probeService, setLibraryCounts } from '../../metrics/record.js';
 import type { ServerServices } from '../services.js';
 
 /** Health, metrics and library counts. The OpenAPI document is added by the app. */
@@ -19,10 +20,9 @@ export function metaRoutes({ catalog, metrics }: Pick<ServerServices, 'catalog' 
       summary: 'Prometheus metrics (text format)',
       response: { media: 'text/plain' },
       async handle() {
-        const counts = await catalog.counts();
-        const gauges = Object.entries({ photos: counts.photos, photos_failed: counts.photosFailed, faces: counts.faces, people: counts.people, faces_unassigned: counts.unassigned })
-          .map(([k, v]) => `# TYPE facetag_library_${k} gauge\nfacetag_library_${k} ${v}`).join('\n');
-        return new Response(`${metrics.text()}${gauges}\n`, { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } });
+        // The catalog is read at each scrape: its counts, and whether (and how fast) it answers.
+        await probeService(metrics, 'catalog', async () => setLibraryCounts(metrics, await catalog.counts()));
+        return new Response(await metrics.text(), { headers: { 'Content-Type': metrics.contentType } });
       },
     }),
     route({

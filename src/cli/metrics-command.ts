@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { AppError } from '../errors.js';
+import { createCollector } from '../metrics/collector.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { probeFromUrl } from '../metrics/service-probes.js';
+import type { Command } from './io.js';
+
+const HELP = `Usage: facetag metrics collect [--host H] [--port N] [--target node/role=url]... [--service name=url]...
+
+The cluster's metrics collector (default http://127.0.0.1:9091/metrics, for Prometheus on the
+management node). At each scrape it checks every target's /healthz and every service at once,
+with a short timeout (metrics.timeoutMs), and re-exports the targets' machine figures with
+{node, role} labels. See docs/MONITORING.md.
+
+  --host H                  address to bind (metrics.host, default 127.0.0.1)
+  --port N                  port (metrics.port, default 9091; 0 picks a free one)
+  --target node/role=url    a process to watch, e.g. worker-1/detection=http://10.10.10.11:5001
+                            (repeatable; replaces metrics.targets, env FACETAG_METRICS_TARGETS)
+  --service name=url        a service to probe: tcp://host:port or an http(s) URL answering 2xx
+                            (repeatable; replaces metrics.services, env FACETAG_METRICS_SERVICES)`;
+
+export const metricsCommand: Command = async ({ args, io, config: load }) => {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      target: { type: 'string', multiple: true }, service: { type: 'string', multiple: true },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    io.stdout.write(`${HELP}\n`);
+    return values.help ? 0 : 64;
+  }
+  if (positionals[0] !== 'collect' || positionals.length > 1) {
+    throw new AppError('USAGE', `unknown metrics command "${positionals.join(' ')}"; the one command is \`facetag metrics collect\``);
+  }
+  const config = load({
+    metrics: {
+      host: values.host, port: values.port,
+      targets: values.target ? values.target.join(',') : undefined,
+      services: values.service ? values.service.join(',') : undefined,
+    },
+  });
+  const metrics = createMetrics({ dataDir: config.data.dir, queues: [], pipeline: false });
+  const collector = createCollector({
+    metrics, timeoutMs: config.metrics.timeoutMs, targets: config.metrics.targets,
+    services: config.metrics.services.map((s) => probeFromUrl(s.name, s.url)),
+  });
+  const http = serve({ fetch: collector.app.fetch, hostname: config.metrics.host, port: config.metrics.port });
+  const port = await new Promise<number>((ok, fail) => {
+    http.once('listening', () => ok((http.address() as { port: number }).port));
+    http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
+      error.code === 'EADDRINUSE' ? `port ${config.metrics.port} is in use; pick another with --port or FACETAG_METRICS_PORT` : `cannot listen on ${config.metrics.host}:${config.metrics.port}: ${error.message}`)));
+  });
+  const shown = config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host;
+  io.stdout.write(`facetag metrics collector: http://${shown}:${port}/metrics (${config.metrics.targets.length} targets, ${config.metrics.services.length} services)\n`);
+  let stopped: () => void = () => {};
+  const stop = () => stopped();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await new Promise<void>((resolve) => (stopped = resolve));
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+};
