@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { assignFaces } from '../cluster/incremental-assign.js';
+import { assignFaces, type AssignOutcome } from '../cluster/incremental-assign.js';
 import { clusterParams } from '../cluster/cluster-params.js';
 import { createVectorIndex } from '../cluster/create-vector-index.js';
 import type { Deps } from '../context.js';
@@ -7,6 +7,8 @@ import { AppError, toAppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { findModel } from '../vision/model-manifest.js';
 import { emptyXmpCounts, type XmpImportCounts } from '../interop/import-regions.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped } from '../metrics/record.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
 
@@ -39,6 +41,8 @@ export interface IndexOptions {
   onProgress?: (p: IndexProgress) => void;
   /** Stops taking new photos when aborted; photos in flight finish. */
   signal?: AbortSignal;
+  /** Where the run's pipeline figures go (the server's registry); none for a one-off CLI run. */
+  metrics?: Metrics;
 }
 
 /**
@@ -77,6 +81,12 @@ export async function indexPhotos(
     return next;
   };
 
+  const countAssignments = (o: AssignOutcome) => {
+    if (!options.metrics) return;
+    recordClusterChange(options.metrics, 'face_assigned', o.assigned);
+    recordClusterChange(options.metrics, 'person_created', o.created);
+  };
+
   async function processFile(photo: SourcePhoto) {
     let sha256: string | null = null;
     try {
@@ -89,6 +99,7 @@ export async function indexPhotos(
       const existing = await catalog.getPhotoByPath(photo.key);
       if (existing?.status === 'done' && existing.sha256 === sha256 && existing.model === analyser.modelKey) {
         summary.photos.skippedUnchanged++;
+        if (options.metrics) recordPhotoSkipped(options.metrics);
         await source.settle(photo, 'done');
         return;
       }
@@ -101,6 +112,7 @@ export async function indexPhotos(
       await serially(async () => {
         const committed = await commitPhoto({ catalog, blobs }, index, params, prepared);
         for (const k of Object.keys(committed.xmp) as Array<keyof XmpImportCounts>) summary.xmp[k] += committed.xmp[k];
+        countAssignments(committed.assigned);
       });
       await source.settle(photo, 'done');
       const t3 = performance.now();
@@ -110,11 +122,18 @@ export async function indexPhotos(
       stages.embed.push(analysis.timings.embedMs);
       stages.store.push(t3 - t2);
       summary.photos.processed++;
+      if (options.metrics) {
+        recordPhotoIndexed(options.metrics, {
+          stageMs: { read: t1 - t0, decode: analysis.timings.decodeMs, detect: analysis.timings.detectMs, embed: analysis.timings.embedMs, store: t3 - t2 },
+          faces: prepared.result.faces.length,
+        });
+      }
       summary.newFaces += prepared.result.faces.length;
       log.debug({ photo: sha256.slice(0, 12), faces: prepared.result.faces.length, ms: Math.round(t3 - t0) }, 'photo indexed');
     } catch (error) {
       const e = toAppError(error, 'INTERNAL');
       summary.photos.failed++;
+      if (options.metrics) recordPhotoFailed(options.metrics, e.code);
       summary.failures.push({ file: source.displayName(photo), code: e.code, message: e.message });
       log.warn({ photo: sha256?.slice(0, 12) ?? null, code: e.code }, 'photo failed');
       const recorded = await serially(() => catalog.recordFailure({ path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message }))
@@ -147,7 +166,7 @@ export async function indexPhotos(
   // Faces that found no person when they arrived may have one now that the run is complete.
   if (!summary.interrupted) {
     const waiting = (await catalog.listFaces({ unassigned: true })).filter((f) => f.model === analyser.embedderId && f.source === null);
-    await assignFaces({ catalog, index }, waiting.map((f) => f.id), params);
+    countAssignments(await assignFaces({ catalog, index }, waiting.map((f) => f.id), params));
   }
 
   const counts = await catalog.counts();

@@ -1,4 +1,4 @@
-import { assignFaces, type ClusterParams } from '../cluster/incremental-assign.js';
+import { assignFaces, type AssignOutcome, type ClusterParams } from '../cluster/incremental-assign.js';
 import type { VectorIndex } from '../cluster/vector-index.js';
 import type { PhotoRecord, PhotoResult } from '../catalog/catalog.js';
 import type { Deps } from '../context.js';
@@ -76,11 +76,11 @@ export async function commitPhoto(
   index: VectorIndex,
   params: ClusterParams,
   prepared: PreparedPhoto,
-): Promise<{ photoId: number; faceIds: number[]; xmp: XmpImportCounts }> {
+): Promise<{ photoId: number; faceIds: number[]; xmp: XmpImportCounts; assigned: AssignOutcome }> {
   const saved = await catalog.savePhoto(prepared.result);
   for (const key of saved.removedThumbKeys) if (!prepared.thumbKeys.includes(key)) await blobs.delete(key);
   prepared.embeddings.forEach((embedding, i) => index.add(saved.faceIds[i]!, embedding));
   const xmp = await applyRegionImport({ catalog, index }, prepared.regions, saved.photoId, saved.faceIds);
-  await assignFaces({ catalog, index }, saved.faceIds, params);
-  return { photoId: saved.photoId, faceIds: saved.faceIds, xmp };
+  const assigned = await assignFaces({ catalog, index }, saved.faceIds, params);
+  return { photoId: saved.photoId, faceIds: saved.faceIds, xmp, assigned };
 }

@@ -41,28 +41,25 @@ export function createIngestRunner(
       Object.assign(status, { running: true, startedAt: new Date().toISOString(), progress: { total: 0, done: 0, failed: 0, faces: 0 }, error: null });
       const signal = controller.signal;
       run = (async () => {
-        // The run's metrics from outside indexFolder, until it records them itself (see index-run-metrics.ts).
-        let recorder: ReturnType<typeof createIndexRunMetrics> | null = null;
+        const runMetrics = createIndexRunMetrics(deps.metrics, { concurrency: deps.config.index.concurrency });
         try {
-          const runMetrics = createIndexRunMetrics(deps.metrics, { concurrency: deps.config.index.concurrency, before: await deps.catalog.counts() });
-          recorder = runMetrics;
           const pool = await analyser();
           setModelInfo(deps.metrics, { modelKey: pool.modelKey, version: deps.version });
-          const summary = await indexFolder(deps, runMetrics.analyser(pool), folder, {
+          const summary = await indexFolder(deps, pool, folder, {
             signal,
+            metrics: deps.metrics,
             onProgress: (p) => {
               status.progress = { ...p };
               runMetrics.onProgress(p);
             },
           });
-          runMetrics.finish(summary, await deps.catalog.counts());
           status.last = { ...summary, finishedAt: new Date().toISOString() };
         } catch (error) {
-          recorder?.abort();
           const e = toAppError(error);
           status.error = { code: e.code, message: e.message };
           deps.log.warn({ code: e.code }, 'index run from the dashboard failed');
         } finally {
+          runMetrics.finish();
           status.running = false;
           onFinished();
         }
