@@ -15,6 +15,8 @@ Usage: facetag <command> [options]
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
+  service detection|embedding a worker's inference service over HTTP (ports 5001, 5002)
+  cluster check|up|units|firewall  the cluster file: validate and health-check, start this node, units, firewall
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -34,6 +36,8 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('../server/serve-command.js')).serveCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
   export: async () => (await import('./export-command.js')).exportCommand,
+  service: async () => (await import('./service-command.js')).serviceCommand,
+  cluster: async () => (await import('./cluster-command.js')).clusterCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -200,30 +200,39 @@ function intToIpv4(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 }
 
-/** Parses cluster-file text; throws `CLUSTER_INVALID` listing every problem with its fix. */
-export function parseClusterFile(text: string, source: string): ClusterFile {
+/** Parses cluster-file text into the file and its problems (empty when valid), each naming the fix. */
+export function inspectClusterText(text: string): { file: ClusterFile | null; issues: ClusterIssue[] } {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new AppError('CLUSTER_INVALID', `cluster file ${source} is not valid YAML: ${(error as Error).message}`);
+    return { file: null, issues: [{ at: '(file)', message: `not valid YAML: ${(error as Error).message}` }] };
   }
   const parsed = clusterFileSchema.safeParse(raw);
-  const issues = parsed.success ? validateCluster(parsed.data) : parsed.error.issues.map(describe);
-  if (issues.length > 0) {
-    throw new AppError('CLUSTER_INVALID', `cluster file ${source} has ${issues.length} problem${issues.length > 1 ? 's' : ''}:\n${issues.map((i) => `  ${i.at}: ${i.message}`).join('\n')}`);
-  }
-  return parsed.data!;
+  if (!parsed.success) return { file: null, issues: parsed.error.issues.map(describe) };
+  return { file: parsed.data, issues: validateCluster(parsed.data) };
 }
 
-export function loadClusterFile(path: string): ClusterFile {
-  let text: string;
+export const issuesMessage = (source: string, issues: ClusterIssue[]) =>
+  `cluster file ${source} has ${issues.length} problem${issues.length > 1 ? 's' : ''}:\n${issues.map((i) => `  ${i.at}: ${i.message}`).join('\n')}`;
+
+/** Parses cluster-file text; throws `CLUSTER_INVALID` listing every problem with its fix. */
+export function parseClusterFile(text: string, source: string): ClusterFile {
+  const { file, issues } = inspectClusterText(text);
+  if (issues.length > 0 || !file) throw new AppError('CLUSTER_INVALID', issuesMessage(source, issues));
+  return file;
+}
+
+export function readClusterText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new AppError('CLUSTER_INVALID', `cluster file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass --file or set node.clusterFile (FACETAG_NODE_CLUSTER_FILE)`);
   }
-  return parseClusterFile(text, path);
+}
+
+export function loadClusterFile(path: string): ClusterFile {
+  return parseClusterFile(readClusterText(path), path);
 }
 
 export interface ServiceEndpoint {

@@ -27,7 +27,7 @@ describe('detection and embedding services (real models, app.request)', () => {
   });
   afterAll(() => analyser.close());
 
-  const detect = (body: BodyInit, query = '', type = 'image/jpeg') =>
+  const detect = (body: Uint8Array | string, query = '', type = 'image/jpeg') =>
     detection.app.request(`/v1/detect${query}`, { method: 'POST', body, headers: { 'Content-Type': type } });
   const embed = (body: unknown) =>
     embedding.app.request('/v1/embed', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
