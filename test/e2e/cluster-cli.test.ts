@@ -289,3 +289,29 @@ describe('facetag cluster units and firewall', () => {
     for (const l of passes) expect(l).toMatch(/flags S\/SA keep state/);
   });
 });
+
+describe('the seed-style scripts', () => {
+  it('services/start_services.sh starts both services on the configured ports and stops them on SIGTERM', async () => {
+    const [det, emb] = [await freePort(), await freePort()];
+    const data = mkdtempSync(join(tmpdir(), 'facetag-script-'));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FACETAG_')));
+    const { spawn } = await import('node:child_process');
+    const child = spawn('bash', [join(REPO, 'services/start_services.sh'), '--host', '127.0.0.1', '--data', data], {
+      env: { ...env, FACETAG_SERVICES_DETECTION_PORT: String(det), FACETAG_SERVICES_EMBEDDING_PORT: String(emb), FACETAG_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const check = () => (out.includes(`127.0.0.1:${det}/`) && out.includes(`127.0.0.1:${emb}/`) ? resolve() : child.exitCode !== null ? reject(new Error(out)) : setTimeout(check, 100));
+        check();
+      });
+      for (const port of [det, emb]) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+      await expect(fetch(`http://127.0.0.1:${det}/healthz`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
