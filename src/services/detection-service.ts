@@ -3,6 +3,7 @@ import { z } from 'zod/v4';
 import type { Logger } from '../log.js';
 import type { FaceAnalyser } from '../vision/face-analyser.js';
 import type { RgbImage } from '../vision/image.js';
+import { faceThumbnail } from '../vision/thumbnail.js';
 import { checkModel, createServiceApp, errorResponses, imageBody, jsonSchemaOf, ServiceError } from './service-app.js';
 
 /**
@@ -16,13 +17,18 @@ const box = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number(
 
 export const detectResponse = z.object({
   model: z.string().describe('detector id@version'),
-  image: z.object({ width: z.number(), height: z.number(), format: z.string(), orientation: z.number() }),
+  image: z.object({
+    width: z.number(), height: z.number(), format: z.string(), orientation: z.number().describe('EXIF orientation as stored (already applied to boxes)'),
+    takenAt: z.string().nullable().describe('EXIF time taken, ISO 8601'),
+    gps: z.object({ lat: z.number(), lon: z.number(), alt: z.number().optional() }).nullable(),
+  }),
   faces: z.array(z.object({
     box,
     landmarks: z.array(z.tuple([z.number(), z.number()])).describe('left eye, right eye, nose tip, left and right mouth corners ("left" as seen in the image)'),
     score: z.number().describe('detection score 0..1'),
     quality: z.object({ quality: z.number(), size: z.number(), sharpness: z.number(), pose: z.number(), yaw: z.number() }),
     aligned: z.string().optional().describe('with ?aligned=true: the aligned face, a base64 PNG of alignedSize x alignedSize pixels'),
+    thumbnail: z.string().optional().describe('with ?thumbnails=true: a 160x160 JPEG of the face with context, base64'),
   })),
   alignedSize: z.number().describe('side of the aligned faces (the embedder input)'),
   dropped: z.number().describe('faces found but smaller than vision.minFaceSizePx'),
@@ -32,6 +38,7 @@ export type DetectResponse = z.output<typeof detectResponse>;
 
 const query = z.object({
   aligned: z.enum(['true', 'false', '1', '0']).optional(),
+  thumbnails: z.enum(['true', 'false', '1', '0']).optional(),
   model: z.string().optional(),
 });
 
@@ -49,6 +56,7 @@ export function createDetectionService(options: { analyser: DetectionAnalyser; l
         summary: 'Find the faces in an image', operationId: 'postDetect',
         parameters: [
           { name: 'aligned', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] }, description: 'include each face aligned to the embedder template, as a base64 PNG' },
+          { name: 'thumbnails', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] }, description: 'include a 160x160 JPEG thumbnail of each face' },
           { name: 'model', in: 'query', required: false, schema: { type: 'string' }, description: 'refuse (409) unless the service runs this detector id@version' },
         ],
         requestBody: { required: true, content: { 'image/*': { schema: { type: 'string', format: 'binary' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
@@ -67,15 +75,17 @@ export function createDetectionService(options: { analyser: DetectionAnalyser; l
     if (!q.success) throw new ServiceError(400, 'INVALID_INPUT', `query parameter ${q.error.issues[0]!.path.join('.')}: ${q.error.issues[0]!.message}`);
     checkModel(q.data.model, analyser.detectorId);
     const withAligned = q.data.aligned === 'true' || q.data.aligned === '1';
+    const withThumbs = q.data.thumbnails === 'true' || q.data.thumbnails === '1';
     const input = await imageBody(c);
     const r = await analyser.detect(input);
     const faces = await Promise.all(r.faces.map(async (f) => ({
       box: f.box, landmarks: f.landmarks, score: f.detScore, quality: f.quality,
       ...(withAligned ? { aligned: (await rgbToPng(f.aligned)).toString('base64') } : {}),
+      ...(withThumbs ? { thumbnail: (await faceThumbnail(r.image, r.scale, f.box)).toString('base64') } : {}),
     })));
     const body: DetectResponse = {
       model: analyser.detectorId,
-      image: { width: r.meta.width, height: r.meta.height, format: r.meta.format, orientation: r.meta.orientation },
+      image: { width: r.meta.width, height: r.meta.height, format: r.meta.format, orientation: r.meta.orientation, takenAt: r.meta.takenAt, gps: r.meta.gps },
       faces, alignedSize: analyser.alignedSize, dropped: r.dropped,
       timings: { decodeMs: Math.round(r.timings.decodeMs), detectMs: Math.round(r.timings.detectMs) },
     };

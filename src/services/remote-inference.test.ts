@@ -3,7 +3,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../test/helpers/photos.js';
 import { startService, type RunningService } from '../../test/helpers/service.js';
+import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { createFaceAnalyser } from '../vision/face-analyser.js';
+import { createRemoteAnalysisPool } from './remote-analysis-pool.js';
 import { rgbToPng } from './detection-service.js';
 import { createRemoteInference } from './remote-inference.js';
 
@@ -103,5 +105,38 @@ describe('remote inference over real service processes on 127.0.0.1', () => {
     const other = createRemoteInference({ detection: [], embedding: [b.url], embedder: 'faceplugin-r512@9.9.9', probeIntervalMs: 60_000 });
     await expect(other.embed([crop])).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
     other.close();
+  });
+
+  it('serves the pipeline\'s AnalysisPool from the workers: the same faces, embeddings, metadata and thumbnails as the local pool', async () => {
+    const localPool = await createAnalysisPool(analyserOptions, 1);
+    const client = createRemoteInference({ detection: [detection.url], embedding: [b.url], embedder: localPool.embedderId, probeIntervalMs: 60_000 });
+    const [detectorId] = localPool.modelKey.split('+');
+    const pool = createRemoteAnalysisPool(client, { detectorId: detectorId!, embedderId: localPool.embedderId, size: 2, local: async () => localPool });
+    try {
+      expect(pool.modelKey).toBe(localPool.modelKey);
+      for (const name of ['astronaut.jpg', 'astronaut-rotated.jpg']) {
+        const photo = readFileSync(fixture(name));
+        const [remote, local] = [await pool.analyse(photo), await localPool.analyse(photo)];
+        expect(remote.meta).toEqual(local.meta);
+        expect(remote.faces).toHaveLength(local.faces.length);
+        expect(remote.faces.length).toBeGreaterThan(0);
+        remote.faces.forEach((f, i) => {
+          const l = local.faces[i]!;
+          expect(f.box).toEqual(l.box);
+          expect(f.quality).toEqual(l.quality);
+          let dot = 0;
+          for (let k = 0; k < l.embedding.length; k++) dot += l.embedding[k]! * f.embedding[k]!;
+          expect(dot).toBeGreaterThan(0.999);
+          expect(Buffer.from(f.thumbnail).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+          expect(Buffer.from(f.thumbnail).equals(Buffer.from(l.thumbnail))).toBe(true);
+        });
+      }
+      // A hand-drawn box goes to the local pool.
+      const drawn = await pool.analyse(readFileSync(fixture('astronaut.jpg')), { x: 179, y: 65, w: 88, h: 108 });
+      expect(drawn.faces).toHaveLength(1);
+      expect(client.status().find((s) => s.service === 'detection')!.attempts).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 });

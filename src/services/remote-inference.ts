@@ -49,7 +49,7 @@ export interface RemoteFace {
 }
 
 export interface RemoteInference {
-  detect(image: Buffer, options?: { aligned?: boolean }): Promise<DetectResponse>;
+  detect(image: Buffer, options?: { aligned?: boolean; thumbnails?: boolean; model?: string }): Promise<DetectResponse>;
   embed(crops: string[]): Promise<EmbedResponse>;
   /** Detect on one worker, embed the aligned faces on another (or the same): the pipeline's analysis. */
   analyse(image: Buffer): Promise<{ detector: string; embedder: string; faces: RemoteFace[]; dropped: number }>;
@@ -157,7 +157,8 @@ export function createRemoteInference(options: RemoteInferenceOptions): RemoteIn
 
   const api: RemoteInference = {
     async detect(image, opts = {}) {
-      const res = await call('detection', `/v1/detect${opts.aligned ? '?aligned=true' : ''}`, {
+      const query = new URLSearchParams({ ...(opts.aligned ? { aligned: 'true' } : {}), ...(opts.thumbnails ? { thumbnails: 'true' } : {}), ...(opts.model ? { model: opts.model } : {}) }).toString();
+      const res = await call('detection', `/v1/detect${query ? `?${query}` : ''}`, {
         method: 'POST', body: new Uint8Array(image), headers: { 'Content-Type': 'application/octet-stream', ...auth },
       });
       return answer<DetectResponse>(res, 'detection');
