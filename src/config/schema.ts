@@ -107,6 +107,12 @@ export const configSchema = z
         clusterFile: z.string().optional(),
         /** This machine's node name in the cluster file; unset means the node whose address is on this machine. */
         name: z.string().min(1).optional(),
+        /**
+         * Analyse photos on the workers' detection and embedding services named in the cluster
+         * file (health-aware, spread over every worker) instead of on this machine's cores.
+         * @default false
+         */
+        remoteInference: bool.default(false),
       })
       .strict()
       .default({}),

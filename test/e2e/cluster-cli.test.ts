@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,31 +9,14 @@ import { createClusterCommand } from '../../src/cli/cluster-command.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Probe } from '../../src/deploy/cluster-check.js';
 import { json, REPO, runFacetag, startFacetag } from '../helpers/cli.js';
+import { clusterPorts, freePort, loopbackClusterCopy, type YamlDoc } from '../helpers/cluster.js';
 import { fixture } from '../helpers/photos.js';
 import { startService, type RunningService } from '../helpers/service.js';
 
 const EXAMPLE = join(REPO, 'deploy/cluster.example.yaml');
 const tmp = mkdtempSync(join(tmpdir(), 'facetag-cluster-'));
 
-/** A port nobody listens on right now (bound on 127.0.0.1 then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** A copy of the loopback cluster file with free ports and edits, written to a temp file. */
-async function loopbackCopy(name: string, edit: (doc: ReturnType<typeof parseDocument>) => void = () => {}): Promise<string> {
-  const doc = parseDocument(readFileSync(fixture('cluster.loopback.yaml'), 'utf8'));
-  const ports = doc.get('ports') as { items: Array<{ key: { value: string } }> };
-  for (const item of ports.items) doc.setIn(['ports', item.key.value], await freePort());
-  edit(doc);
-  const path = join(tmp, name);
-  writeFileSync(path, doc.toString());
-  return path;
-}
+const loopbackCopy = (name: string, edit?: (doc: YamlDoc) => void) => loopbackClusterCopy(join(tmp, name), edit);
 
 function brokenExample(name: string, edit: (doc: ReturnType<typeof parseDocument>) => void): string {
   const doc = parseDocument(readFileSync(EXAMPLE, 'utf8'));
@@ -109,10 +92,10 @@ describe('facetag cluster check against running services (loopback cluster)', ()
 
   beforeAll(async () => {
     file = await loopbackCopy('check.yaml', (d) => d.setIn(['nodes', 1, 'services'], ['detection', 'embedding']));
-    const ports = parseDocument(readFileSync(file, 'utf8')).toJS() as { ports: Record<string, number> };
+    const ports = clusterPorts(file);
     [detection, embedding] = await Promise.all([
-      startService('detection', { host: '127.0.0.11', port: ports.ports.detection }),
-      startService('embedding', { host: '127.0.0.11', port: ports.ports.embedding }),
+      startService('detection', { host: '127.0.0.11', port: ports.detection }),
+      startService('embedding', { host: '127.0.0.11', port: ports.embedding }),
     ]);
     onlyWorker1 = join(tmp, 'only-worker-1.yaml');
     const doc = parseDocument(readFileSync(file, 'utf8'));
