@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkCluster, networkProbe, type Probe } from '../deploy/cluster-check.js';
-import { findNode, inspectClusterText, issuesMessage, readClusterText, type ClusterFile } from '../deploy/cluster-file.js';
+import { clusterTargets, findNode, inspectClusterText, issuesMessage, readClusterText, type ClusterFile } from '../deploy/cluster-file.js';
 import { nftablesRules, pfRules } from '../deploy/firewall-rules.js';
 import { processesOf } from '../deploy/node-processes.js';
 import { superviseProcesses } from '../deploy/supervise.js';
@@ -32,6 +32,9 @@ FACETAG_NODE_CLUSTER_FILE) describes the nodes, their VLANs and every service's 
   firewall [--node NAME] [--format nftables|pf]
         inbound firewall rules for the node's role: its services open to the VLANs that use
         them, everything else dropped (nftables for Linux, a pf anchor for macOS).
+  targets [--format json|prometheus]
+        every HTTP metrics endpoint of the cluster: as a list, or as a Prometheus
+        file_sd_configs file (labels node, role, service).
   wait-healthy --url URL [--timeout-ms N]
         wait until URL answers 2xx (used by the generated units); exit 69 on timeout.`;
 
@@ -116,6 +119,17 @@ export function createClusterCommand(deps: ClusterCommandDeps): Command {
         }
       }
       return report.ok ? 0 : 69;
+    }
+
+    if (verb === 'targets') {
+      const format = values.format ?? 'json';
+      if (format !== 'json' && format !== 'prometheus') throw new AppError('USAGE', `--format "${format}" is not known; use json or prometheus`);
+      const targets = clusterTargets(file);
+      printJson(io, format === 'json' ? targets : targets.map((t) => {
+        const url = new URL(t.url);
+        return { targets: [url.host], labels: { node: t.node, role: t.role, service: t.service, __metrics_path__: url.pathname } };
+      }));
+      return 0;
     }
 
     if (verb === 'firewall') {

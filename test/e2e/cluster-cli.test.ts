@@ -177,6 +177,17 @@ describe('facetag cluster up', () => {
   });
 });
 
+describe('facetag cluster targets', () => {
+  it('lists every metrics endpoint, and writes a Prometheus file_sd file', async () => {
+    const list = await runFacetag(['cluster', 'targets', '--file', EXAMPLE]);
+    expect(list.code).toBe(0);
+    expect(json(list)).toContainEqual({ node: 'worker-1', role: 'worker', service: 'detection', url: 'http://10.10.10.11:5001/metrics', healthUrl: 'http://10.10.10.11:5001/healthz' });
+    const sd = json<Array<{ targets: string[]; labels: Record<string, string> }>>(await runFacetag(['cluster', 'targets', '--file', EXAMPLE, '--format', 'prometheus']));
+    expect(sd).toHaveLength(8);
+    expect(sd).toContainEqual({ targets: ['10.10.10.12:5002'], labels: { node: 'worker-2', role: 'worker', service: 'embedding', __metrics_path__: '/metrics' } });
+  });
+});
+
 describe('facetag cluster units and firewall', () => {
   it('writes systemd units that systemd-analyze verify accepts, with restart and health checks', async () => {
     const out = join(tmp, 'systemd');
