@@ -46,7 +46,9 @@ export async function superviseProcesses(processes: NodeProcess[], options: { io
       io.stderr.write(`[cluster up] ${p.name} stopped (${signal ?? `exit ${code}`}); restarting in ${delay / 1000} s\n`);
       const t = setTimeout(() => {
         timers.delete(t);
-        if (!stopping) start(p, quick);
+        if (stopping) return;
+        start(p, quick);
+        io.stderr.write(`[cluster up] restarted ${p.name} (pid ${running.get(p.name)?.pid})\n`);
       }, delay);
       timers.add(t);
     });
@@ -72,7 +74,7 @@ export async function superviseProcesses(processes: NodeProcess[], options: { io
   process.once('SIGTERM', onSignal);
   try {
     for (const p of processes) start(p, 0);
-    io.stderr.write(`[cluster up] started ${processes.map((p) => p.name).join(', ')}\n`);
+    io.stderr.write(`[cluster up] started ${processes.map((p) => `${p.name} (pid ${running.get(p.name)?.pid})`).join(', ')}\n`);
     return await finished;
   } finally {
     process.off('SIGINT', onSignal);

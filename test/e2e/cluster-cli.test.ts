@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -159,7 +159,7 @@ describe('facetag cluster up', () => {
       expect(json<{ rows: Array<{ status: string }> }>(healthy).rows.map((r) => r.status)).toEqual(['healthy', 'healthy']);
 
       // Kill one child the hard way: the supervisor brings it back.
-      const children = execFileSync('pgrep', ['-P', String(up.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      const children = [...err.matchAll(/(detection|embedding) \(pid (\d+)\)/g)].map((m) => Number(m[2]));
       expect(children).toHaveLength(2);
       process.kill(children[0]!, 'SIGKILL');
       await waitFor(() => /stopped \(SIGKILL\); restarting in 1 s/.test(err), 'the restart message');
