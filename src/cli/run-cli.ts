@@ -16,7 +16,7 @@ Usage: facetag <command> [options]
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
   service detection|embedding a worker's inference service over HTTP (ports 5001, 5002)
-  cluster check|up|units|firewall  the cluster file: validate and health-check, start this node, units, firewall
+  cluster check|up|units|firewall|targets  the cluster file: check it and its services, start this node, units, firewall
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
