@@ -6,6 +6,12 @@ import type { ResolvedConfig } from './config/load-config.js';
 import { createLogger, type Logger } from './log.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createFsBlobStore } from './storage/fs-blob-store.js';
+import { createAnalysisPool, type AnalysisPool } from './vision/analysis-pool.js';
+import { resolveModel } from './vision/model-registry.js';
+import { AppError } from './errors.js';
+import { inferenceEndpoints, loadClusterFile } from './deploy/cluster-file.js';
+import { createRemoteInference } from './services/remote-inference.js';
+import { createRemoteAnalysisPool } from './services/remote-analysis-pool.js';
 
 /** What capability code may ask for. Functions take `Pick<Deps, ...>` of what they use. */
 export interface Deps {
@@ -44,4 +50,28 @@ export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
     threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceSizePx: config.vision.minFaceSizePx,
     padRetry: config.vision.padRetry, maxPixels: config.index.maxPixels, maxTileGrid: config.vision.maxTileGrid,
   };
+}
+
+/**
+ * The photo analysis this process uses: threads on this machine, or with
+ * `node.remoteInference` the workers' detection and embedding services of the cluster file.
+ */
+export async function startAnalysisPool(config: ResolvedConfig): Promise<AnalysisPool> {
+  const options = analyserOptions(config);
+  if (!config.node.remoteInference) return createAnalysisPool(options, config.index.concurrency);
+  if (!config.node.clusterFile) {
+    throw new AppError('CONFIG_INVALID', 'node.remoteInference is on but node.clusterFile is unset; set FACETAG_NODE_CLUSTER_FILE to the cluster file, or turn remote inference off');
+  }
+  const endpoints = inferenceEndpoints(loadClusterFile(config.node.clusterFile));
+  const det = resolveModel(options.detector, options.modelsDir, 'detector');
+  const emb = resolveModel(options.embedder, options.modelsDir, 'embedder');
+  const embedderId = `${emb.id}@${emb.version}`;
+  const remote = createRemoteInference({ ...endpoints, token: config.services.token, embedder: embedderId });
+  await remote.probeNow();
+  return createRemoteAnalysisPool(remote, {
+    detectorId: `${det.id}@${det.version}`, embedderId,
+    // Enough requests in flight to keep every worker's two services busy.
+    size: Math.max(1, endpoints.detection.length) * 2,
+    local: () => createAnalysisPool(options, 1),
+  });
 }

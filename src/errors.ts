@@ -26,6 +26,9 @@ export const errorCodes = {
   // infrastructure
   STORE_FAILED: { http: 503, exit: 74, retry: true },
   INTERNAL: { http: 500, exit: 70, retry: true },
+  // cluster deployment
+  CLUSTER_INVALID: { http: 500, exit: 78, retry: false },
+  SERVICE_UNAVAILABLE: { http: 503, exit: 69, retry: true },
 } as const satisfies Record<string, { http: number; exit: number; retry: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

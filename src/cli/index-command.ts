@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { analyserOptions, createContext } from '../context.js';
+import { createContext, startAnalysisPool } from '../context.js';
 import { AppError } from '../errors.js';
 import { indexFolder } from '../ingest/index-folder.js';
-import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -30,7 +29,7 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   process.once('SIGTERM', stop);
   const bar = createProgressBar(io.stderr, !values.json);
   try {
-    const analyser = await createAnalysisPool(analyserOptions(config), config.index.concurrency);
+    const analyser = await startAnalysisPool(config);
     try {
       const summary = await indexFolder(ctx, analyser, positionals[0]!, { onProgress: (p) => bar.update(p), signal: controller.signal });
       bar.finish();

@@ -16,6 +16,8 @@ Usage: facetag <command> [options]
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
   metrics collect             the cluster's metrics collector for Prometheus (http://127.0.0.1:9091/metrics)
+  service detection|embedding a worker's inference service over HTTP (ports 5001, 5002)
+  cluster check|up|units|firewall|targets  the cluster file: check it and its services, start this node, units, firewall
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -36,6 +38,8 @@ const commands: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./eval-command.js')).evalCommand,
   export: async () => (await import('./export-command.js')).exportCommand,
   metrics: async () => (await import('./metrics-command.js')).metricsCommand,
+  service: async () => (await import('./service-command.js')).serviceCommand,
+  cluster: async () => (await import('./cluster-command.js')).clusterCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

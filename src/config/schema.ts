@@ -136,6 +136,40 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    node: z
+      .object({
+        /** The cluster file (`deploy/cluster.example.yaml` shows one) that `facetag cluster` reads; `--file` overrides it. */
+        clusterFile: z.string().optional(),
+        /** This machine's node name in the cluster file; unset means the node whose address is on this machine. */
+        name: z.string().min(1).optional(),
+        /**
+         * Analyse photos on the workers' detection and embedding services named in the cluster
+         * file (health-aware, spread over every worker) instead of on this machine's cores.
+         * @default false
+         */
+        remoteInference: bool.default(false),
+      })
+      .strict()
+      .default({}),
+    services: z
+      .object({
+        /** Address the detection and embedding services bind to. @default "127.0.0.1" */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** Port of the face detection service (0 picks a free one). @default 5001 */
+        detectionPort: z.coerce.number().int().min(0).max(65535).default(5001),
+        /** Port of the embedding service (0 picks a free one). @default 5002 */
+        embeddingPort: z.coerce.number().int().min(0).max(65535).default(5002),
+        /** Largest request body the services accept, in bytes (413 above it). @default 67108864 */
+        maxBodyBytes: positiveInt.default(64 * 1024 * 1024),
+        /**
+         * Shared secret callers send as `Authorization: Bearer <token>` (env FACETAG_SERVICES_TOKEN).
+         * Unset: the services answer anyone who can reach them; the firewall (`facetag cluster
+         * firewall`) limits that to the cluster's VLANs.
+         */
+        token: z.string().min(16).optional(),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** trace, debug, info, warn, error, fatal or silent. @default "info" */

@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { analyserOptions, createContext } from '../context.js';
+import { createContext, startAnalysisPool } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Command } from '../cli/io.js';
-import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 import { ensureWebBuild } from './web-build.js';
@@ -46,7 +45,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
     const server = createServerApp({
       ...ctx, auth, webRoot, version,
       indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
-      startAnalyser: () => createAnalysisPool(analyserOptions(config), config.index.concurrency),
+      startAnalyser: () => startAnalysisPool(config),
     });
     const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
     const port = await new Promise<number>((ok, fail) => {

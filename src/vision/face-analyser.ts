@@ -32,6 +32,13 @@ export interface PhotoAnalysis {
   scale: number;
 }
 
+/** A face as the detector and aligner see it, before embedding. */
+export type DetectedFace = Omit<AnalysedFace, 'embedding'>;
+
+export interface PhotoDetection extends Omit<PhotoAnalysis, 'faces'> {
+  faces: DetectedFace[];
+}
+
 export interface AnalyserOptions {
   detector: string;
   embedder: string;
@@ -52,6 +59,14 @@ export interface FaceAnalyser {
   analyse(input: Buffer): Promise<PhotoAnalysis>;
   /** Embeds a face in a box given by hand (a face the detector missed). */
   analyseBox(input: Buffer, box: Box): Promise<PhotoAnalysis>;
+  /** `detector@version` alone (the detection service's model). */
+  readonly detectorId: string;
+  /** Side of the square aligned face the embedder takes (112). */
+  readonly alignedSize: number;
+  /** Decode, detect, landmarks, quality and the aligned face, without embedding (the detection service). */
+  detect(input: Buffer): Promise<PhotoDetection>;
+  /** Embeds faces already aligned to the `alignedSize` template (the embedding service). */
+  embedAligned(aligned: RgbImage): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -88,7 +103,14 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   const size = embModel.input.shape[2]!;
 
   async function facesFrom(image: RgbImage, detections: Detection[], scale: number) {
+    const { faces: found, dropped } = await detectedFrom(image, detections, scale);
     const faces: AnalysedFace[] = [];
+    for (const f of found) faces.push({ ...f, embedding: await embedder.embed(f.aligned) });
+    return { faces, dropped };
+  }
+
+  async function detectedFrom(image: RgbImage, detections: Detection[], scale: number) {
+    const faces: DetectedFace[] = [];
     let dropped = 0;
     for (const d of detections) {
       if (Math.min(d.box.w, d.box.h) * scale < options.minFaceSizePx) {
@@ -97,10 +119,9 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       }
       const landmarks = d.landmarks ?? (await landmarker!.landmarks(image, d.box));
       const aligned = warpAffine(image, alignmentMatrix(landmarks), size, size);
-      const embedding = await embedder.embed(aligned);
       const box = { x: d.box.x * scale, y: d.box.y * scale, w: d.box.w * scale, h: d.box.h * scale };
       const fullLandmarks = landmarks.map(([x, y]): Point => [x * scale, y * scale]);
-      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, quality: scoreQuality(box, fullLandmarks, aligned), embedding, aligned });
+      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, quality: scoreQuality(box, fullLandmarks, aligned), aligned });
     }
     return { faces, dropped };
   }
@@ -124,6 +145,23 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   return {
     modelKey: `${detModel.id}@${detModel.version}+${embModel.id}@${embModel.version}`,
     embedderId: `${embModel.id}@${embModel.version}`,
+    detectorId: `${detModel.id}@${detModel.version}`,
+    alignedSize: size,
+    async detect(input) {
+      const t0 = performance.now();
+      const decoded = await decodePhoto(input, decodeOptions());
+      const t1 = performance.now();
+      const detections = await detectWithPadding(decoded.image);
+      const { faces, dropped } = await detectedFrom(decoded.image, detections, decoded.scale);
+      const t2 = performance.now();
+      return { meta: decoded.meta, faces, dropped, image: decoded.image, scale: decoded.scale, timings: { decodeMs: t1 - t0, detectMs: t2 - t1, embedMs: 0 } };
+    },
+    async embedAligned(aligned) {
+      if (aligned.width !== size || aligned.height !== size) {
+        throw new AppError('INVALID_INPUT', `an aligned face is ${aligned.width}x${aligned.height}; the embedder takes ${size}x${size} faces aligned to the ArcFace template (the \`aligned\` crops of the detection service)`);
+      }
+      return embedder.embed(aligned);
+    },
     async analyse(input) {
       const t0 = performance.now();
       const decoded = await decodePhoto(input, decodeOptions());

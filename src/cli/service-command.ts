@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { analyserOptions } from '../context.js';
+import { AppError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { createDetectionService } from '../services/detection-service.js';
+import { createEmbeddingService } from '../services/embedding-service.js';
+import { createFaceAnalyser } from '../vision/face-analyser.js';
+import { decodeHeic } from '../vision/heic-decode.js';
+import type { Command } from './io.js';
+
+const HELP = `Usage: facetag service detection|embedding [--host H] [--port N]
+
+Runs one of a worker's inference services over HTTP (OpenAPI document at /openapi.json,
+health at /healthz, Prometheus metrics at /metrics):
+
+  detection   POST /v1/detect with an image: faces, landmarks, scores, quality
+              (services.detectionPort, default 5001)
+  embedding   POST /v1/embed with aligned faces or an image and boxes: embeddings
+              (services.embeddingPort, default 5002)
+
+  --host H    address to bind (services.host, default 127.0.0.1: this machine only)
+  --port N    port (0 picks a free one)
+
+Callers send \`Authorization: Bearer <token>\` when services.token (FACETAG_SERVICES_TOKEN) is set.`;
+
+const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+export const serviceCommand: Command = async ({ args, io, config: load }) => {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [which, extra] = positionals;
+  if (values.help || !which) {
+    io.stdout.write(`${HELP}\n`);
+    return values.help ? 0 : 64;
+  }
+  if (which !== 'detection' && which !== 'embedding') throw new AppError('USAGE', `unknown service "${which}"; run \`facetag service detection\` or \`facetag service embedding\``);
+  if (extra !== undefined) throw new AppError('USAGE', `service ${which} takes no more arguments, got "${extra}"`);
+  const portKey = which === 'detection' ? 'detectionPort' : 'embeddingPort';
+  const config = load({ services: { host: values.host, [portKey]: values.port } });
+  const { host, maxBodyBytes, token } = config.services;
+  const wanted = config.services[portKey];
+  const log = createLogger({ dir: config.log.dir ?? join(config.data.dir, 'logs'), level: config.log.level, component: `${which}-service` });
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const analyser = await createFaceAnalyser(analyserOptions(config), decodeHeic);
+  let stopped: () => void = () => {};
+  const stop = () => stopped();
+  try {
+    const service = which === 'detection'
+      ? createDetectionService({ analyser, log, maxBodyBytes, token, version })
+      : createEmbeddingService({ analyser, log, maxBodyBytes, token, version });
+    const http = serve({ fetch: service.app.fetch, hostname: host, port: wanted });
+    const port = await new Promise<number>((ok, fail) => {
+      http.once('listening', () => ok((http.address() as { port: number }).port));
+      http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
+        error.code === 'EADDRINUSE' ? `port ${wanted} is in use on ${host}; pick another with --port or FACETAG_SERVICES_${portKey === 'detectionPort' ? 'DETECTION' : 'EMBEDDING'}_PORT` : `cannot listen on ${host}:${wanted}: ${error.message}`)));
+    });
+    const shown = host.includes(':') ? `[${host}]` : host;
+    io.stdout.write(`facetag ${which} service: http://${shown}:${port}/ (${which === 'detection' ? analyser.detectorId : analyser.embedderId})\n`);
+    if (!loopback(host) && !token) io.stderr.write(`warning: the ${which} service listens on ${host} with no services.token; only the firewall (facetag cluster firewall) keeps other machines out\n`);
+    log.info({ port, host, service: which }, 'service listening');
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await new Promise<void>((resolve) => (stopped = resolve));
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await analyser.close();
+    log.flush();
+  }
+};
