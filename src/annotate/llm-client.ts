@@ -142,7 +142,7 @@ export function createLlmClient(config: LlmConfig, { log }: { log: Logger }): Ll
       const id = await model();
       const body = JSON.stringify({ model: id, messages, temperature: 0, max_tokens: options.maxTokens ?? config.maxTokens, stream: config.stream });
       const text = await withRetries('chat', () => exchange('/chat/completions', { method: 'POST', body }, async (res, touch) => {
-        if (!config.stream || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
           const json = (await res.json().catch(() => null)) as { choices?: Array<{ message?: { content?: unknown } }> } | null;
           const content = json?.choices?.[0]?.message?.content;
           if (typeof content !== 'string') throw new AppError('LLM_BAD_OUTPUT', `${where} answered without choices[0].message.content; is it an OpenAI-compatible chat API?`);
