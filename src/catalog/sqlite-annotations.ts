@@ -66,7 +66,7 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
     },
     async updateEvent(id, patch) {
       db.transaction(() => {
-        if (!event.get(id)) throw new AppError('NOT_FOUND', `event ${id} does not exist; list events with \`facetag suggest events --list\``);
+        if (!event.get(id)) throw new AppError('NOT_FOUND', `event ${id} does not exist`);
         if (patch.title !== undefined) db.prepare('UPDATE events SET title = ? WHERE id = ?').run(title(patch.title), id);
         if (patch.type !== undefined) db.prepare('UPDATE events SET type = ? WHERE id = ?').run(patch.type, id);
         if (patch.placeName !== undefined) db.prepare('UPDATE events SET place_name = ? WHERE id = ?').run(patch.placeName, id);

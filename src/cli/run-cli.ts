@@ -14,6 +14,8 @@ Usage: facetag <command> [options]
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
+  ask "QUESTION"              ask about the library in plain language (LLM), or --spec JSON
+  suggest events|names|list|accept|reject  event and name suggestions a person confirms
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
 
 Common options:
@@ -34,6 +36,8 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('../server/serve-command.js')).serveCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
   export: async () => (await import('./export-command.js')).exportCommand,
+  ask: async () => (await import('./ask-command.js')).askCommand,
+  suggest: async () => (await import('./suggest-command.js')).suggestCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

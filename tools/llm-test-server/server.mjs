@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { getLlama, LlamaChatSession } from 'node-llama-cpp';
 import { DEFAULT_MODEL, writeTinyModel } from './make-tiny-model.mjs';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, port: { type: 'string', default: '0' }, threads: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, port: { type: 'string', default: '0' }, threads: { type: 'string', default: '1' } } });
 const modelPath = values.model ?? (existsSync(DEFAULT_MODEL) ? DEFAULT_MODEL : writeTinyModel());
 const modelId = basename(modelPath).replace(/\.gguf$/, '');
 
