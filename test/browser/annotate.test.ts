@@ -117,7 +117,7 @@ describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
     await page.click('.suggestion button.primary');
     await page.waitForSelector('.toast >> text=Event "Summer at Lake Bled" created');
     await page.waitForSelector('.empty-state');
-    const events = await page.evaluate(async () => (await fetch('/api/events')).json());
+    const events = (await page.evaluate(async () => (await fetch("/api/events")).json())) as { items: unknown[] };
     expect(events.items).toEqual([expect.objectContaining({ title: 'Summer at Lake Bled', type: 'outing', placeName: 'Bled' })]);
   }, 60_000);
 });
