@@ -23,6 +23,10 @@ describe('LLM client against a scripted OpenAI-compatible server', () => {
     expect(client({ FACETAG_LLM_URL: llm.url, FACETAG_LLM_ENABLED: 'false' }).status.enabled).toBe(false);
   });
 
+  it('refuses a URL that is not one, naming the key', () => {
+    expect(() => loadConfig({ env: { FACETAG_LLM_URL: '127.0.0.1:8000' } })).toThrow(/llm\.url.*FACETAG_LLM_URL/);
+  });
+
   it('asks the server for its model when none is set, and sends the key, temperature 0 and the token cap', async () => {
     llm.script([{ content: 'hello' }]);
     const c = client({ FACETAG_LLM_URL: llm.url, FACETAG_LLM_API_KEY: 'sk-test-123', FACETAG_LLM_MAX_TOKENS: '77' });

@@ -37,12 +37,12 @@ const strings = (v: RdfValue | undefined): string[] => {
   return [];
 };
 
-/** The XMP packet of a file: the first `<x:xmpmeta>` in its first 1 MiB. */
+/** The XMP packet of a file: the first `<x:xmpmeta>` in its first 256 KiB (JPEG keeps it in APP1, near the start). */
 async function embeddedXmp(path: string): Promise<string | null> {
   const handle = await open(path, 'r').catch(() => null);
   if (!handle) return null;
   try {
-    const buffer = Buffer.alloc(1 << 20);
+    const buffer = Buffer.alloc(256 << 10);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const text = buffer.subarray(0, bytesRead).toString('latin1');
     const start = text.indexOf('<x:xmpmeta');

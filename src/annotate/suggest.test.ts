@@ -93,6 +93,11 @@ describe('event and name suggestions against a scripted LLM server', () => {
       regionNames: [], captions: ['On the 28'], places: ['Lisboa'],
     });
     expect((await readPhotoMeta(join(root, 'missing', 'IMG_0001.jpg'))).file).toBeNull();
+    // A packet embedded in the file itself (as in a JPEG's APP1 segment).
+    writeFileSync(join(dir, 'IMG_0002.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0, 0]),
+      Buffer.from('http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:subject><rdf:Bag><rdf:li>Zoë</rdf:li></rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>', 'utf8'),
+      Buffer.from([0xff, 0xd9])]));
+    expect(await readPhotoMeta(join(dir, 'IMG_0002.jpg'))).toMatchObject({ file: null, keywords: ['Zoë'] });
   });
 
   it('with the LLM off, proposes events titled by their dates, asks nothing, and never repeats itself', async () => {
