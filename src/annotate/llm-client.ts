@@ -2,9 +2,12 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 
+/** A part of a message for a vision-capable model: text, or an image as a `data:` URL. */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
-  content: string;
+  content: string | ContentPart[];
 }
 
 export interface LlmStatus {
@@ -19,7 +22,13 @@ export interface LlmStatus {
 export interface LlmClient {
   readonly status: LlmStatus;
   /** One completion: the assistant's text and the model that wrote it. Throws LLM_DISABLED, LLM_UNAVAILABLE or LLM_BAD_OUTPUT. */
-  chat(messages: ChatMessage[], options?: { maxTokens?: number }): Promise<{ text: string; model: string }>;
+  chat(messages: ChatMessage[], options?: ChatOptions): Promise<{ text: string; model: string }>;
+}
+
+export interface ChatOptions {
+  maxTokens?: number;
+  /** Another model than llm.model for this call (llm.visionModel for images). */
+  model?: string;
 }
 
 export type LlmConfig = ResolvedConfig['llm'];
@@ -139,7 +148,7 @@ export function createLlmClient(config: LlmConfig, { log }: { log: Logger }): Ll
     status,
     async chat(messages, options = {}) {
       if (!enabled) throw new AppError('LLM_DISABLED', 'the LLM is off; set llm.url (FACETAG_LLM_URL or --llm-url) to an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1');
-      const id = await model();
+      const id = options.model ?? (await model());
       const body = JSON.stringify({ model: id, messages, temperature: 0, max_tokens: options.maxTokens ?? config.maxTokens, stream: config.stream });
       const text = await withRetries('chat', () => exchange('/chat/completions', { method: 'POST', body }, async (res, touch) => {
         if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {

@@ -1,6 +1,6 @@
 import type { z } from 'zod/v4';
 import { AppError } from '../errors.js';
-import type { ChatMessage, LlmClient } from './llm-client.js';
+import type { ChatMessage, ChatOptions, LlmClient } from './llm-client.js';
 
 /** The JSON object in a model's answer: the whole answer, a ```json fence, or the outermost braces. */
 export function extractJson(text: string): unknown {
@@ -43,7 +43,7 @@ export async function askJson<S extends z.ZodType>(
   llm: LlmClient,
   messages: ChatMessage[],
   schema: S,
-  options: { maxTokens?: number } = {},
+  options: ChatOptions = {},
 ): Promise<{ value: z.output<S>; model: string; attempts: number }> {
   const first = await llm.chat(messages, options);
   const a = check(schema, first.text);

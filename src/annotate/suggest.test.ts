@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startScriptedLlm, type ScriptedLlm } from '../../test/helpers/scripted-llm.js';
 import { face, photo } from '../catalog/catalog-contract.js';
@@ -10,6 +11,7 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import { createLlmClient } from './llm-client.js';
 import { readPhotoMeta } from './photo-meta.js';
+import { CAPTION_IMAGE_PX, suggestCaptions } from './suggest-captions.js';
 import { suggestEvents } from './suggest-events.js';
 import { suggestNames } from './suggest-names.js';
 import { acceptSuggestion, rejectSuggestion } from './suggestion-actions.js';
@@ -186,7 +188,27 @@ describe('event and name suggestions against a scripted LLM server', () => {
     expect((await suggestNames({ catalog: c, llm: on(), log })).people).toBe(1);
   });
 
-  it('name suggestions say clearly that they need the LLM', async () => {
+  it('name and caption suggestions say clearly that they need the LLM', async () => {
     await expect(suggestNames({ catalog: c, llm: off(), log })).rejects.toMatchObject({ code: 'LLM_DISABLED' });
+    await expect(suggestCaptions({ catalog: c, llm: off(), log, config: loadConfig({ env: {} }) })).rejects.toMatchObject({ code: 'LLM_DISABLED' });
+  });
+
+  it('captions a photo from a shrunk copy sent to the vision model, as a suggestion a person keeps or edits', async () => {
+    const path = join(root, 'beach.jpg');
+    await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#48c' } }).jpeg().toFile(path);
+    const { photoId } = await c.savePhoto({ ...photo(path, []), width: 1600, height: 1200 });
+    llm.script([{ content: '{"caption": "A blue sky over the sea.", "labels": ["sky", "sea"]}' }]);
+    const config = loadConfig({ env: { FACETAG_LLM_URL: llm.url, FACETAG_LLM_VISION_MODEL: 'llava-test' } });
+    const r = await suggestCaptions({ catalog: c, llm: on(), log, config });
+    expect(r.created[0]).toMatchObject({ kind: 'caption', subject: `photo:${photoId}`, status: 'pending', payload: { photoId, caption: 'A blue sky over the sea.', labels: ['sky', 'sea'] } });
+    const sent = llm.chats()[0]!.body;
+    expect(sent.model).toBe('llava-test');
+    const url: string = sent.messages[1].content[1].image_url.url;
+    expect(url.startsWith('data:image/jpeg;base64,')).toBe(true);
+    const meta = await sharp(Buffer.from(url.split(',')[1]!, 'base64')).metadata();
+    expect([meta.width, meta.height]).toEqual([CAPTION_IMAGE_PX, 384]);
+    expect((await suggestCaptions({ catalog: c, llm: on(), log, config })).known).toBe(1);
+    const kept = await acceptSuggestion({ catalog: c }, r.created[0]!.id, { caption: 'Sky and sea at Sagres.' });
+    expect(kept).toMatchObject({ status: 'edited', resolution: { photoId, caption: 'Sky and sea at Sagres.', labels: ['sky', 'sea'] } });
   });
 });

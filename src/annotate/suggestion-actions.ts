@@ -8,6 +8,7 @@ export const suggestionEditSchema = z.object({
   type: z.string().trim().min(1).max(40).nullable().optional(),
   placeName: z.string().trim().min(1).max(120).nullable().optional(),
   name: z.string().trim().min(1).max(120).optional(),
+  caption: z.string().trim().min(1).max(300).optional(),
 }).strict();
 
 export type SuggestionEdit = z.output<typeof suggestionEditSchema>;
@@ -48,7 +49,9 @@ export async function acceptSuggestion({ catalog }: { catalog: ActionCatalog }, 
     await catalog.updatePerson(personId, { name });
     return catalog.resolveSuggestion(id, edited ? 'edited' : 'accepted', { personId, name });
   }
-  throw new AppError('INVALID_INPUT', `suggestion ${id} is a ${s.kind} suggestion, which cannot be applied yet; reject it`);
+  // A caption is kept as the accepted suggestion itself (its resolution): the catalog has no caption of its own yet.
+  const caption = edit.caption ?? String(p.caption);
+  return catalog.resolveSuggestion(id, edited ? 'edited' : 'accepted', { photoId: Number(p.photoId), caption, labels: p.labels ?? [] });
 }
 
 export async function rejectSuggestion({ catalog }: { catalog: ActionCatalog }, id: number): Promise<SuggestionRecord> {

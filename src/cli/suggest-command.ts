@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { SuggestionKind, SuggestionRecord, SuggestionStatus } from '../catalog/catalog.js';
 import { createLlmClient } from '../annotate/llm-client.js';
+import { suggestCaptions } from '../annotate/suggest-captions.js';
 import { suggestEvents } from '../annotate/suggest-events.js';
 import { suggestNames } from '../annotate/suggest-names.js';
 import { acceptSuggestion, rejectSuggestion, suggestionEditSchema } from '../annotate/suggestion-actions.js';
@@ -20,9 +21,12 @@ nothing is an event or a name until you accept it.
                      places and people present; titled by date with the LLM off)
   names [--limit N]  for unnamed people, propose a name their photos' folder names, file
                      names, keywords and captions support, quoted; needs the LLM
-  list [--kind event|name] [--status pending|accepted|rejected|edited|all]
+  captions [--limit N] [--photo ID]
+                     a caption and labels per photo from a vision-capable model (the photo is
+                     sent, shrunk to 512 px; llm.visionModel); needs the LLM
+  list [--kind event|name|caption] [--status pending|accepted|rejected|edited|all]
                      suggestions (default: pending), newest first
-  accept ID [--title T] [--type T] [--place P] [--name N]
+  accept ID [--title T] [--type T] [--place P] [--name N] [--caption C]
                      apply a suggestion, optionally edited first
   reject ID          turn a suggestion down (it is not proposed again)
 
@@ -40,7 +44,7 @@ function summary(s: SuggestionRecord): string {
   const p = s.payload;
   if (s.kind === 'event') return `"${p.title}"${p.type ? ` (${p.type})` : ''}${p.placeName ? ` at ${p.placeName}` : ''}: ${(p.photoIds as number[]).length} photos, ${String(p.startAt).slice(0, 10)} to ${String(p.endAt).slice(0, 10)}`;
   if (s.kind === 'name') return `person ${p.personId} is "${p.name}"${p.existingPersonId ? ` (person ${p.existingPersonId} has that name: merge?)` : ''}`;
-  return JSON.stringify(p).slice(0, 100);
+  return `photo ${p.photoId}: "${p.caption}" [${(p.labels as string[] | undefined ?? []).join(', ')}]`;
 }
 
 function printSuggestions(io: CliIo, list: SuggestionRecord[]) {
@@ -62,7 +66,8 @@ export const suggestCommand: Command = async ({ args, io, config: load }) => {
       json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...llmOptions,
       'gap-hours': { type: 'string' }, 'min-photos': { type: 'string' }, 'max-groups': { type: 'string' }, limit: { type: 'string' },
       kind: { type: 'string' }, status: { type: 'string' },
-      title: { type: 'string' }, type: { type: 'string' }, place: { type: 'string' }, name: { type: 'string' },
+      title: { type: 'string' }, type: { type: 'string' }, place: { type: 'string' }, name: { type: 'string' }, caption: { type: 'string' },
+      photo: { type: 'string', multiple: true },
     },
   });
   const [verb, ...rest] = positionals;
@@ -70,7 +75,7 @@ export const suggestCommand: Command = async ({ args, io, config: load }) => {
     io.stdout.write(`${HELP}\n`);
     return values.help ? 0 : 64;
   }
-  if (!['events', 'names', 'list', 'accept', 'reject'].includes(verb)) throw new AppError('USAGE', `unknown verb "${verb}"; run \`facetag suggest --help\``);
+  if (!['events', 'names', 'captions', 'list', 'accept', 'reject'].includes(verb)) throw new AppError('USAGE', `unknown verb "${verb}"; run \`facetag suggest --help\``);
   const ctx = await createContext(load(llmFlags(values)), 'cli');
   try {
     const { catalog, log } = ctx;
@@ -100,9 +105,24 @@ export const suggestCommand: Command = async ({ args, io, config: load }) => {
       }
       return 0;
     }
+    if (verb === 'captions') {
+      const photoIds = values.photo?.map((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n <= 0) throw new AppError('USAGE', `--photo "${v}" is not a photo id; see \`facetag photos list\``);
+        return n;
+      });
+      const r = await suggestCaptions({ catalog, llm, log, config: ctx.config }, { limit: number(values.limit, 'limit'), ...(photoIds ? { photoIds } : {}) });
+      if (values.json) printJson(io, r);
+      else {
+        io.stdout.write(`${r.photos} photos captioned: ${r.created.length} new suggestions, ${r.known} already suggested.\n`);
+        printSuggestions(io, r.created);
+        for (const e of r.errors) io.stdout.write(`Not suggested: ${e}\n`);
+      }
+      return 0;
+    }
     if (verb === 'list') {
       const kinds = ['event', 'name', 'caption'];
-      if (values.kind && !kinds.includes(values.kind)) throw new AppError('USAGE', `--kind "${values.kind}": use event or name`);
+      if (values.kind && !kinds.includes(values.kind)) throw new AppError('USAGE', `--kind "${values.kind}": use event, name or caption`);
       const statuses = ['pending', 'accepted', 'rejected', 'edited', 'all'];
       if (values.status && !statuses.includes(values.status)) throw new AppError('USAGE', `--status "${values.status}": use ${statuses.join(', ')}`);
       const status = values.status === 'all' ? undefined : ((values.status ?? 'pending') as SuggestionStatus);
@@ -122,13 +142,16 @@ export const suggestCommand: Command = async ({ args, io, config: load }) => {
     const edit = suggestionEditSchema.safeParse({
       ...(values.title !== undefined ? { title: values.title } : {}), ...(values.type !== undefined ? { type: values.type } : {}),
       ...(values.place !== undefined ? { placeName: values.place } : {}), ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.caption !== undefined ? { caption: values.caption } : {}),
     });
     if (!edit.success) throw new AppError('USAGE', edit.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; '));
     const s = await acceptSuggestion({ catalog }, id, edit.data);
     if (values.json) printJson(io, s);
     else io.stdout.write(s.kind === 'event'
       ? `Event ${s.resolution!.eventId} "${s.resolution!.title}" created (suggestion ${id} ${s.status}).\n`
-      : `Person ${s.resolution!.personId} named "${s.resolution!.name}" (suggestion ${id} ${s.status}).\n`);
+      : s.kind === 'name'
+        ? `Person ${s.resolution!.personId} named "${s.resolution!.name}" (suggestion ${id} ${s.status}).\n`
+        : `Caption of photo ${s.resolution!.photoId} kept: "${s.resolution!.caption}" (suggestion ${id} ${s.status}).\n`);
     return 0;
   } finally {
     await ctx.close();

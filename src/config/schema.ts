@@ -110,6 +110,8 @@ export const configSchema = z
         url: z.string().url().optional(),
         /** Model id sent with each request; unset: the first model the server lists at `/models`. */
         model: z.string().min(1).optional(),
+        /** Model for photo captions, which must accept images (e.g. a llava or qwen-vl); unset: `model`. */
+        visionModel: z.string().min(1).optional(),
         /** Bearer token for the API, from a secret (env FACETAG_LLM_API_KEY); most local servers need none. */
         apiKey: z.string().min(1).optional(),
         /** Use the LLM at all. @default true when `url` is set, else false */

@@ -2,6 +2,7 @@ import { z } from 'zod/v4';
 import { ask } from '../../annotate/ask.js';
 import { createLlmClient } from '../../annotate/llm-client.js';
 import { querySpecSchema } from '../../annotate/query-spec.js';
+import { suggestCaptions } from '../../annotate/suggest-captions.js';
 import { suggestEvents } from '../../annotate/suggest-events.js';
 import { suggestNames } from '../../annotate/suggest-names.js';
 import { acceptSuggestion, rejectSuggestion, suggestionEditSchema } from '../../annotate/suggestion-actions.js';
@@ -90,8 +91,15 @@ export function annotateRoutes({ config, log, catalog }: Pick<ServerServices, 'c
       handle: ({ body }) => suggestNames({ catalog, llm, log }, body),
     }),
     route({
+      method: 'post', path: '/api/suggestions/captions', tag: 'annotate',
+      summary: 'A caption and labels for photos without one suggested, from a vision-capable model (the photo is sent, shrunk to 512 px)',
+      body: z.object({ limit: z.number().int().min(1).max(200).optional(), photoIds: z.array(z.number().int().positive()).max(200).optional() }).strict(),
+      response: z.object({ photos: z.number(), created: z.array(suggestion), known: z.number(), errors: z.array(z.string()) }),
+      handle: ({ body }) => suggestCaptions({ catalog, llm, log, config }, body),
+    }),
+    route({
       method: 'post', path: '/api/suggestions/:id/accept', tag: 'annotate', params: idParam,
-      summary: 'Apply a suggestion, optionally edited (title, type, placeName for an event; name for a person)',
+      summary: 'Apply a suggestion, optionally edited (title, type, placeName for an event; name for a person; caption for a photo)',
       body: suggestionEditSchema,
       response: suggestion,
       handle: ({ params, body }) => acceptSuggestion({ catalog }, params.id, body),

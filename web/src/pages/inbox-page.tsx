@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { get, post } from '../api.js';
+import { get, post, previewUrl } from '../api.js';
 import { toast, toastError } from '../toast.js';
 import type { LlmStatus } from './ask-page.js';
 
@@ -15,12 +15,12 @@ interface Suggestion {
 
 function SuggestionCard({ s, onDone }: { s: Suggestion; onDone: () => void }) {
   const p = s.payload;
-  const [text, setText] = useState(String(s.kind === 'event' ? p.title : p.name));
+  const field = s.kind === 'event' ? 'title' : s.kind === 'name' ? 'name' : 'caption';
+  const [text, setText] = useState(String(p[field]));
   const decide = async (verb: 'accept' | 'reject') => {
     try {
-      const body = verb === 'reject' ? undefined : s.kind === 'event' ? { title: text } : { name: text };
-      await post(`/api/suggestions/${s.id}/${verb}`, body);
-      toast(verb === 'accept' ? (s.kind === 'event' ? `Event "${text}" created` : `Named "${text}"`) : 'Suggestion rejected');
+      await post(`/api/suggestions/${s.id}/${verb}`, verb === 'reject' ? undefined : { [field]: text });
+      toast(verb === 'accept' ? (s.kind === 'event' ? `Event "${text}" created` : s.kind === 'name' ? `Named "${text}"` : 'Caption kept') : 'Suggestion rejected');
       onDone();
     } catch (error) {
       toastError(error);
@@ -31,12 +31,15 @@ function SuggestionCard({ s, onDone }: { s: Suggestion; onDone: () => void }) {
       <p class="meta">
         {s.kind === 'event'
           ? <>Event · {(p.photoIds as number[]).length} photos · {String(p.startAt).slice(0, 10)} to {String(p.endAt).slice(0, 10)}{p.type ? ` · ${p.type}` : ''}{p.placeName ? ` · ${p.placeName}` : ''}</>
-          : <>Name for <a href={`#/people/${p.personId}`}>Person {String(p.personId)}</a>{p.existingPersonId ? <> · <a href={`#/people/${p.existingPersonId}`}>someone</a> already has this name: merge them after?</> : null}</>}
+          : s.kind === 'name'
+            ? <>Name for <a href={`#/people/${p.personId}`}>Person {String(p.personId)}</a>{p.existingPersonId ? <> · <a href={`#/people/${p.existingPersonId}`}>someone</a> already has this name: merge them after?</> : null}</>
+            : <>Caption for <a href={`#/photos/${p.photoId}`}>photo {String(p.photoId)}</a> · {((p.labels as string[] | undefined) ?? []).join(', ')}</>}
         {' · '}{s.model ? `suggested by ${s.model}` : 'titled by date (LLM off)'}
       </p>
+      {s.kind === 'caption' && <img class="thumb" src={previewUrl(Number(p.photoId), 320)} alt="" style="max-width:240px" />}
       {typeof p.warning === 'string' && <p class="error">⚠ {p.warning}</p>}
       <div class="inline">
-        <input aria-label={s.kind === 'event' ? 'event title' : 'name'} value={text} onInput={(e) => setText(e.currentTarget.value)} style="flex:1" />
+        <input aria-label={field} value={text} onInput={(e) => setText(e.currentTarget.value)} style="flex:1" />
         <button type="button" class="primary" onClick={() => void decide('accept')}>Accept</button>
         <button type="button" onClick={() => void decide('reject')}>Reject</button>
       </div>
@@ -60,11 +63,11 @@ export function InboxPage() {
     void get<LlmStatus>('/api/llm').then(setLlm, toastError);
     void load();
   }, []);
-  const suggest = async (what: 'events' | 'names') => {
+  const suggest = async (what: 'events' | 'names' | 'captions') => {
     setBusy(what);
     try {
       const r = await post<{ created: unknown[]; errors: string[]; discarded?: unknown[] }>(`/api/suggestions/${what}`, {});
-      toast(`${r.created.length} new ${what === 'events' ? 'event' : 'name'} suggestions${r.errors.length ? `; ${r.errors.length} failed` : ''}`);
+      toast(`${r.created.length} new ${what.slice(0, -1)} suggestions${r.errors.length ? `; ${r.errors.length} failed` : ''}`);
       await load();
     } catch (error) {
       toastError(error);
@@ -79,6 +82,7 @@ export function InboxPage() {
         <div class="controls">
           <button type="button" id="suggest-events" disabled={busy !== null} onClick={() => void suggest('events')}>{busy === 'events' ? 'Grouping…' : 'Suggest events'}</button>
           <button type="button" id="suggest-names" disabled={busy !== null || llm?.enabled === false} onClick={() => void suggest('names')}>{busy === 'names' ? 'Reading evidence…' : 'Suggest names'}</button>
+          <button type="button" id="suggest-captions" title="Sends photos (512 px) to a vision-capable model" disabled={busy !== null || llm?.enabled === false} onClick={() => void suggest('captions')}>{busy === 'captions' ? 'Looking…' : 'Suggest captions'}</button>
         </div>
       </header>
       {llm && !llm.enabled && <p class="card notice">The LLM is off: events are titled by their dates, and names cannot be suggested. Set <code>FACETAG_LLM_URL</code> to turn it on.</p>}
