@@ -61,19 +61,31 @@ function limiter(n: number) {
   };
 }
 
+/** A URL as it may be shown or logged: without any user:password part. */
+const shown = (url: string) => {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createLlmClient(config: LlmConfig, { log }: { log: Logger }): LlmClient {
   const enabled = llmEnabled(config);
   const base = (config.url ?? '').replace(/\/+$/, '');
-  const status: LlmStatus = { enabled, url: config.url ?? null, model: config.model ?? null };
+  const status: LlmStatus = { enabled, url: config.url ? shown(config.url) : null, model: config.model ?? null };
   const limit = limiter(config.concurrency);
   const headers = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
     ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
   };
-  const where = `the LLM at ${base}`;
+  const where = `the LLM at ${shown(base)}`;
 
   /** One HTTP exchange with a timeout; `idle`: the timer restarts on every chunk read. */
   async function exchange(path: string, init: { method: string; body?: string }, read: (res: Response, touch: () => void) => Promise<unknown>) {
