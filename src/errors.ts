@@ -23,6 +23,10 @@ export const errorCodes = {
   MODEL_INVALID: { http: 500, exit: 69, retry: false },
   MODEL_DOWNLOAD: { http: 502, exit: 69, retry: true },
   MODEL_MISMATCH: { http: 409, exit: 65, retry: false },
+  // the LLM (annotate/): off, unreachable, or answering nonsense
+  LLM_DISABLED: { http: 503, exit: 69, retry: false },
+  LLM_UNAVAILABLE: { http: 503, exit: 69, retry: true },
+  LLM_BAD_OUTPUT: { http: 502, exit: 65, retry: false },
   // infrastructure
   STORE_FAILED: { http: 503, exit: 74, retry: true },
   INTERNAL: { http: 500, exit: 70, retry: true },

@@ -184,6 +184,70 @@ export interface Assignment {
   distance: number | null;
 }
 
+/** A group of photos that belong together (a birthday, a trip): `(:Photo)-[:PART_OF]->(:Event)`. */
+export interface EventRecord {
+  id: number;
+  title: string;
+  /** A free word such as `birthday`, `trip`, `wedding`; null when not known. */
+  type: string | null;
+  /** Where it happened, as a person would say it ("Lisbon"); null when not known. */
+  placeName: string | null;
+  /** Member photos, ascending id. */
+  photoIds: number[];
+  /** Earliest and latest time taken of the member photos (null when none has a time). */
+  startAt: string | null;
+  endAt: string | null;
+  createdAt: string;
+}
+
+export interface NewEvent {
+  title: string;
+  type?: string | null;
+  placeName?: string | null;
+  photoIds: number[];
+}
+
+/** What a suggestion proposes: an event, a person's name, a caption. */
+export type SuggestionKind = 'event' | 'name' | 'caption';
+/** `edited`: accepted after a person changed it. */
+export type SuggestionStatus = 'pending' | 'accepted' | 'rejected' | 'edited';
+
+/**
+ * A proposal from the LLM (or a deterministic step) that waits for a person. Nothing in it
+ * is a fact until a person accepts it; `resolution` is what was then applied.
+ */
+export interface SuggestionRecord {
+  id: number;
+  kind: SuggestionKind;
+  /** What it is about, as a key for de-duplication: `person:12`, `photos:3,4,5`. */
+  subject: string;
+  payload: Record<string, unknown>;
+  /** The evidence quoted to the person (and the model's own quotes). */
+  evidence: string[];
+  /** The model that wrote it; null for a deterministic suggestion. */
+  model: string | null;
+  status: SuggestionStatus;
+  resolution: Record<string, unknown> | null;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface NewSuggestion {
+  kind: SuggestionKind;
+  subject: string;
+  payload: Record<string, unknown>;
+  evidence: string[];
+  model: string | null;
+}
+
+export interface SuggestionFilter {
+  kind?: SuggestionKind;
+  status?: SuggestionStatus;
+  subject?: string;
+  /** @default 100 */
+  limit?: number;
+}
+
 export interface Catalog {
   getPhotoByPath(path: string): Promise<PhotoRecord | null>;
   getPhoto(id: number): Promise<PhotoRecord | null>;
@@ -256,6 +320,27 @@ export interface Catalog {
    * re-index of the photo keeps it too. Returns the new face id.
    */
   addManualFace(photoId: number, face: NewFace): Promise<number>;
+
+  /** Creates an event with its photos (PART_OF); an unknown photo id is NOT_FOUND. Returns its id. */
+  createEvent(event: NewEvent): Promise<number>;
+  getEvent(id: number): Promise<EventRecord | null>;
+  /** Every event, latest first (by `startAt`, events without times last). */
+  listEvents(): Promise<EventRecord[]>;
+  /** Changes the given fields; `photoIds` replaces the membership. NOT_FOUND for an unknown event. */
+  updateEvent(id: number, patch: Partial<NewEvent>): Promise<void>;
+  /** Deletes the event, never its photos. */
+  deleteEvent(id: number): Promise<void>;
+
+  /** Stores a pending suggestion; returns its id. */
+  addSuggestion(suggestion: NewSuggestion): Promise<number>;
+  getSuggestion(id: number): Promise<SuggestionRecord | null>;
+  /** Suggestions, newest first. */
+  listSuggestions(filter?: SuggestionFilter): Promise<SuggestionRecord[]>;
+  /**
+   * Records a person's decision on a pending suggestion, with what was applied. A suggestion
+   * already decided is CONFLICT (it is decided once); an unknown one NOT_FOUND.
+   */
+  resolveSuggestion(id: number, status: Exclude<SuggestionStatus, 'pending'>, resolution?: Record<string, unknown> | null): Promise<SuggestionRecord>;
 
   counts(): Promise<CatalogCounts>;
   close(): Promise<void>;

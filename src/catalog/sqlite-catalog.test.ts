@@ -2,13 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogContract } from './catalog-contract.js';
+import { annotationContract, catalogContract } from './catalog-contract.js';
 import { openSqliteCatalog } from './sqlite-catalog.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 
 const fresh = () => openSqliteCatalog(join(mkdtempSync(join(tmpdir(), 'facetag-cat-')), 'catalog.sqlite'));
 
 catalogContract('sqlite', async () => fresh());
+annotationContract('sqlite', async () => fresh());
 
 describe('sqlite catalog', () => {
   it('applies migrations once and records the version', async () => {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { iou, type Box } from '../vision/image.js';
 import type { AssignSource, Assignment, Catalog, FaceFilter, FaceVector, PeopleQuery, PhotoQuery } from './catalog.js';
+import { sqliteAnnotations } from './sqlite-annotations.js';
 import { migrate } from './sqlite-migrations.js';
 import {
   FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
@@ -81,6 +82,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
   });
 
   const catalog: Catalog & { db: Database.Database } = {
+    ...sqliteAnnotations(db),
     db,
     async getPhotoByPath(path) {
       const r = q.photoByPath.get(path) as PhotoRow | undefined;

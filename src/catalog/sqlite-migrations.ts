@@ -96,6 +96,39 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX dismissals_photo ON dismissals (photo_id);
     `,
   },
+  {
+    version: 5,
+    sql: `
+      -- Events (photos PART_OF an event) and suggestions waiting for a person (annotate/).
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        type TEXT,
+        place_name TEXT,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE event_photos (
+        event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+        PRIMARY KEY (event_id, photo_id)
+      );
+      CREATE INDEX event_photos_photo ON event_photos (photo_id);
+      CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('event', 'name', 'caption')),
+        subject TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        model TEXT,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'edited')),
+        resolution TEXT,
+        created_at TEXT NOT NULL,
+        resolved_at TEXT
+      );
+      CREATE INDEX suggestions_status ON suggestions (status, kind);
+      CREATE INDEX suggestions_subject ON suggestions (kind, subject);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): number {

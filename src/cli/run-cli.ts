@@ -14,6 +14,8 @@ Usage: facetag <command> [options]
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
+  ask "QUESTION"              ask about the library in plain language (LLM), or --spec JSON
+  suggest events|names|list|accept|reject  event and name suggestions a person confirms
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
   metrics collect             the cluster's metrics collector for Prometheus (http://127.0.0.1:9091/metrics)
   service detection|embedding a worker's inference service over HTTP (ports 5001, 5002)
@@ -40,6 +42,8 @@ const commands: Record<string, () => Promise<Command>> = {
   metrics: async () => (await import('./metrics-command.js')).metricsCommand,
   service: async () => (await import('./service-command.js')).serviceCommand,
   cluster: async () => (await import('./cluster-command.js')).clusterCommand,
+  ask: async () => (await import('./ask-command.js')).askCommand,
+  suggest: async () => (await import('./suggest-command.js')).suggestCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -170,6 +170,34 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    llm: z
+      .object({
+        /**
+         * Base URL of an OpenAI-compatible API, up to and including `/v1` (exo on the management
+         * node: `http://127.0.0.1:8000/v1`; llama.cpp, Ollama and vLLM serve the same API). Unset: no LLM.
+         */
+        url: z.string().url().optional(),
+        /** Model id sent with each request; unset: the first model the server lists at `/models`. */
+        model: z.string().min(1).optional(),
+        /** Model for photo captions, which must accept images (e.g. a llava or qwen-vl); unset: `model`. */
+        visionModel: z.string().min(1).optional(),
+        /** Bearer token for the API, from a secret (env FACETAG_LLM_API_KEY); most local servers need none. */
+        apiKey: z.string().min(1).optional(),
+        /** Use the LLM at all. @default true when `url` is set, else false */
+        enabled: bool.optional(),
+        /** Time one request may take (when streaming: between two chunks). @default 60000 */
+        timeoutMs: positiveInt.max(3_600_000).default(60_000),
+        /** Retries of a request that failed to reach the server, timed out or got a 429/5xx, with exponential backoff. @default 2 */
+        retries: z.coerce.number().int().min(0).max(10).default(2),
+        /** Requests in flight at once (a large model on one machine serves one or two well). @default 2 */
+        concurrency: positiveInt.max(64).default(2),
+        /** Ask for the answer as a server-sent event stream (keeps idle proxies from cutting a slow answer). @default false */
+        stream: bool.default(false),
+        /** Most tokens of one answer. @default 600 */
+        maxTokens: positiveInt.max(32_768).default(600),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** trace, debug, info, warn, error, fatal or silent. @default "info" */

@@ -15,6 +15,7 @@ import { createImageService } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
+import { annotateRoutes } from './routes/annotate-routes.js';
 import { faceRoutes } from './routes/face-routes.js';
 import { ingestRoutes } from './routes/ingest-routes.js';
 import { metaRoutes } from './routes/meta-routes.js';
@@ -85,6 +86,7 @@ export function createServerApp(options: ServerAppOptions) {
   const routes: AnyRoute[] = [
     ...metaRoutes(services), ...sessionRoutes(services), ...peopleRoutes(services), ...faceRoutes(services),
     ...photoRoutes(services), ...reviewRoutes(services), ...ingestRoutes(services),
+    ...annotateRoutes(services),
   ];
   const document = openApiDocument([...routes, route({
     method: 'get', path: '/api/openapi.json', tag: 'meta', summary: 'This document', handle: () => null,

@@ -1,5 +1,7 @@
 import { render } from 'preact';
 import { del } from './api.js';
+import { AskPage } from './pages/ask-page.js';
+import { InboxPage } from './pages/inbox-page.js';
 import { IngestPage } from './pages/ingest-page.js';
 import { PeoplePage } from './pages/people-page.js';
 import { PersonPage } from './pages/person-page.js';
@@ -22,6 +24,8 @@ function Page({ parts }: { parts: string[] }) {
       const people = new URLSearchParams(location.hash.split('?')[1] ?? '').get('people');
       return <SearchPage initialPeople={people ? people.split(',').map(Number).filter((n) => n > 0) : []} />;
     }
+    case 'ask': return <AskPage />;
+    case 'inbox': return <InboxPage />;
     case 'ingest': return <IngestPage />;
     case 'settings': return <SettingsPage />;
     default: return <PeoplePage />;
@@ -40,7 +44,7 @@ function App() {
     <>
       <nav class="top">
         <a class="brand" href="#/people"><span class="logo" aria-hidden="true">●</span> facetag</a>
-        {([['people', 'People'], ['review', 'Review'], ['search', 'Search'], ['ingest', 'Ingest'], ['settings', 'Settings']] as const).map(([s, label]) => (
+        {([['people', 'People'], ['review', 'Review'], ['search', 'Search'], ['ask', 'Ask'], ['inbox', 'Suggestions'], ['ingest', 'Ingest'], ['settings', 'Settings']] as const).map(([s, label]) => (
           <a href={`#/${s}`} class={section === s || (s === 'people' && section === 'photos' && false) ? 'active' : ''}>{label}</a>
         ))}
         <button type="button" class="link logout" onClick={() => void logout()}>Log out</button>
