@@ -316,6 +316,26 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       expect((await c.listFaces({ source: 'auto', minDistance: 0.3 })).map((f) => f.id)).toEqual([faceIds[1]]);
       await c.close();
     });
+    it('finds the nearest faces of one model by cosine distance, nearest first', async () => {
+      const c = await make();
+      const { faceIds } = await c.savePhoto(photo('/k/1.jpg', [1, 2, 3, 4, 5].map((s) => face(s))));
+      const other = await c.savePhoto(photo('/k/2.jpg', [{ ...face(2), model: 'other@1' }]));
+      const q = face(2).embedding;
+      const cos = (a: Float32Array, b: Float32Array) => 1 - a.reduce((s, x, i) => s + x * b[i]!, 0);
+      const expected = faceIds.map((id, i) => ({ id, d: cos(q, face(i + 1).embedding) })).sort((a, b) => a.d - b.d);
+      const near = await c.nearestFaces(q, 3, 'test-embedder@1');
+      expect(near.map((n) => n.faceId)).toEqual(expected.slice(0, 3).map((e) => e.id));
+      near.forEach((n, i) => expect(n.distance).toBeCloseTo(expected[i]!.d, 5));
+      expect(near[0]!.faceId).toBe(faceIds[1]);
+      expect((await c.nearestFaces(q, 10, 'test-embedder@1')).map((n) => n.faceId).sort()).toEqual([...faceIds].sort());
+      expect((await c.nearestFaces(q, 5, 'other@1')).map((n) => n.faceId)).toEqual(other.faceIds);
+      expect(await c.nearestFaces(q, 0, 'test-embedder@1')).toEqual([]);
+      expect(await c.nearestFaces(Float32Array.from([1, 0, 0, 0]), 3, 'test-embedder@1')).toEqual([]);
+      await c.dismissFace(faceIds[1]!);
+      expect((await c.nearestFaces(q, 1, 'test-embedder@1'))[0]!.faceId).toBe(expected[1]!.id);
+      await c.close();
+    });
+
     it('dismisses a false face and remembers its box for the photo', async () => {
       const c = await make();
       const { faceIds } = await c.savePhoto(photo('/d/squirrel.jpg', [face(1), face(2)]));

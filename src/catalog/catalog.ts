@@ -64,6 +64,27 @@ export interface MergeRecord {
   undoneAt: string | null;
 }
 
+/** A merge with what undoing it needs: the faces it moved and the rejections it added to `intoId`. */
+export interface MergeDetail extends MergeRecord {
+  faces: Array<{ id: number; source: AssignSource | null; distance: number | null }>;
+  rejections: number[];
+}
+
+/** A box a person said is not a face. */
+export interface Dismissal {
+  photoId: number;
+  box: Box;
+  at: string;
+}
+
+/** How a person is restored from a dump (`facetag graph import`). */
+export interface PersonRestore {
+  createdAt: string;
+  hidden: boolean;
+  /** A tombstone of a merge: the live person it was merged into, created before it. */
+  mergedInto: number | null;
+}
+
 export interface NewFace {
   box: Box;
   landmarks: Point[];
@@ -202,14 +223,16 @@ export interface Catalog {
   allFaceVectors(model: string): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
 
-  createPerson(name?: string | null): Promise<number>;
+  /** A new person; `restore` (dump imports only) keeps the creation time, hidden flag and tombstone of the original. */
+  createPerson(name?: string | null, restore?: PersonRestore): Promise<number>;
   getPerson(id: number): Promise<PersonRecord | null>;
   /**
    * The person with exactly this name (case and spaces as given), hidden ones included, merged-away
    * ones not; the oldest when several share it. For imports that name people (XMP regions).
    */
   findPersonByName(name: string): Promise<PersonRecord | null>;
-  listPeople(options?: { includeHidden?: boolean }): Promise<PersonRecord[]>;
+  /** Live people, most faces first; `includeMerged` adds the tombstones of merges (for dumps). */
+  listPeople(options?: { includeHidden?: boolean; includeMerged?: boolean }): Promise<PersonRecord[]>;
   updatePerson(id: number, patch: { name?: string | null; hidden?: boolean }): Promise<void>;
   /** Deletes a person and their faces (embeddings included); returns the face thumbnails to remove. */
   deletePerson(id: number): Promise<{ removedThumbKeys: string[]; faceIds: number[] }>;
@@ -256,6 +279,21 @@ export interface Catalog {
    * re-index of the photo keeps it too. Returns the new face id.
    */
   addManualFace(photoId: number, face: NewFace): Promise<number>;
+
+  /**
+   * The `k` faces of the model nearest to `embedding` by cosine distance, nearest first (ties by
+   * face id). Faces whose embedding has another length never match.
+   */
+  nearestFaces(embedding: Float32Array, k: number, model: string): Promise<Array<{ faceId: number; distance: number }>>;
+
+  /** Every merge, undone ones included, oldest first (for dumps). */
+  listMerges(): Promise<MergeDetail[]>;
+  /** Every dismissed box, oldest first (for dumps). */
+  listDismissals(): Promise<Dismissal[]>;
+  /** Restores a merge record from a dump (ids already remapped); moves no face. Returns its new id. */
+  importMerge(merge: Omit<MergeDetail, 'id' | 'faceCount'>): Promise<number>;
+  /** Restores a dismissed box from a dump. */
+  importDismissal(dismissal: Dismissal): Promise<void>;
 
   counts(): Promise<CatalogCounts>;
   close(): Promise<void>;
