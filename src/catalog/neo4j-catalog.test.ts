@@ -1,8 +1,34 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load-config.js';
+import { createContext } from '../context.js';
 import { requireNeo4j, startNeo4j, type Neo4jServer } from '../../test/helpers/neo4j.js';
 import { catalogContract, face, photo } from './catalog-contract.js';
 import { openNeo4jCatalog, type Neo4jCatalog } from './neo4j-catalog.js';
 import { NEO4J_MIGRATIONS } from './neo4j-migrations.js';
+import { neo4jSettings } from './neo4j-settings.js';
+
+const neo4jConfig = (env: Record<string, string>) =>
+  loadConfig({ env: { FACETAG_DATA_DIR: mkdtempSync(join(tmpdir(), 'facetag-n4j-')), FACETAG_CATALOG_DRIVER: 'neo4j', ...env } });
+
+describe('neo4j catalog settings', () => {
+  it('refuses a missing, empty or well-known password, naming the setting and the fix', () => {
+    for (const pw of [undefined, '', '   ', 'neo4j', 'password', 'changeme', 'admin', '12345678', 'Password']) {
+      const config = neo4jConfig(pw === undefined ? {} : { FACETAG_CATALOG_NEO4J_PASSWORD: pw });
+      expect(() => neo4jSettings(config)).toThrow(expect.objectContaining({
+        code: 'CONFIG_INVALID', message: expect.stringMatching(/catalog\.neo4jPassword.*FACETAG_CATALOG_NEO4J_PASSWORD/),
+      }));
+    }
+    const ok = neo4jSettings(neo4jConfig({ FACETAG_CATALOG_NEO4J_PASSWORD: 'a-long-secret', FACETAG_CATALOG_NEO4J_URL: 'bolt://127.0.0.1:7999' }));
+    expect(ok).toMatchObject({ url: 'bolt://127.0.0.1:7999', user: 'neo4j', password: 'a-long-secret', maxRetryMs: 30_000 });
+  });
+
+  it('keeps SQLite the default driver', () => {
+    expect(loadConfig({ env: {} }).catalog.driver).toBe('sqlite');
+  });
+});
 
 // One real Neo4j for the whole file; each contract test starts from an empty graph.
 const available = requireNeo4j('neo4j catalog suite');
@@ -67,6 +93,16 @@ if (available) {
       await c.run('CALL db.awaitIndexes(60)');
       expect((await c.nearestFaces(wide, 5, 'wide@1')).map((n) => n.faceId)).toEqual(big.faceIds);
       await c.close();
+    });
+
+    it('is chosen by the composition root when catalog.driver is neo4j', async () => {
+      await (await fresh()).close();
+      const ctx = await createContext(neo4jConfig({ FACETAG_CATALOG_NEO4J_URL: server.url, FACETAG_CATALOG_NEO4J_PASSWORD: server.password }), 'test');
+      const person = await ctx.catalog.createPerson('Via Context');
+      const direct = await open();
+      expect((await direct.getPerson(person))?.name).toBe('Via Context');
+      await direct.close();
+      await ctx.close();
     });
 
     it('refuses a wrong password and an unreachable server with a message that names the fix', async () => {
