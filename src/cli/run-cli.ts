@@ -14,6 +14,7 @@ Usage: facetag <command> [options]
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
+  graph export|import <file>  a portable dump of the whole catalog (SQLite <-> Neo4j)
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
 
 Common options:
@@ -34,6 +35,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('../server/serve-command.js')).serveCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
   export: async () => (await import('./export-command.js')).exportCommand,
+  graph: async () => (await import('./graph-command.js')).graphCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
