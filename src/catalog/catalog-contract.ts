@@ -336,6 +336,55 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.close();
     });
 
+    it('answers graph questions: top pairs, the shortest photo chain, a person\'s timeline', async () => {
+      const c = await make();
+      const at = (path: string, takenAt: string | null) => ({ ...photo(path, [face(1), face(2)]), takenAt });
+      const [a, b, cc, d, e, f] = [await c.createPerson('A'), await c.createPerson('B'), await c.createPerson('C'), await c.createPerson('D'), await c.createPerson('E'), await c.createPerson('F')];
+      const photos: Record<string, { photoId: number; faceIds: number[] }> = {};
+      const put = async (name: string, takenAt: string | null, p: number, q: number | null) => {
+        photos[name] = await c.savePhoto(at(`/graph/${name}.jpg`, takenAt));
+        const [f1, f2] = photos[name]!.faceIds;
+        await c.assign([
+          { faceId: f1!, personId: p, source: 'confirmed', distance: null },
+          ...(q === null ? [] : [{ faceId: f2!, personId: q, source: 'auto' as const, distance: 0.2 }]),
+        ]);
+      };
+      await put('g1', '2024-06-01T10:00:00', a, b);
+      await put('g2', '2024-06-20T10:00:00', b, cc);
+      await put('g3', '2024-07-02T10:00:00', cc, d);
+      await put('g4', null, a, b);
+      await put('g5', '2024-08-01T10:00:00', e, null);
+      await put('g6', '2024-08-02T10:00:00', a, f);
+      await put('g7', '2024-08-03T10:00:00', f, cc);
+      const ref = (personId: number, name: string) => ({ personId, name });
+      expect(await c.topPairs()).toEqual([
+        { a: ref(a, 'A'), b: ref(b, 'B'), photos: 2 },
+        { a: ref(a, 'A'), b: ref(f, 'F'), photos: 1 },
+        { a: ref(b, 'B'), b: ref(cc, 'C'), photos: 1 },
+        { a: ref(cc, 'C'), b: ref(d, 'D'), photos: 1 },
+        { a: ref(cc, 'C'), b: ref(f, 'F'), photos: 1 },
+      ]);
+      expect(await c.topPairs(1)).toHaveLength(1);
+      // Two chains of three photos: A-g1-B-g2-C-g3-D and A-g6-F-g7-C-g3-D; the lowest ids win (g1 before g4 too).
+      const chain = (await c.photoChain(a, d))!;
+      expect(chain.people.map((p) => p.name)).toEqual(['A', 'B', 'C', 'D']);
+      expect(chain.photos.map((p) => p.path)).toEqual(['/graph/g1.jpg', '/graph/g2.jpg', '/graph/g3.jpg']);
+      expect(chain.photos[0]).toEqual({ photoId: photos.g1!.photoId, path: '/graph/g1.jpg', takenAt: '2024-06-01T10:00:00' });
+      expect((await c.photoChain(f, d))!.photos.map((p) => p.path)).toEqual(['/graph/g7.jpg', '/graph/g3.jpg']);
+      expect(await c.photoChain(a, d, 2)).toBeNull();
+      expect(await c.photoChain(a, e)).toBeNull();
+      expect(await c.photoChain(a, a)).toEqual({ people: [ref(a, 'A')], photos: [] });
+      await expect(c.photoChain(a, 987654)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const timeline = await c.personTimeline(b);
+      expect(timeline.map((m) => [m.month, m.photos.map((p) => [p.path, p.with.map((w) => w.name)])])).toEqual([
+        ['2024-06', [['/graph/g1.jpg', ['A']], ['/graph/g2.jpg', ['C']]]],
+        [null, [['/graph/g4.jpg', ['A']]]],
+      ]);
+      expect((await c.personTimeline(e))[0]!.photos[0]!.with).toEqual([]);
+      await expect(c.personTimeline(987654)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
+
     it('dismisses a false face and remembers its box for the photo', async () => {
       const c = await make();
       const { faceIds } = await c.savePhoto(photo('/d/squirrel.jpg', [face(1), face(2)]));

@@ -190,6 +190,37 @@ export interface CoOccurrence {
   photos: number;
 }
 
+/** A person as graph answers name them. */
+export interface PersonRef {
+  personId: number;
+  name: string | null;
+}
+
+/** Two people and the photos they appear in together. */
+export interface PersonPair {
+  a: PersonRef;
+  b: PersonRef;
+  photos: number;
+}
+
+export interface PhotoRef {
+  photoId: number;
+  path: string;
+  takenAt: string | null;
+}
+
+/** The fewest photos linking two people: `photos[i]` shows `people[i]` and `people[i + 1]`. */
+export interface PhotoChain {
+  people: PersonRef[];
+  photos: PhotoRef[];
+}
+
+/** One month of a person's photos (`month` is `YYYY-MM`, null for undated photos), with who else is in each. */
+export interface TimelineMonth {
+  month: string | null;
+  photos: Array<PhotoRef & { with: PersonRef[] }>;
+}
+
 export interface CatalogCounts {
   photos: number;
   photosFailed: number;
@@ -274,6 +305,16 @@ export interface Catalog {
   queryPhotos(query?: PhotoQuery): Promise<Page<PhotoRecord>>;
   /** The people who appear in the most photos together with this person, most first. */
   coOccurrences(personId: number, limit?: number): Promise<CoOccurrence[]>;
+  /** The pairs of people seen together in the most photos, most first (ties by the lower ids). @default limit 20 */
+  topPairs(limit?: number): Promise<PersonPair[]>;
+  /**
+   * The shortest chain of photos linking two people (person, photo, person, ...), at most `maxHops`
+   * photos long; null when none is that short. Among equally short chains, the one with the lowest
+   * ids in order (photo, then person, step by step), so every adapter gives the same answer. @default maxHops 6
+   */
+  photoChain(fromPersonId: number, toPersonId: number, maxHops?: number): Promise<PhotoChain | null>;
+  /** A person's photos, oldest first (undated last), grouped by month, each with the other people in it. */
+  personTimeline(personId: number): Promise<TimelineMonth[]>;
   /**
    * Adds a face drawn by hand to an indexed photo (`manual`), keeping its other faces; a
    * re-index of the photo keeps it too. Returns the new face id.

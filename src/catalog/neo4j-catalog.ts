@@ -2,8 +2,8 @@ import neo4j, { type Driver, type ManagedTransaction, type Session } from 'neo4j
 import { AppError } from '../errors.js';
 import { iou } from '../vision/image.js';
 import type { AssignSource, Assignment, Catalog, FaceFilter, PeopleQuery, PhotoQuery } from './catalog.js';
-import { byDistance, cosineDistance } from './cosine-distance.js';
-import { FACE_VECTOR_INDEX, migrateNeo4j } from './neo4j-migrations.js';
+import { neo4jGraphQueries } from './neo4j-graph-queries.js';
+import { migrateNeo4j } from './neo4j-migrations.js';
 import {
   FACE, FACE_VECTOR, MERGE, PERSON, PERSON_BARE, PHOTO, PRUNE_EMPTY, faceProps, now, toEmbedding, toFace, toFaceVector,
   toMergeDetail, toPerson, toPhoto,
@@ -170,6 +170,7 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
 
   const catalog: Neo4jCatalog = {
     migrationVersion,
+    ...neo4jGraphQueries((work) => read((tx) => work((cypher, params) => rows(tx, cypher, params)))),
     run: (cypher, params) => write((tx) => rows(tx, cypher, params)),
     async getPhotoByPath(path) {
       const r = await read((tx) => one(tx, `MATCH (ph:Photo {path: $path}) RETURN ${PHOTO} AS r`, { path }));
@@ -556,22 +557,6 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         if (!photo || photo.status !== 'done') throw new AppError('NOT_FOUND', `photo ${photoId} does not exist or was not indexed; list photos with \`facetag photos list\``);
         const [id] = await createFaces(tx, photoId, [faceProps({ ...f, manual: true })]);
         return id!;
-      });
-    },
-    async nearestFaces(embedding, k, model) {
-      if (k <= 0) return [];
-      const query = Array.from(embedding);
-      // The index is approximate (HNSW, quantised) and knows nothing of models: ask it for more
-      // candidates than needed, keep this model's, rank them by exact distance; widen when short.
-      return read(async (tx) => {
-        for (let fetch = Math.max(4 * k, 32); ; fetch *= 4) {
-          const found = await rows(tx, `CALL db.index.vector.queryNodes($index, $fetch, $query) YIELD node
-            RETURN node.id AS id, node.model AS model, node.embedding AS embedding`, { index: FACE_VECTOR_INDEX, fetch: int(fetch), query });
-          const hits = found.filter((r) => r.model === model)
-            .map((r) => ({ faceId: Number(r.id), distance: cosineDistance(embedding, toEmbedding(r.embedding)) }))
-            .sort(byDistance);
-          if (hits.length >= k || found.length < fetch || fetch >= 100_000) return hits.slice(0, k);
-        }
       });
     },
     async listMerges() {

@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import { iou, type Box } from '../vision/image.js';
 import type { AssignSource, Assignment, Catalog, FaceFilter, FaceVector, MergeDetail, PeopleQuery, PhotoQuery } from './catalog.js';
 import { byDistance, cosineDistance } from './cosine-distance.js';
+import { sqliteGraphQueries } from './sqlite-graph-queries.js';
 import { migrate } from './sqlite-migrations.js';
 import {
   FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
@@ -83,6 +84,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
 
   const catalog: Catalog & { db: Database.Database } = {
     db,
+    ...sqliteGraphQueries(db),
     async getPhotoByPath(path) {
       const r = q.photoByPath.get(path) as PhotoRow | undefined;
       return r ? toPhoto(r) : null;
