@@ -172,6 +172,11 @@ if (available) {
 
       const cluster = await openNeo4jCatalog({ url: server.url, user: server.user, password: server.password });
       expect(await snapshot(cluster)).toEqual(before);
+      // The graph questions answer alike from both stores.
+      const pairs = async (env: Record<string, string>, data: string) =>
+        json((await runFacetag(['graph', 'pairs', '--json', '--data', data], { env }))).map((p: any) => [p.a.name, p.b.name, p.photos]);
+      expect(await pairs(neo4jEnv, tmp())).toEqual(await pairs({}, laptop));
+      expect((await pairs({}, laptop)).length).toBeGreaterThan(0);
 
       const again = await runFacetag(['graph', 'import', file, '--data', tmp()], { env: neo4jEnv });
       expect(again.code).toBe(65);

@@ -14,7 +14,8 @@ Usage: facetag <command> [options]
   models list|pull <id>       the face models installed, and fetching better ones
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
-  graph export|import <file>  a portable dump of the whole catalog (SQLite <-> Neo4j)
+  graph export|import|pairs|chain|timeline
+                              dump/restore the catalog (SQLite <-> Neo4j); who appears with whom
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
 
 Common options:
