@@ -38,12 +38,15 @@ export function requireNeo4j(suite: string): boolean {
   return false;
 }
 
-/** Starts a real Neo4j on a free loopback port (tools/neo4j-launcher/start.sh), on `dataDir` or a fresh temp folder. */
-export async function startNeo4j(options: { dataDir?: string; password?: string } = {}): Promise<Neo4jServer> {
+/**
+ * Starts a real Neo4j on 127.0.0.1 (tools/neo4j-launcher/start.sh): on `port` or a free one, on
+ * `dataDir` or a fresh temp folder. A restart passes the port, data folder and password of the first.
+ */
+export async function startNeo4j(options: { dataDir?: string; password?: string; port?: number } = {}): Promise<Neo4jServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'facetag-neo4j-'));
   const password = options.password ?? `test-${randomBytes(9).toString('hex')}`;
   const started = Date.now();
-  const child = spawn(join(LAUNCHER, 'start.sh'), ['0', dataDir], {
+  const child = spawn(join(LAUNCHER, 'start.sh'), [String(options.port ?? 0), dataDir], {
     env: { ...process.env, NEO4J_PASSWORD: password, NEO4J_START_TIMEOUT: '180' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
