@@ -2,10 +2,14 @@ import neo4j, { type Driver, type ManagedTransaction, type Session } from 'neo4j
 import { AppError } from '../errors.js';
 import { iou } from '../vision/image.js';
 import type { AssignSource, Assignment, Catalog, FaceFilter, PeopleQuery, PhotoQuery } from './catalog.js';
+import { neo4jDecisions } from './neo4j-decisions.js';
 import { neo4jGraphQueries } from './neo4j-graph-queries.js';
 import { migrateNeo4j } from './neo4j-migrations.js';
 import {
-  FACE, FACE_VECTOR, MERGE, PERSON, PERSON_BARE, PHOTO, PRUNE_EMPTY, faceProps, now, toEmbedding, toFace, toFaceVector,
+  addRejections, livePerson, nextIds, notFoundFace, notFoundPerson, orphaned, prune, setFaces, type Row, type Tx, type TxRunner,
+} from './neo4j-tx.js';
+import {
+  FACE, FACE_VECTOR, MERGE, PERSON, PHOTO, faceProps, now, toEmbedding, toFace, toFaceVector,
   toMergeDetail, toPerson, toPhoto,
 } from './neo4j-rows.js';
 
@@ -22,12 +26,18 @@ export interface Neo4jCatalogOptions {
   connectTimeoutMs?: number;
 }
 
-type Tx = ManagedTransaction;
-type Row = Record<string, unknown>;
-
 const int = (n: number) => neo4j.int(n);
-const notFoundFace = (id: number) => new AppError('NOT_FOUND', `face ${id} does not exist; list faces with \`facetag faces list\``);
-const notFoundPerson = (id: number) => new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
+
+/** The driver's transaction as the adapter's other files see it: rows as plain objects, integers as Cypher integers. */
+const wrap = (tx: ManagedTransaction): Tx => {
+  const rows = async (cypher: string, params: Row = {}) => (await tx.run(cypher, params)).records.map((r) => r.toObject());
+  return {
+    rows,
+    one: async (cypher, params) => (await rows(cypher, params))[0],
+    run: async (cypher, params) => { await tx.run(cypher, params); },
+    int,
+  };
+};
 
 /** Driver failures as AppErrors that name the server and what to check. */
 function storeError(error: unknown, url: string, database: string | undefined): AppError {
@@ -84,10 +94,8 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
       await s.close().catch(() => undefined);
     }
   };
-  const read = <T>(work: (tx: Tx) => Promise<T>) => session('READ', (s) => s.executeRead(work));
-  const write = <T>(work: (tx: Tx) => Promise<T>) => session('WRITE', (s) => s.executeWrite(work));
-  const rows = async (tx: Tx, cypher: string, params: Row = {}): Promise<Row[]> => (await tx.run(cypher, params)).records.map((r) => r.toObject());
-  const one = async (tx: Tx, cypher: string, params: Row = {}): Promise<Row | undefined> => (await rows(tx, cypher, params))[0];
+  const read: TxRunner = (work) => session('READ', (s) => s.executeRead((tx) => work(wrap(tx))));
+  const write: TxRunner = (work) => session('WRITE', (s) => s.executeWrite((tx) => work(wrap(tx))));
 
   try {
     await driver.verifyConnectivity({ database });
@@ -99,97 +107,50 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
   try {
     migrationVersion = await migrateNeo4j(
       (cypher, params) => session('WRITE', async (s) => (await s.run(cypher, params)).records.map((r) => r.toObject())),
-      (cypher, params) => write((tx) => rows(tx, cypher, params)),
+      (cypher, params) => write((tx) => tx.rows(cypher, params)),
     );
   } catch (error) {
     await driver.close();
     throw error;
   }
 
-  /** `n` fresh ids of a kind; the counter node's write lock serialises concurrent writers. */
-  const nextIds = async (tx: Tx, name: string, n: number): Promise<number[]> => {
-    if (n === 0) return [];
-    const r = await one(tx, `MERGE (c:Counter {name: $name}) ON CREATE SET c.value = 0
-      SET c.value = c.value + $n RETURN c.value AS last`, { name, n: int(n) });
-    const last = Number(r!.last);
-    return Array.from({ length: n }, (_, i) => last - n + 1 + i);
-  };
-  const prune = (tx: Tx) => tx.run(PRUNE_EMPTY);
-
-  /** Thumbnails no face points at any more, among `keys`. */
-  const orphaned = async (tx: Tx, keys: Array<string | null>) => {
-    const unique = [...new Set(keys.filter((k): k is string => !!k))];
-    if (unique.length === 0) return [];
-    const used = new Set((await rows(tx, 'UNWIND $keys AS k MATCH (f:Face {thumbKey: k}) RETURN DISTINCT k', { keys: unique })).map((r) => r.k as string));
-    return unique.filter((k) => !used.has(k));
-  };
-
-  const livePerson = async (tx: Tx, id: number) => {
-    const p = await one(tx, 'MATCH (p:Person {id: $id}) RETURN p.mergedInto AS mergedInto', { id });
-    if (!p) throw notFoundPerson(id);
-    const into = p.mergedInto as number | null;
-    if (into !== null) throw new AppError('CONFLICT', `person ${id} was merged into person ${into}; use ${into}, or undo with \`facetag people unmerge ${id}\``);
-  };
-
-  /** Two faces of one photo are never one person. */
-  const cannotLink = async (tx: Tx, personId: number, faceIds: number[]) => {
-    for (const id of faceIds) {
-      const c = await one(tx, `MATCH (a:Face {id: $id})-[:IN]->(ph:Photo)<-[:IN]-(b:Face)-[:OF]->(:Person {id: $personId})
-        WHERE b <> a RETURN b.id AS other, ph.id AS photo LIMIT 1`, { id, personId });
-      if (c) throw new AppError('CONFLICT', `person ${personId} already has face ${c.other} in photo ${c.photo}, where face ${id} is; two faces of one photo are two people: move face ${c.other} out first`);
-    }
-  };
-
-  /** Points faces at people (or at nobody when personId is null), replacing their assignment. */
-  const setFaces = (tx: Tx, list: Array<{ faceId: number; personId: number | null; source: AssignSource | null; distance: number | null }>, at: string) =>
-    tx.run(`UNWIND $list AS a MATCH (f:Face {id: a.faceId})
-      CALL (f) { MATCH (f)-[o:OF]->() DELETE o }
-      WITH f, a WHERE a.personId IS NOT NULL
-      MATCH (p:Person {id: a.personId})
-      CREATE (f)-[:OF {source: a.source, distance: a.distance, at: $at}]->(p)`, { list, at });
-  const addRejections = (tx: Tx, list: Array<{ faceId: number; personId: number }>, at: string) =>
-    tx.run(`UNWIND $list AS r MATCH (f:Face {id: r.faceId}), (p:Person {id: r.personId})
-      MERGE (f)-[n:NOT_OF]->(p) ON CREATE SET n.at = $at`, { list, at });
-  const dropRejection = (tx: Tx, faceId: number, personId: number) =>
-    tx.run('MATCH (:Face {id: $faceId})-[n:NOT_OF]->(:Person {id: $personId}) DELETE n', { faceId, personId });
-
   const upsertPhoto = async (tx: Tx, props: Row): Promise<number> => {
-    const existing = await one(tx, 'MATCH (ph:Photo {path: $path}) SET ph += $props RETURN ph.id AS id', { path: props.path, props });
+    const existing = await tx.one('MATCH (ph:Photo {path: $path}) SET ph += $props RETURN ph.id AS id', { path: props.path, props });
     if (existing) return Number(existing.id);
     const [id] = await nextIds(tx, 'Photo', 1);
-    await tx.run('CREATE (ph:Photo) SET ph = $props, ph.id = $id', { props, id: int(id!) });
+    await tx.run('CREATE (ph:Photo) SET ph = $props, ph.id = $id', { props, id: tx.int(id!) });
     return id!;
   };
   const createFaces = async (tx: Tx, photoId: number, faces: ReturnType<typeof faceProps>[]) => {
     const ids = await nextIds(tx, 'Face', faces.length);
     await tx.run(`MATCH (ph:Photo {id: $photoId}) UNWIND $faces AS f
       CREATE (n:Face) SET n = f.props, n.id = f.id CREATE (n)-[:IN]->(ph)`,
-    { photoId, faces: faces.map((props, i) => ({ id: int(ids[i]!), props })) });
+    { photoId, faces: faces.map((props, i) => ({ id: tx.int(ids[i]!), props })) });
     return ids;
   };
 
   const catalog: Neo4jCatalog = {
     migrationVersion,
-    ...neo4jGraphQueries((work) => read((tx) => work((cypher, params) => rows(tx, cypher, params)))),
-    run: (cypher, params) => write((tx) => rows(tx, cypher, params)),
+    ...neo4jGraphQueries((work) => read((tx) => work((cypher, params) => tx.rows(cypher, params)))),
+    run: (cypher, params) => write((tx) => tx.rows(cypher, params)),
     async getPhotoByPath(path) {
-      const r = await read((tx) => one(tx, `MATCH (ph:Photo {path: $path}) RETURN ${PHOTO} AS r`, { path }));
+      const r = await read((tx) => tx.one(`MATCH (ph:Photo {path: $path}) RETURN ${PHOTO} AS r`, { path }));
       return r ? toPhoto(r.r as Row) : null;
     },
     async getPhoto(id) {
-      const r = await read((tx) => one(tx, `MATCH (ph:Photo {id: $id}) RETURN ${PHOTO} AS r`, { id }));
+      const r = await read((tx) => tx.one(`MATCH (ph:Photo {id: $id}) RETURN ${PHOTO} AS r`, { id }));
       return r ? toPhoto(r.r as Row) : null;
     },
     async savePhoto(result) {
       return write(async (tx) => {
-        const existing = await one(tx, 'MATCH (ph:Photo {path: $path}) RETURN ph.id AS id', { path: result.path });
+        const existing = await tx.one('MATCH (ph:Photo {path: $path}) RETURN ph.id AS id', { path: result.path });
         let oldThumbs: Array<string | null> = [];
         let decided: Array<{ x: number; y: number; w: number; h: number; personId: number | null; source: AssignSource | null; rejected: number[] }> = [];
         if (existing) {
           const pid = existing.id;
-          oldThumbs = (await rows(tx, 'MATCH (f:Face)-[:IN]->(:Photo {id: $pid}) WHERE f.thumbKey IS NOT NULL RETURN f.thumbKey AS k', { pid })).map((r) => r.k as string);
+          oldThumbs = (await tx.rows('MATCH (f:Face)-[:IN]->(:Photo {id: $pid}) WHERE f.thumbKey IS NOT NULL RETURN f.thumbKey AS k', { pid })).map((r) => r.k as string);
           // Human decisions on the old faces carry over to the new face in the same place.
-          decided = (await rows(tx, `MATCH (f:Face)-[:IN]->(:Photo {id: $pid}) WHERE NOT f.manual
+          decided = (await tx.rows(`MATCH (f:Face)-[:IN]->(:Photo {id: $pid}) WHERE NOT f.manual
             OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
             RETURN f.x AS x, f.y AS y, f.w AS w, f.h AS h, pe.id AS personId, o.source AS source,
               COLLECT { MATCH (f)-[:NOT_OF]->(r:Person) RETURN r.id } AS rejected ORDER BY f.id`, { pid })) as typeof decided;
@@ -230,12 +191,12 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
       });
     },
     async listFailures() {
-      const r = await read((tx) => rows(tx, `MATCH (ph:Photo {status: 'failed'}) RETURN ${PHOTO} AS r ORDER BY ph.path`));
+      const r = await read((tx) => tx.rows(`MATCH (ph:Photo {status: 'failed'}) RETURN ${PHOTO} AS r ORDER BY ph.path`));
       return r.map((x) => toPhoto(x.r as Row));
     },
     async deletePhoto(id) {
       return write(async (tx) => {
-        const thumbs = (await rows(tx, 'MATCH (f:Face)-[:IN]->(:Photo {id: $id}) RETURN f.thumbKey AS k', { id })).map((r) => r.k as string | null);
+        const thumbs = (await tx.rows('MATCH (f:Face)-[:IN]->(:Photo {id: $id}) RETURN f.thumbKey AS k', { id })).map((r) => r.k as string | null);
         await tx.run(`MATCH (ph:Photo {id: $id})
           CALL (ph) { MATCH (f:Face)-[:IN]->(ph) DETACH DELETE f }
           CALL (ph) { MATCH (d:DismissedBox)-[:ON]->(ph) DETACH DELETE d }
@@ -245,11 +206,11 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
       });
     },
     async listPhotos() {
-      const r = await read((tx) => rows(tx, `MATCH (ph:Photo) RETURN ${PHOTO} AS r ORDER BY ph.path`));
+      const r = await read((tx) => tx.rows(`MATCH (ph:Photo) RETURN ${PHOTO} AS r ORDER BY ph.path`));
       return r.map((x) => toPhoto(x.r as Row));
     },
     async getFace(id) {
-      const r = await read((tx) => one(tx, `MATCH (f:Face {id: $id})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person) RETURN ${FACE} AS r`, { id }));
+      const r = await read((tx) => tx.one(`MATCH (f:Face {id: $id})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person) RETURN ${FACE} AS r`, { id }));
       return r ? toFace(r.r as Row) : null;
     },
     async listFaces(filter: FaceFilter = {}) {
@@ -269,51 +230,51 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
       params.limit = int(filter.limit ?? 0);
       const cypher = `${match} WITH f, ph, o, pe ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         RETURN ${FACE} AS r ORDER BY ${order} ${page}`;
-      return (await read((tx) => rows(tx, cypher, params))).map((x) => toFace(x.r as Row));
+      return (await read((tx) => tx.rows(cypher, params))).map((x) => toFace(x.r as Row));
     },
     async getFaceVectors(ids) {
       if (ids.length === 0) return [];
-      const r = await read((tx) => rows(tx, `MATCH (f:Face)-[:IN]->(ph:Photo) WHERE f.id IN $ids OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo) WHERE f.id IN $ids OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
         RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { ids }));
       return r.map((x) => toFaceVector(x.r as Row));
     },
     async allFaceVectors(model) {
-      const r = await read((tx) => rows(tx, `MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+      const r = await read((tx) => tx.rows(`MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
         RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { model }));
       return r.map((x) => toFaceVector(x.r as Row));
     },
     async getEmbedding(faceId) {
-      const r = await read((tx) => one(tx, 'MATCH (f:Face {id: $faceId}) RETURN f.embedding AS e', { faceId }));
+      const r = await read((tx) => tx.one('MATCH (f:Face {id: $faceId}) RETURN f.embedding AS e', { faceId }));
       return r ? toEmbedding(r.e) : null;
     },
     async createPerson(name = null, restore) {
       return write(async (tx) => {
         if (restore?.mergedInto != null) await livePerson(tx, restore.mergedInto);
         const [id] = await nextIds(tx, 'Person', 1);
-        await tx.run('CREATE (p:Person {id: $id, hidden: $hidden, createdAt: $createdAt}) SET p.name = $name, p.mergedInto = $mergedInto', {
-          id: int(id!), name, hidden: restore?.hidden ?? false, createdAt: restore?.createdAt ?? now(), mergedInto: restore?.mergedInto ?? null,
+        await tx.run('CREATE (p:Person {id: $id, hidden: $hidden, createdAt: $createdAt}) SET p.name = $name, p.mergedInto = toInteger($mergedInto)', {
+          id: tx.int(id!), name, hidden: restore?.hidden ?? false, createdAt: restore?.createdAt ?? now(), mergedInto: restore?.mergedInto ?? null,
         });
         return id!;
       });
     },
     async getPerson(id) {
-      const r = await read((tx) => one(tx, `MATCH (p:Person {id: $id}) RETURN ${PERSON} AS r`, { id }));
+      const r = await read((tx) => tx.one(`MATCH (p:Person {id: $id}) RETURN ${PERSON} AS r`, { id }));
       return r ? toPerson(r.r as Row) : null;
     },
     async findPersonByName(name) {
-      const r = await read((tx) => one(tx, `MATCH (p:Person {name: $name}) WHERE p.mergedInto IS NULL
+      const r = await read((tx) => tx.one(`MATCH (p:Person {name: $name}) WHERE p.mergedInto IS NULL
         WITH p ORDER BY p.id LIMIT 1 RETURN ${PERSON} AS r`, { name }));
       return r ? toPerson(r.r as Row) : null;
     },
     async listPeople(options = {}) {
       const where = [options.includeMerged ? 'true' : 'p.mergedInto IS NULL', options.includeHidden ? 'true' : 'NOT p.hidden'];
-      const r = await read((tx) => rows(tx, `MATCH (p:Person) WHERE ${where.join(' AND ')}
+      const r = await read((tx) => tx.rows(`MATCH (p:Person) WHERE ${where.join(' AND ')}
         WITH ${PERSON} AS r RETURN r ORDER BY r.faceCount DESC, r.id`));
       return r.map((x) => toPerson(x.r as Row));
     },
     async updatePerson(id, patch) {
       await write(async (tx) => {
-        const r = await one(tx, `MATCH (p:Person {id: $id}) SET p.name = coalesce($name, p.name), p.hidden = coalesce($hidden, p.hidden) RETURN p.id AS id`, {
+        const r = await tx.one(`MATCH (p:Person {id: $id}) SET p.name = coalesce($name, p.name), p.hidden = coalesce($hidden, p.hidden) RETURN p.id AS id`, {
           id, name: patch.name ?? null, hidden: patch.hidden ?? null,
         });
         if (!r) throw notFoundPerson(id);
@@ -321,8 +282,8 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     },
     async deletePerson(id) {
       return write(async (tx) => {
-        if (!(await one(tx, 'MATCH (p:Person {id: $id}) RETURN p.id AS id', { id }))) throw notFoundPerson(id);
-        const faces = await rows(tx, 'MATCH (f:Face)-[:OF]->(:Person {id: $id}) RETURN f.id AS id, f.thumbKey AS k ORDER BY f.id', { id });
+        if (!(await tx.one('MATCH (p:Person {id: $id}) RETURN p.id AS id', { id }))) throw notFoundPerson(id);
+        const faces = await tx.rows('MATCH (f:Face)-[:OF]->(:Person {id: $id}) RETURN f.id AS id, f.thumbKey AS k ORDER BY f.id', { id });
         await tx.run('MATCH (f:Face)-[:OF]->(:Person {id: $id}) DETACH DELETE f', { id });
         await tx.run('MATCH (p:Person) WHERE p.id = $id OR p.mergedInto = $id DETACH DELETE p', { id });
         return { removedThumbKeys: await orphaned(tx, faces.map((f) => f.k as string | null)), faceIds: faces.map((f) => Number(f.id)) };
@@ -331,11 +292,11 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     async assign(assignments: Assignment[]) {
       await write(async (tx) => {
         const faceIds = assignments.map((a) => a.faceId);
-        const found = new Set((await rows(tx, 'MATCH (f:Face) WHERE f.id IN $ids RETURN f.id AS id', { ids: faceIds })).map((r) => Number(r.id)));
+        const found = new Set((await tx.rows('MATCH (f:Face) WHERE f.id IN $ids RETURN f.id AS id', { ids: faceIds })).map((r) => Number(r.id)));
         const missing = faceIds.find((id) => !found.has(id));
         if (missing !== undefined) throw notFoundFace(missing);
         const personIds = [...new Set(assignments.flatMap((a) => (a.personId === null ? [] : [a.personId])))];
-        const people = new Set((await rows(tx, 'MATCH (p:Person) WHERE p.id IN $ids RETURN p.id AS id', { ids: personIds })).map((r) => Number(r.id)));
+        const people = new Set((await tx.rows('MATCH (p:Person) WHERE p.id IN $ids RETURN p.id AS id', { ids: personIds })).map((r) => Number(r.id)));
         const noPerson = personIds.find((id) => !people.has(id));
         if (noPerson !== undefined) throw notFoundPerson(noPerson);
         await setFaces(tx, assignments.map((a) => ({ ...a, source: a.personId === null ? null : a.source })), now());
@@ -344,152 +305,40 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     },
     async reject(faceId, personId) {
       await write(async (tx) => {
-        if (!(await one(tx, 'MATCH (f:Face {id: $faceId}) RETURN f.id AS id', { faceId }))) throw notFoundFace(faceId);
-        if (!(await one(tx, 'MATCH (p:Person {id: $personId}) RETURN p.id AS id', { personId }))) throw notFoundPerson(personId);
+        if (!(await tx.one('MATCH (f:Face {id: $faceId}) RETURN f.id AS id', { faceId }))) throw notFoundFace(faceId);
+        if (!(await tx.one('MATCH (p:Person {id: $personId}) RETURN p.id AS id', { personId }))) throw notFoundPerson(personId);
         await addRejections(tx, [{ faceId, personId }], now());
         await tx.run('MATCH (:Face {id: $faceId})-[o:OF]->(:Person {id: $personId}) DELETE o', { faceId, personId });
       });
     },
     async rejectedPeople(faceId) {
-      const r = await read((tx) => rows(tx, 'MATCH (:Face {id: $faceId})-[:NOT_OF]->(p:Person) RETURN p.id AS id ORDER BY id', { faceId }));
+      const r = await read((tx) => tx.rows('MATCH (:Face {id: $faceId})-[:NOT_OF]->(p:Person) RETURN p.id AS id ORDER BY id', { faceId }));
       return r.map((x) => Number(x.id));
     },
     async peopleInPhoto(photoId) {
-      const r = await read((tx) => rows(tx, `MATCH (f:Face)-[:IN]->(:Photo {id: $photoId}) OPTIONAL MATCH (f)-[:OF]->(pe:Person)
+      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(:Photo {id: $photoId}) OPTIONAL MATCH (f)-[:OF]->(pe:Person)
         RETURN f.id AS faceId, pe.id AS personId ORDER BY faceId`, { photoId }));
       return r.map((x) => ({ faceId: Number(x.faceId), personId: x.personId === null ? null : Number(x.personId) }));
     },
-    async mergePeople(intoId, fromId) {
-      return write(async (tx) => {
-        if (intoId === fromId) throw new AppError('INVALID_INPUT', `cannot merge person ${intoId} into itself; give two different people`);
-        for (const id of [intoId, fromId]) await livePerson(tx, id);
-        const clash = await rows(tx, `MATCH (:Person {id: $intoId})<-[:OF]-(:Face)-[:IN]->(ph:Photo)<-[:IN]-(:Face)-[:OF]->(:Person {id: $fromId})
-          RETURN DISTINCT ph.id AS photo LIMIT 5`, { intoId, fromId });
-        if (clash.length > 0) {
-          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in photo(s) ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face\`)`);
-        }
-        const faces = (await rows(tx, 'MATCH (f:Face)-[o:OF]->(:Person {id: $fromId}) RETURN f.id AS id, o.source AS source, o.distance AS distance ORDER BY f.id', { fromId }))
-          .map((f) => ({ id: Number(f.id), source: f.source as AssignSource | null, distance: f.distance as number | null }));
-        // The surviving person inherits the merged person's rejections; remember which were new, for undo.
-        const added = (await rows(tx, `MATCH (f:Face)-[:NOT_OF]->(:Person {id: $fromId})
-          WHERE NOT EXISTS { (f)-[:NOT_OF]->(:Person {id: $intoId}) } RETURN f.id AS id ORDER BY id`, { fromId, intoId })).map((r) => Number(r.id));
-        await tx.run(`MATCH (into:Person {id: $intoId}) MATCH (f:Face)-[o:OF]->(:Person {id: $fromId})
-          CREATE (f)-[n:OF]->(into) SET n = properties(o) DELETE o`, { intoId, fromId });
-        const at = now();
-        await addRejections(tx, added.map((faceId) => ({ faceId, personId: intoId })), at);
-        await tx.run('MATCH (p:Person) WHERE p.id = $fromId OR p.mergedInto = $fromId SET p.mergedInto = $intoId', { intoId, fromId });
-        const [id] = await nextIds(tx, 'Merge', 1);
-        const m = await one(tx, `CREATE (m:Merge {id: $id, intoId: $intoId, fromId: $fromId, faces: $faces, rejections: $rejections, at: $at})
-          RETURN ${MERGE} AS r`, { id: int(id!), intoId, fromId, faces: JSON.stringify(faces), rejections: JSON.stringify(added), at });
-        const { faces: _f, rejections: _r, ...record } = toMergeDetail(m!.r as Row);
-        return record;
-      });
-    },
-    async unmerge(mergeId) {
-      return write(async (tx) => {
-        const r = await one(tx, `MATCH (m:Merge {id: $mergeId}) RETURN ${MERGE} AS r`, { mergeId });
-        if (!r) throw new AppError('NOT_FOUND', `merge ${mergeId} does not exist; \`facetag people unmerge PERSON\` undoes a person's latest merge`);
-        const m = toMergeDetail(r.r as Row);
-        if (m.undoneAt) throw new AppError('CONFLICT', `merge ${mergeId} was already undone at ${m.undoneAt}`);
-        if (!(await one(tx, 'MATCH (p:Person {id: $id}) RETURN p.id AS id', { id: m.fromId }))) {
-          throw new AppError('CONFLICT', `person ${m.fromId} of merge ${mergeId} was deleted since; the merge cannot be undone`);
-        }
-        await tx.run('MATCH (p:Person {id: $id}) SET p.mergedInto = null', { id: m.fromId });
-        await tx.run(`MATCH (from:Person {id: $fromId}) UNWIND $faces AS b
-          MATCH (f:Face {id: b.id})-[o:OF]->(:Person {id: $intoId})
-          CREATE (f)-[n:OF]->(from) SET n = properties(o), n.source = b.source, n.distance = b.distance DELETE o`,
-        { fromId: m.fromId, intoId: m.intoId, faces: m.faces });
-        await tx.run('UNWIND $ids AS id MATCH (:Face {id: id})-[n:NOT_OF]->(:Person {id: $intoId}) DELETE n', { ids: m.rejections, intoId: m.intoId });
-        const done = await one(tx, `MATCH (m:Merge {id: $mergeId}) SET m.undoneAt = $at RETURN ${MERGE} AS r`, { mergeId, at: now() });
-        const { faces: _f, rejections: _r, ...record } = toMergeDetail(done!.r as Row);
-        return record;
-      });
-    },
-    async lastMerge(personId) {
-      const r = await read((tx) => one(tx, `MATCH (m:Merge) WHERE m.undoneAt IS NULL AND ($personId IS NULL OR m.intoId = $personId OR m.fromId = $personId)
-        RETURN ${MERGE} AS r ORDER BY m.id DESC LIMIT 1`, { personId: personId ?? null }));
-      if (!r) return null;
-      const { faces: _f, rejections: _r, ...record } = toMergeDetail(r.r as Row);
-      return record;
-    },
-    async splitPerson(personId, faceIds) {
-      return write(async (tx) => {
-        await livePerson(tx, personId);
-        if (faceIds.length === 0) throw new AppError('INVALID_INPUT', 'split needs at least one face id of the person');
-        for (const id of faceIds) {
-          if (!(await one(tx, 'MATCH (f:Face {id: $id})-[:OF]->(:Person {id: $personId}) RETURN f.id AS id', { id, personId }))) {
-            throw new AppError('INVALID_INPUT', `face ${id} is not a face of person ${personId}; see \`facetag people show ${personId}\``);
-          }
-        }
-        const [newId] = await nextIds(tx, 'Person', 1);
-        const at = now();
-        await tx.run('CREATE (:Person {id: $id, hidden: false, createdAt: $at})', { id: int(newId!), at });
-        await setFaces(tx, faceIds.map((faceId) => ({ faceId, personId: newId!, source: 'confirmed' as const, distance: null })), at);
-        await addRejections(tx, faceIds.map((faceId) => ({ faceId, personId })), at);
-        await prune(tx);
-        return newId!;
-      });
-    },
-    async moveFace(faceId, personId) {
-      await write(async (tx) => {
-        await livePerson(tx, personId);
-        const f = await one(tx, 'MATCH (f:Face {id: $faceId}) OPTIONAL MATCH (f)-[:OF]->(p:Person) RETURN p.id AS personId', { faceId });
-        if (!f) throw notFoundFace(faceId);
-        const at = now();
-        const current = f.personId === null ? null : Number(f.personId);
-        if (current === personId) {
-          await setFaces(tx, [{ faceId, personId, source: 'manual', distance: null }], at);
-          return;
-        }
-        await cannotLink(tx, personId, [faceId]);
-        if (current !== null) await addRejections(tx, [{ faceId, personId: current }], at);
-        await dropRejection(tx, faceId, personId);
-        await setFaces(tx, [{ faceId, personId, source: 'manual', distance: null }], at);
-        await prune(tx);
-      });
-    },
-    async confirmFaces(personId, faceIds) {
-      return write(async (tx) => {
-        await livePerson(tx, personId);
-        const at = now();
-        if (!faceIds) {
-          const r = await one(tx, `MATCH (:Face)-[o:OF {source: 'auto'}]->(:Person {id: $personId}) SET o.source = 'confirmed', o.at = $at
-            RETURN count(o) AS n`, { personId, at });
-          return Number(r!.n);
-        }
-        const attach: number[] = [];
-        for (const id of faceIds) {
-          const f = await one(tx, 'MATCH (f:Face {id: $id}) OPTIONAL MATCH (f)-[:OF]->(p:Person) RETURN p.id AS personId', { id });
-          if (!f) throw notFoundFace(id);
-          if (f.personId !== null && Number(f.personId) !== personId) {
-            throw new AppError('CONFLICT', `face ${id} belongs to person ${f.personId}; move it with \`facetag people move-face ${id} ${personId}\``);
-          }
-          if (f.personId === null) attach.push(id);
-        }
-        await cannotLink(tx, personId, attach);
-        for (const id of faceIds) await dropRejection(tx, id, personId);
-        await setFaces(tx, faceIds.map((faceId) => ({ faceId, personId, source: 'confirmed' as const, distance: null })), at);
-        return faceIds.length;
-      });
-    },
+    ...neo4jDecisions(read, write),
     async dismissFace(faceId) {
       return write(async (tx) => {
-        const f = await one(tx, 'MATCH (f:Face {id: $faceId})-[:IN]->(ph:Photo) RETURN f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, ph.id AS photoId', { faceId });
+        const f = await tx.one('MATCH (f:Face {id: $faceId})-[:IN]->(ph:Photo) RETURN f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, ph.id AS photoId', { faceId });
         if (!f) throw notFoundFace(faceId);
         const [id] = await nextIds(tx, 'DismissedBox', 1);
         await tx.run(`MATCH (ph:Photo {id: $photoId}) CREATE (:DismissedBox {id: $id, x: $x, y: $y, w: $w, h: $h, at: $at})-[:ON]->(ph)`,
-          { photoId: f.photoId, id: int(id!), x: f.x, y: f.y, w: f.w, h: f.h, at: now() });
+          { photoId: f.photoId, id: tx.int(id!), x: f.x, y: f.y, w: f.w, h: f.h, at: now() });
         await tx.run('MATCH (f:Face {id: $faceId}) DETACH DELETE f', { faceId });
         await prune(tx);
         return { removedThumbKeys: await orphaned(tx, [f.k as string | null]) };
       });
     },
     async dismissedBoxes(path) {
-      const r = await read((tx) => rows(tx, 'MATCH (d:DismissedBox)-[:ON]->(:Photo {path: $path}) RETURN d.x AS x, d.y AS y, d.w AS w, d.h AS h ORDER BY d.id', { path }));
+      const r = await read((tx) => tx.rows('MATCH (d:DismissedBox)-[:ON]->(:Photo {path: $path}) RETURN d.x AS x, d.y AS y, d.w AS w, d.h AS h ORDER BY d.id', { path }));
       return r.map((b) => ({ x: Number(b.x), y: Number(b.y), w: Number(b.w), h: Number(b.h) }));
     },
     async allRejections() {
-      const r = await read((tx) => rows(tx, 'MATCH (f:Face)-[:NOT_OF]->(p:Person) RETURN f.id AS faceId, p.id AS personId ORDER BY faceId, personId'));
+      const r = await read((tx) => tx.rows('MATCH (f:Face)-[:NOT_OF]->(p:Person) RETURN f.id AS faceId, p.id AS personId ORDER BY faceId, personId'));
       return r.map((x) => ({ faceId: Number(x.faceId), personId: Number(x.personId) }));
     },
     async queryPeople(query: PeopleQuery = {}) {
@@ -514,8 +363,8 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
       // Sorted by face count, every matching person is counted; otherwise only the page's people are.
       const projection = sort === 'faces' ? 'p { .id, .name, .createdAt, faceCount: COUNT { (:Face)-[:OF]->(p) } }' : 'p { .id, .name, .createdAt }';
       return read(async (tx) => {
-        const total = Number((await one(tx, `${filter} RETURN count(p) AS n`, params))!.n);
-        const page = await rows(tx, `${filter} WITH p, ${projection} AS s ORDER BY ${order} SKIP $skip LIMIT $limit
+        const total = Number((await tx.one(`${filter} RETURN count(p) AS n`, params))!.n);
+        const page = await tx.rows(`${filter} WITH p, ${projection} AS s ORDER BY ${order} SKIP $skip LIMIT $limit
           RETURN ${PERSON} AS r`, { ...params, skip: int(query.offset ?? 0), limit: int(query.limit ?? 50) });
         return { total, items: page.map((x) => toPerson(x.r as Row)) };
       });
@@ -538,41 +387,41 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
       if (query.takenTo) { where.push('substring(ph.takenAt, 0, size($takenTo)) <= $takenTo'); params.takenTo = query.takenTo; }
       const filter = `${match} WITH ph WHERE ${where.join(' AND ')}`;
       return read(async (tx) => {
-        const total = Number((await one(tx, `${filter} RETURN count(ph) AS n`, params))!.n);
-        const page = await rows(tx, `${filter} WITH ph ORDER BY ph.takenAt IS NULL, ph.takenAt DESC, ph.id DESC SKIP $skip LIMIT $limit
+        const total = Number((await tx.one(`${filter} RETURN count(ph) AS n`, params))!.n);
+        const page = await tx.rows(`${filter} WITH ph ORDER BY ph.takenAt IS NULL, ph.takenAt DESC, ph.id DESC SKIP $skip LIMIT $limit
           RETURN ${PHOTO} AS r`, { ...params, skip: int(query.offset ?? 0), limit: int(query.limit ?? 50) });
         return { total, items: page.map((x) => toPhoto(x.r as Row)) };
       });
     },
     async coOccurrences(personId, limit = 20) {
       // Derived on read from (:Person)<-[:OF]-(:Face)-[:IN]->(:Photo): always equal to the faces, never stale.
-      const r = await read((tx) => rows(tx, `MATCH (a:Person {id: $personId})<-[:OF]-(:Face)-[:IN]->(ph:Photo)<-[:IN]-(:Face)-[:OF]->(b:Person)
+      const r = await read((tx) => tx.rows(`MATCH (a:Person {id: $personId})<-[:OF]-(:Face)-[:IN]->(ph:Photo)<-[:IN]-(:Face)-[:OF]->(b:Person)
         WHERE b <> a WITH b, count(DISTINCT ph) AS photos
         RETURN b.id AS personId, b.name AS name, photos ORDER BY photos DESC, personId LIMIT $limit`, { personId, limit: int(limit) }));
       return r.map((x) => ({ personId: Number(x.personId), name: (x.name as string | null) ?? null, photos: Number(x.photos) }));
     },
     async addManualFace(photoId, f) {
       return write(async (tx) => {
-        const photo = await one(tx, 'MATCH (ph:Photo {id: $photoId}) RETURN ph.status AS status', { photoId });
+        const photo = await tx.one('MATCH (ph:Photo {id: $photoId}) RETURN ph.status AS status', { photoId });
         if (!photo || photo.status !== 'done') throw new AppError('NOT_FOUND', `photo ${photoId} does not exist or was not indexed; list photos with \`facetag photos list\``);
         const [id] = await createFaces(tx, photoId, [faceProps({ ...f, manual: true })]);
         return id!;
       });
     },
     async listMerges() {
-      const r = await read((tx) => rows(tx, `MATCH (m:Merge) RETURN ${MERGE} AS r ORDER BY m.id`));
+      const r = await read((tx) => tx.rows(`MATCH (m:Merge) RETURN ${MERGE} AS r ORDER BY m.id`));
       return r.map((x) => toMergeDetail(x.r as Row));
     },
     async listDismissals() {
-      const r = await read((tx) => rows(tx, `MATCH (d:DismissedBox)-[:ON]->(ph:Photo)
+      const r = await read((tx) => tx.rows(`MATCH (d:DismissedBox)-[:ON]->(ph:Photo)
         RETURN ph.id AS photoId, d.x AS x, d.y AS y, d.w AS w, d.h AS h, d.at AS at ORDER BY d.id`));
       return r.map((d) => ({ photoId: Number(d.photoId), box: { x: Number(d.x), y: Number(d.y), w: Number(d.w), h: Number(d.h) }, at: d.at as string }));
     },
     async importMerge(m) {
       return write(async (tx) => {
         const [id] = await nextIds(tx, 'Merge', 1);
-        await tx.run('CREATE (:Merge {id: $id, intoId: $intoId, fromId: $fromId, faces: $faces, rejections: $rejections, at: $at, undoneAt: $undoneAt})', {
-          id: int(id!), intoId: m.intoId, fromId: m.fromId, faces: JSON.stringify(m.faces), rejections: JSON.stringify(m.rejections), at: m.at, undoneAt: m.undoneAt,
+        await tx.run('CREATE (:Merge {id: $id, intoId: toInteger($intoId), fromId: toInteger($fromId), faces: $faces, rejections: $rejections, at: $at, undoneAt: $undoneAt})', {
+          id: tx.int(id!), intoId: m.intoId, fromId: m.fromId, faces: JSON.stringify(m.faces), rejections: JSON.stringify(m.rejections), at: m.at, undoneAt: m.undoneAt,
         });
         return id!;
       });
@@ -580,14 +429,14 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     async importDismissal(d) {
       await write(async (tx) => {
         const [id] = await nextIds(tx, 'DismissedBox', 1);
-        const r = await one(tx, `MATCH (ph:Photo {id: $photoId}) CREATE (:DismissedBox {id: $id, x: $x, y: $y, w: $w, h: $h, at: $at})-[:ON]->(ph)
-          RETURN ph.id AS id`, { photoId: d.photoId, id: int(id!), ...d.box, at: d.at });
+        const r = await tx.one(`MATCH (ph:Photo {id: $photoId}) CREATE (:DismissedBox {id: $id, x: $x, y: $y, w: $w, h: $h, at: $at})-[:ON]->(ph)
+          RETURN ph.id AS id`, { photoId: d.photoId, id: tx.int(id!), ...d.box, at: d.at });
         if (!r) throw new AppError('NOT_FOUND', `photo ${d.photoId} does not exist; import the photos before their dismissed boxes`);
       });
     },
     async counts() {
       return read(async (tx) => {
-        const r = (await one(tx, `CALL () { MATCH (ph:Photo {status: 'done'}) RETURN count(ph) AS photos }
+        const r = (await tx.one(`CALL () { MATCH (ph:Photo {status: 'done'}) RETURN count(ph) AS photos }
           CALL () { MATCH (ph:Photo {status: 'failed'}) RETURN count(ph) AS photosFailed }
           CALL () { MATCH (f:Face) RETURN count(f) AS faces }
           CALL () { MATCH (p:Person) RETURN count(p) AS people }

@@ -27,9 +27,6 @@ export const PERSON = `p { .id, .name, .hidden, .createdAt, .mergedInto,
   faceCount: COUNT { (:Face)-[:OF]->(p) },
   coverFaceId: COLLECT { MATCH (f:Face)-[o:OF]->(p) RETURN f.id ORDER BY ${COVER_ORDER} LIMIT 1 }[0] }`;
 
-/** A person `p` without the per-person subqueries (added for a page only). */
-export const PERSON_BARE = 'p { .id, .name, .hidden, .createdAt, .mergedInto }';
-
 export const MERGE = 'm { .id, .intoId, .fromId, .faces, .rejections, .at, .undoneAt }';
 
 /** Unnamed, unhidden, live people with no face, no rejection and no tombstone pointing at them. */
