@@ -97,11 +97,21 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
   const read: TxRunner = (work) => session('READ', (s) => s.executeRead((tx) => work(wrap(tx))));
   const write: TxRunner = (work) => session('WRITE', (s) => s.executeWrite((tx) => work(wrap(tx))));
 
-  try {
-    await driver.verifyConnectivity({ database });
-  } catch (error) {
-    await driver.close();
-    throw storeError(error, url, database);
+  // A server still starting (a cluster booting, a restart) is waited for, up to maxRetryMs;
+  // a refused login or a missing database fails at once.
+  const deadline = Date.now() + (options.maxRetryMs ?? 30_000);
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      await driver.verifyConnectivity({ database });
+      break;
+    } catch (error) {
+      const e = storeError(error, url, database);
+      if (e.code !== 'STORE_FAILED' || Date.now() + wait > deadline) {
+        await driver.close();
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
   let migrationVersion: number;
   try {

@@ -46,9 +46,14 @@ describe.skipIf(!available)('an index run on the neo4j catalog whose server stop
     expect(failed.stderr).toMatch(/Neo4j at bolt:\/\/127\.0\.0\.1:\d+ is unreachable.*catalog\.neo4jUrl.*\[STORE_FAILED\]/);
     await expect(watcher.counts()).rejects.toMatchObject({ code: 'STORE_FAILED' });
 
+    // A catalog opened while the server is down waits for it (up to maxRetryMs).
+    const early = openNeo4jCatalog({ url: first.url, user: first.user, password: first.password, maxRetryMs: 170_000 });
     // Same data folder, same port: the watcher's driver reconnects by itself.
     const second = await startNeo4j({ dataDir: first.dataDir, password: first.password, port });
     servers.push(second);
+    const waited = await early;
+    expect((await waited.counts()).photos).toBeGreaterThanOrEqual(4);
+    await waited.close();
     const before = (await watcher.counts()).photos;
     expect(before).toBeGreaterThanOrEqual(4);
     expect(before).toBeLessThan(PHOTOS);
