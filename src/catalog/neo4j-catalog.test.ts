@@ -95,6 +95,21 @@ if (available) {
       await c.close();
     });
 
+    it('never prunes a person another writer has just created, and prunes stale empty ones', async () => {
+      const a = await fresh();
+      const b = await open();
+      const p = await a.createPerson(); // writer A: createPerson, then (later) assign
+      const { faceIds } = await b.savePhoto(photo('/r/1.jpg', [face(1), face(2)])); // writer B writes and prunes in between
+      await b.assign([{ faceId: faceIds[1]!, personId: null, source: null, distance: null }]);
+      await a.assign([{ faceId: faceIds[0]!, personId: p, source: 'auto', distance: 0.2 }]);
+      expect((await a.getPerson(p))?.faceCount).toBe(1);
+      await a.run("CREATE (:Person {id: 900001, hidden: false, createdAt: '2000-01-01T00:00:00.000Z'})");
+      await b.savePhoto(photo('/r/2.jpg', [face(3)]));
+      expect(await a.getPerson(900001)).toBeNull();
+      await a.close();
+      await b.close();
+    });
+
     it('is chosen by the composition root when catalog.driver is neo4j', async () => {
       await (await fresh()).close();
       const ctx = await createContext(neo4jConfig({ FACETAG_CATALOG_NEO4J_URL: server.url, FACETAG_CATALOG_NEO4J_PASSWORD: server.password }), 'test');

@@ -6,7 +6,7 @@ import { neo4jDecisions } from './neo4j-decisions.js';
 import { neo4jGraphQueries } from './neo4j-graph-queries.js';
 import { migrateNeo4j } from './neo4j-migrations.js';
 import {
-  addRejections, livePerson, nextIds, notFoundFace, notFoundPerson, orphaned, prune, setFaces, type Row, type Tx, type TxRunner,
+  addRejections, livePerson, nextIds, peopleOfFaces, notFoundFace, notFoundPerson, orphaned, prune, setFaces, type Row, type Tx, type TxRunner,
 } from './neo4j-tx.js';
 import {
   FACE, FACE_VECTOR, MERGE, PERSON, PHOTO, faceProps, now, toEmbedding, toFace, toFaceVector,
@@ -186,18 +186,19 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         });
         if (keep.length) await setFaces(tx, keep, at);
         if (rejections.length) await addRejections(tx, rejections, at);
-        await prune(tx);
+        await prune(tx, decided.map((d) => d.personId));
         return { photoId, faceIds, removedThumbKeys: await orphaned(tx, oldThumbs) };
       });
     },
     async recordFailure(f) {
       await write(async (tx) => {
+        const touched = (await tx.rows('MATCH (:Photo {path: $path})<-[:IN]-(:Face)-[:OF]->(p:Person) RETURN DISTINCT p.id AS id', { path: f.path })).map((r) => Number(r.id));
         await tx.run('MATCH (f:Face)-[:IN]->(:Photo {path: $path}) DETACH DELETE f', { path: f.path });
         await upsertPhoto(tx, {
           path: f.path, sha256: f.sha256, size: f.size, mtimeMs: f.mtimeMs, width: null, height: null, takenAt: null,
           gpsLat: null, gpsLon: null, gpsAlt: null, status: 'failed', errorCode: f.code, errorMessage: f.message, model: null, indexedAt: now(),
         });
-        await prune(tx);
+        await prune(tx, touched);
       });
     },
     async listFailures() {
@@ -206,12 +207,14 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     },
     async deletePhoto(id) {
       return write(async (tx) => {
-        const thumbs = (await tx.rows('MATCH (f:Face)-[:IN]->(:Photo {id: $id}) RETURN f.thumbKey AS k', { id })).map((r) => r.k as string | null);
+        const faces = await tx.rows('MATCH (f:Face)-[:IN]->(:Photo {id: $id}) RETURN f.id AS id, f.thumbKey AS k', { id });
+        const thumbs = faces.map((r) => r.k as string | null);
+        const touched = await peopleOfFaces(tx, faces.map((r) => Number(r.id)));
         await tx.run(`MATCH (ph:Photo {id: $id})
           CALL (ph) { MATCH (f:Face)-[:IN]->(ph) DETACH DELETE f }
           CALL (ph) { MATCH (d:DismissedBox)-[:ON]->(ph) DETACH DELETE d }
           DETACH DELETE ph`, { id });
-        await prune(tx);
+        await prune(tx, touched);
         return { removedThumbKeys: await orphaned(tx, thumbs) };
       });
     },
@@ -309,8 +312,9 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         const people = new Set((await tx.rows('MATCH (p:Person) WHERE p.id IN $ids RETURN p.id AS id', { ids: personIds })).map((r) => Number(r.id)));
         const noPerson = personIds.find((id) => !people.has(id));
         if (noPerson !== undefined) throw notFoundPerson(noPerson);
+        const touched = await peopleOfFaces(tx, faceIds);
         await setFaces(tx, assignments.map((a) => ({ ...a, source: a.personId === null ? null : a.source })), now());
-        await prune(tx);
+        await prune(tx, touched);
       });
     },
     async reject(faceId, personId) {
@@ -333,13 +337,14 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     ...neo4jDecisions(read, write),
     async dismissFace(faceId) {
       return write(async (tx) => {
-        const f = await tx.one('MATCH (f:Face {id: $faceId})-[:IN]->(ph:Photo) RETURN f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, ph.id AS photoId', { faceId });
+        const f = await tx.one(`MATCH (f:Face {id: $faceId})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[:OF]->(pe:Person)
+          RETURN f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, ph.id AS photoId, pe.id AS personId`, { faceId });
         if (!f) throw notFoundFace(faceId);
         const [id] = await nextIds(tx, 'DismissedBox', 1);
         await tx.run(`MATCH (ph:Photo {id: $photoId}) CREATE (:DismissedBox {id: $id, x: $x, y: $y, w: $w, h: $h, at: $at})-[:ON]->(ph)`,
           { photoId: f.photoId, id: tx.int(id!), x: f.x, y: f.y, w: f.w, h: f.h, at: now() });
         await tx.run('MATCH (f:Face {id: $faceId}) DETACH DELETE f', { faceId });
-        await prune(tx);
+        await prune(tx, [f.personId === null ? null : Number(f.personId)]);
         return { removedThumbKeys: await orphaned(tx, [f.k as string | null]) };
       });
     },

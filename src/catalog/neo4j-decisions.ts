@@ -77,7 +77,7 @@ export function neo4jDecisions(read: TxRunner, write: TxRunner): Decisions {
         await tx.run('CREATE (:Person {id: $id, hidden: false, createdAt: $at})', { id: tx.int(newId!), at });
         await setFaces(tx, faceIds.map((faceId) => ({ faceId, personId: newId!, source: 'confirmed' as const, distance: null })), at);
         await addRejections(tx, faceIds.map((faceId) => ({ faceId, personId })), at);
-        await prune(tx);
+        await prune(tx, [personId]);
         return newId!;
       });
     },
@@ -96,7 +96,7 @@ export function neo4jDecisions(read: TxRunner, write: TxRunner): Decisions {
         if (current !== null) await addRejections(tx, [{ faceId, personId: current }], at);
         await dropRejection(tx, faceId, personId);
         await setFaces(tx, [{ faceId, personId, source: 'manual', distance: null }], at);
-        await prune(tx);
+        await prune(tx, [current]);
       });
     },
     async confirmFaces(personId, faceIds) {

@@ -29,11 +29,20 @@ export const PERSON = `p { .id, .name, .hidden, .createdAt, .mergedInto,
 
 export const MERGE = 'm { .id, .intoId, .fromId, .faces, .rejections, .at, .undoneAt }';
 
-/** Unnamed, unhidden, live people with no face, no rejection and no tombstone pointing at them. */
+/**
+ * Unnamed, unhidden, live people with no face, no rejection and no tombstone pointing at them:
+ * those this transaction touched (`$touched`), and any other created before `$graceBefore`. The
+ * grace keeps a person another writer has just created (createPerson, then assign, two calls
+ * on a shared server) from being pruned between its two calls.
+ */
 export const PRUNE_EMPTY = `MATCH (p:Person) WHERE p.name IS NULL AND NOT p.hidden AND p.mergedInto IS NULL
+  AND (p.id IN $touched OR p.createdAt < $graceBefore)
   AND NOT EXISTS { MATCH (t:Person) WHERE t.mergedInto = p.id }
   AND NOT EXISTS { (:Face)-[:OF|NOT_OF]->(p) }
   DETACH DELETE p`;
+
+/** How long a new empty person is safe from another writer's prune. */
+export const PRUNE_GRACE_MS = 10 * 60_000;
 
 type Row = Record<string, unknown>;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));

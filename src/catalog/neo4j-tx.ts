@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import type { AssignSource } from './catalog.js';
-import { PRUNE_EMPTY } from './neo4j-rows.js';
+import { PRUNE_EMPTY, PRUNE_GRACE_MS } from './neo4j-rows.js';
 
 export type Row = Record<string, unknown>;
 
@@ -27,7 +27,13 @@ export const nextIds = async (tx: Tx, name: string, n: number): Promise<number[]
   const last = Number(r!.last);
   return Array.from({ length: n }, (_, i) => last - n + 1 + i);
 };
-export const prune = (tx: Tx) => tx.run(PRUNE_EMPTY);
+/** Removes the empty unnamed people among `touched` (and stale ones: see PRUNE_EMPTY). */
+export const prune = (tx: Tx, touched: Array<number | null>) =>
+  tx.run(PRUNE_EMPTY, { touched: touched.filter((id) => id !== null), graceBefore: new Date(Date.now() - PRUNE_GRACE_MS).toISOString() });
+
+/** The people the given faces are assigned to now. */
+export const peopleOfFaces = async (tx: Tx, faceIds: number[]) =>
+  (await tx.rows('MATCH (f:Face)-[:OF]->(p:Person) WHERE f.id IN $faceIds RETURN DISTINCT p.id AS id', { faceIds })).map((r) => Number(r.id));
 
 /** Thumbnails no face points at any more, among `keys`. */
 export const orphaned = async (tx: Tx, keys: Array<string | null>) => {
