@@ -385,6 +385,34 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.close();
     });
 
+    it('lists and restores what a dump carries: tombstones, merges, dismissed boxes', async () => {
+      const c = await make();
+      const { photoId, faceIds } = await c.savePhoto(photo('/dump/1.jpg', [face(1), face(2)]));
+      const ann = await c.createPerson('Ann');
+      const anna = await c.createPerson('Anna');
+      await c.assign([{ faceId: faceIds[0]!, personId: anna, source: 'auto', distance: 0.3 }]);
+      await c.reject(faceIds[1]!, anna);
+      const merge = await c.mergePeople(ann, anna);
+      await c.dismissFace(faceIds[1]!);
+      expect((await c.listPeople()).map((p) => p.id)).toEqual([ann]);
+      expect((await c.listPeople({ includeMerged: true })).map((p) => [p.id, p.mergedInto])).toEqual([[ann, null], [anna, ann]]);
+      expect(await c.listMerges()).toEqual([{ ...merge, faces: [{ id: faceIds[0], source: 'auto', distance: 0.3 }], rejections: [faceIds[1]] }]);
+      const [dismissal] = await c.listDismissals();
+      expect(dismissal).toMatchObject({ photoId, box: face(2).box });
+
+      const restored = await c.createPerson('Old', { createdAt: '2020-01-02T03:04:05.000Z', hidden: true, mergedInto: null });
+      expect(await c.getPerson(restored)).toMatchObject({ name: 'Old', hidden: true, createdAt: '2020-01-02T03:04:05.000Z', mergedInto: null });
+      const tomb = await c.createPerson(null, { createdAt: '2020-01-02T03:04:06.000Z', hidden: false, mergedInto: restored });
+      expect((await c.getPerson(tomb))!.mergedInto).toBe(restored);
+      await expect(c.createPerson(null, { createdAt: '2020-01-01T00:00:00.000Z', hidden: false, mergedInto: anna })).rejects.toThrow(/was merged into/);
+      const id = await c.importMerge({ intoId: restored, fromId: tomb, faces: [], rejections: [], at: '2020-01-03T00:00:00.000Z', undoneAt: null });
+      expect((await c.lastMerge(tomb))).toMatchObject({ id, intoId: restored, fromId: tomb, faceCount: 0, undoneAt: null });
+      await c.importDismissal({ photoId, box: { x: 1, y: 2, w: 3, h: 4 }, at: '2020-01-04T00:00:00.000Z' });
+      expect(await c.dismissedBoxes('/dump/1.jpg')).toEqual([face(2).box, { x: 1, y: 2, w: 3, h: 4 }]);
+      await expect(c.importDismissal({ photoId: 424242, box: { x: 1, y: 2, w: 3, h: 4 }, at: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
+
     it('dismisses a false face and remembers its box for the photo', async () => {
       const c = await make();
       const { faceIds } = await c.savePhoto(photo('/d/squirrel.jpg', [face(1), face(2)]));
