@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Catalog } from './catalog/catalog.js';
 import type { AnalyserOptions } from './vision/face-analyser.js';
+import { neo4jSettings } from './catalog/neo4j-settings.js';
 import { openSqliteCatalog } from './catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from './config/load-config.js';
 import { createLogger, type Logger } from './log.js';
@@ -31,7 +32,7 @@ export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? 
 /** The composition root: the only place that picks adapters, from the resolved config. */
 export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
   const log = createLogger({ dir: config.log.dir ?? join(config.data.dir, 'logs'), level: config.log.level, component });
-  const catalog = openSqliteCatalog(catalogFile(config));
+  const catalog = await openCatalog(config);
   const blobs = createFsBlobStore(join(config.data.dir, 'blobs'));
   return {
     config, log, catalog, blobs,
@@ -41,6 +42,16 @@ export async function createContext(config: ResolvedConfig, component: string): 
       log.flush();
     },
   };
+}
+
+/** The catalog the config names: SQLite in the data folder, or a Neo4j server (loaded only then). */
+export async function openCatalog(config: ResolvedConfig): Promise<Catalog> {
+  if (config.catalog.driver === 'neo4j') {
+    const settings = neo4jSettings(config);
+    const { openNeo4jCatalog } = await import('./catalog/neo4j-catalog.js');
+    return openNeo4jCatalog(settings);
+  }
+  return openSqliteCatalog(catalogFile(config));
 }
 
 /** The vision settings of the config, as the analyser takes them. */

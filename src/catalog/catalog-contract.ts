@@ -316,6 +316,103 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       expect((await c.listFaces({ source: 'auto', minDistance: 0.3 })).map((f) => f.id)).toEqual([faceIds[1]]);
       await c.close();
     });
+    it('finds the nearest faces of one model by cosine distance, nearest first', async () => {
+      const c = await make();
+      const { faceIds } = await c.savePhoto(photo('/k/1.jpg', [1, 2, 3, 4, 5].map((s) => face(s))));
+      const other = await c.savePhoto(photo('/k/2.jpg', [{ ...face(2), model: 'other@1' }]));
+      const q = face(2).embedding;
+      const cos = (a: Float32Array, b: Float32Array) => 1 - a.reduce((s, x, i) => s + x * b[i]!, 0);
+      const expected = faceIds.map((id, i) => ({ id, d: cos(q, face(i + 1).embedding) })).sort((a, b) => a.d - b.d);
+      const near = await c.nearestFaces(q, 3, 'test-embedder@1');
+      expect(near.map((n) => n.faceId)).toEqual(expected.slice(0, 3).map((e) => e.id));
+      near.forEach((n, i) => expect(n.distance).toBeCloseTo(expected[i]!.d, 5));
+      expect(near[0]!.faceId).toBe(faceIds[1]);
+      expect((await c.nearestFaces(q, 10, 'test-embedder@1')).map((n) => n.faceId).sort()).toEqual([...faceIds].sort());
+      expect((await c.nearestFaces(q, 5, 'other@1')).map((n) => n.faceId)).toEqual(other.faceIds);
+      expect(await c.nearestFaces(q, 0, 'test-embedder@1')).toEqual([]);
+      expect(await c.nearestFaces(Float32Array.from([1, 0, 0, 0]), 3, 'test-embedder@1')).toEqual([]);
+      await c.dismissFace(faceIds[1]!);
+      expect((await c.nearestFaces(q, 1, 'test-embedder@1'))[0]!.faceId).toBe(expected[1]!.id);
+      await c.close();
+    });
+
+    it('answers graph questions: top pairs, the shortest photo chain, a person\'s timeline', async () => {
+      const c = await make();
+      const at = (path: string, takenAt: string | null) => ({ ...photo(path, [face(1), face(2)]), takenAt });
+      const [a, b, cc, d, e, f] = [await c.createPerson('A'), await c.createPerson('B'), await c.createPerson('C'), await c.createPerson('D'), await c.createPerson('E'), await c.createPerson('F')];
+      const photos: Record<string, { photoId: number; faceIds: number[] }> = {};
+      const put = async (name: string, takenAt: string | null, p: number, q: number | null) => {
+        photos[name] = await c.savePhoto(at(`/graph/${name}.jpg`, takenAt));
+        const [f1, f2] = photos[name]!.faceIds;
+        await c.assign([
+          { faceId: f1!, personId: p, source: 'confirmed', distance: null },
+          ...(q === null ? [] : [{ faceId: f2!, personId: q, source: 'auto' as const, distance: 0.2 }]),
+        ]);
+      };
+      await put('g1', '2024-06-01T10:00:00', a, b);
+      await put('g2', '2024-06-20T10:00:00', b, cc);
+      await put('g3', '2024-07-02T10:00:00', cc, d);
+      await put('g4', null, a, b);
+      await put('g5', '2024-08-01T10:00:00', e, null);
+      await put('g6', '2024-08-02T10:00:00', a, f);
+      await put('g7', '2024-08-03T10:00:00', f, cc);
+      const ref = (personId: number, name: string) => ({ personId, name });
+      expect(await c.topPairs()).toEqual([
+        { a: ref(a, 'A'), b: ref(b, 'B'), photos: 2 },
+        { a: ref(a, 'A'), b: ref(f, 'F'), photos: 1 },
+        { a: ref(b, 'B'), b: ref(cc, 'C'), photos: 1 },
+        { a: ref(cc, 'C'), b: ref(d, 'D'), photos: 1 },
+        { a: ref(cc, 'C'), b: ref(f, 'F'), photos: 1 },
+      ]);
+      expect(await c.topPairs(1)).toHaveLength(1);
+      // Two chains of three photos: A-g1-B-g2-C-g3-D and A-g6-F-g7-C-g3-D; the lowest ids win (g1 before g4 too).
+      const chain = (await c.photoChain(a, d))!;
+      expect(chain.people.map((p) => p.name)).toEqual(['A', 'B', 'C', 'D']);
+      expect(chain.photos.map((p) => p.path)).toEqual(['/graph/g1.jpg', '/graph/g2.jpg', '/graph/g3.jpg']);
+      expect(chain.photos[0]).toEqual({ photoId: photos.g1!.photoId, path: '/graph/g1.jpg', takenAt: '2024-06-01T10:00:00' });
+      expect((await c.photoChain(f, d))!.photos.map((p) => p.path)).toEqual(['/graph/g7.jpg', '/graph/g3.jpg']);
+      expect(await c.photoChain(a, d, 2)).toBeNull();
+      expect(await c.photoChain(a, e)).toBeNull();
+      expect(await c.photoChain(a, a)).toEqual({ people: [ref(a, 'A')], photos: [] });
+      await expect(c.photoChain(a, 987654)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const timeline = await c.personTimeline(b);
+      expect(timeline.map((m) => [m.month, m.photos.map((p) => [p.path, p.with.map((w) => w.name)])])).toEqual([
+        ['2024-06', [['/graph/g1.jpg', ['A']], ['/graph/g2.jpg', ['C']]]],
+        [null, [['/graph/g4.jpg', ['A']]]],
+      ]);
+      expect((await c.personTimeline(e))[0]!.photos[0]!.with).toEqual([]);
+      await expect(c.personTimeline(987654)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
+
+    it('lists and restores what a dump carries: tombstones, merges, dismissed boxes', async () => {
+      const c = await make();
+      const { photoId, faceIds } = await c.savePhoto(photo('/dump/1.jpg', [face(1), face(2)]));
+      const ann = await c.createPerson('Ann');
+      const anna = await c.createPerson('Anna');
+      await c.assign([{ faceId: faceIds[0]!, personId: anna, source: 'auto', distance: 0.3 }]);
+      await c.reject(faceIds[1]!, anna);
+      const merge = await c.mergePeople(ann, anna);
+      await c.dismissFace(faceIds[1]!);
+      expect((await c.listPeople()).map((p) => p.id)).toEqual([ann]);
+      expect((await c.listPeople({ includeMerged: true })).map((p) => [p.id, p.mergedInto])).toEqual([[ann, null], [anna, ann]]);
+      expect(await c.listMerges()).toEqual([{ ...merge, faces: [{ id: faceIds[0], source: 'auto', distance: 0.3 }], rejections: [faceIds[1]] }]);
+      const [dismissal] = await c.listDismissals();
+      expect(dismissal).toMatchObject({ photoId, box: face(2).box });
+
+      const restored = await c.createPerson('Old', { createdAt: '2020-01-02T03:04:05.000Z', hidden: true, mergedInto: null });
+      expect(await c.getPerson(restored)).toMatchObject({ name: 'Old', hidden: true, createdAt: '2020-01-02T03:04:05.000Z', mergedInto: null });
+      const tomb = await c.createPerson(null, { createdAt: '2020-01-02T03:04:06.000Z', hidden: false, mergedInto: restored });
+      expect((await c.getPerson(tomb))!.mergedInto).toBe(restored);
+      await expect(c.createPerson(null, { createdAt: '2020-01-01T00:00:00.000Z', hidden: false, mergedInto: anna })).rejects.toThrow(/was merged into/);
+      const id = await c.importMerge({ intoId: restored, fromId: tomb, faces: [], rejections: [], at: '2020-01-03T00:00:00.000Z', undoneAt: null });
+      expect((await c.lastMerge(tomb))).toMatchObject({ id, intoId: restored, fromId: tomb, faceCount: 0, undoneAt: null });
+      await c.importDismissal({ photoId, box: { x: 1, y: 2, w: 3, h: 4 }, at: '2020-01-04T00:00:00.000Z' });
+      expect(await c.dismissedBoxes('/dump/1.jpg')).toEqual([face(2).box, { x: 1, y: 2, w: 3, h: 4 }]);
+      await expect(c.importDismissal({ photoId: 424242, box: { x: 1, y: 2, w: 3, h: 4 }, at: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
+
     it('dismisses a false face and remembers its box for the photo', async () => {
       const c = await make();
       const { faceIds } = await c.savePhoto(photo('/d/squirrel.jpg', [face(1), face(2)]));

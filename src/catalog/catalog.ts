@@ -64,6 +64,27 @@ export interface MergeRecord {
   undoneAt: string | null;
 }
 
+/** A merge with what undoing it needs: the faces it moved and the rejections it added to `intoId`. */
+export interface MergeDetail extends MergeRecord {
+  faces: Array<{ id: number; source: AssignSource | null; distance: number | null }>;
+  rejections: number[];
+}
+
+/** A box a person said is not a face. */
+export interface Dismissal {
+  photoId: number;
+  box: Box;
+  at: string;
+}
+
+/** How a person is restored from a dump (`facetag graph import`). */
+export interface PersonRestore {
+  createdAt: string;
+  hidden: boolean;
+  /** A tombstone of a merge: the live person it was merged into, created before it. */
+  mergedInto: number | null;
+}
+
 export interface NewFace {
   box: Box;
   landmarks: Point[];
@@ -169,6 +190,37 @@ export interface CoOccurrence {
   photos: number;
 }
 
+/** A person as graph answers name them. */
+export interface PersonRef {
+  personId: number;
+  name: string | null;
+}
+
+/** Two people and the photos they appear in together. */
+export interface PersonPair {
+  a: PersonRef;
+  b: PersonRef;
+  photos: number;
+}
+
+export interface PhotoRef {
+  photoId: number;
+  path: string;
+  takenAt: string | null;
+}
+
+/** The fewest photos linking two people: `photos[i]` shows `people[i]` and `people[i + 1]`. */
+export interface PhotoChain {
+  people: PersonRef[];
+  photos: PhotoRef[];
+}
+
+/** One month of a person's photos (`month` is `YYYY-MM`, null for undated photos), with who else is in each. */
+export interface TimelineMonth {
+  month: string | null;
+  photos: Array<PhotoRef & { with: PersonRef[] }>;
+}
+
 export interface CatalogCounts {
   photos: number;
   photosFailed: number;
@@ -266,14 +318,16 @@ export interface Catalog {
   allFaceVectors(model: string): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
 
-  createPerson(name?: string | null): Promise<number>;
+  /** A new person; `restore` (dump imports only) keeps the creation time, hidden flag and tombstone of the original. */
+  createPerson(name?: string | null, restore?: PersonRestore): Promise<number>;
   getPerson(id: number): Promise<PersonRecord | null>;
   /**
    * The person with exactly this name (case and spaces as given), hidden ones included, merged-away
    * ones not; the oldest when several share it. For imports that name people (XMP regions).
    */
   findPersonByName(name: string): Promise<PersonRecord | null>;
-  listPeople(options?: { includeHidden?: boolean }): Promise<PersonRecord[]>;
+  /** Live people, most faces first; `includeMerged` adds the tombstones of merges (for dumps). */
+  listPeople(options?: { includeHidden?: boolean; includeMerged?: boolean }): Promise<PersonRecord[]>;
   updatePerson(id: number, patch: { name?: string | null; hidden?: boolean }): Promise<void>;
   /** Deletes a person and their faces (embeddings included); returns the face thumbnails to remove. */
   deletePerson(id: number): Promise<{ removedThumbKeys: string[]; faceIds: number[] }>;
@@ -315,6 +369,16 @@ export interface Catalog {
   queryPhotos(query?: PhotoQuery): Promise<Page<PhotoRecord>>;
   /** The people who appear in the most photos together with this person, most first. */
   coOccurrences(personId: number, limit?: number): Promise<CoOccurrence[]>;
+  /** The pairs of people seen together in the most photos, most first (ties by the lower ids). @default limit 20 */
+  topPairs(limit?: number): Promise<PersonPair[]>;
+  /**
+   * The shortest chain of photos linking two people (person, photo, person, ...), at most `maxHops`
+   * photos long; null when none is that short. Among equally short chains, the one with the lowest
+   * ids in order (photo, then person, step by step), so every adapter gives the same answer. @default maxHops 6
+   */
+  photoChain(fromPersonId: number, toPersonId: number, maxHops?: number): Promise<PhotoChain | null>;
+  /** A person's photos, oldest first (undated last), grouped by month, each with the other people in it. */
+  personTimeline(personId: number): Promise<TimelineMonth[]>;
   /**
    * Adds a face drawn by hand to an indexed photo (`manual`), keeping its other faces; a
    * re-index of the photo keeps it too. Returns the new face id.
@@ -341,6 +405,20 @@ export interface Catalog {
    * already decided is CONFLICT (it is decided once); an unknown one NOT_FOUND.
    */
   resolveSuggestion(id: number, status: Exclude<SuggestionStatus, 'pending'>, resolution?: Record<string, unknown> | null): Promise<SuggestionRecord>;
+  /**
+   * The `k` faces of the model nearest to `embedding` by cosine distance, nearest first (ties by
+   * face id). Faces whose embedding has another length never match.
+   */
+  nearestFaces(embedding: Float32Array, k: number, model: string): Promise<Array<{ faceId: number; distance: number }>>;
+
+  /** Every merge, undone ones included, oldest first (for dumps). */
+  listMerges(): Promise<MergeDetail[]>;
+  /** Every dismissed box, oldest first (for dumps). */
+  listDismissals(): Promise<Dismissal[]>;
+  /** Restores a merge record from a dump (ids already remapped); moves no face. Returns its new id. */
+  importMerge(merge: Omit<MergeDetail, 'id' | 'faceCount'>): Promise<number>;
+  /** Restores a dismissed box from a dump. */
+  importDismissal(dismissal: Dismissal): Promise<void>;
 
   counts(): Promise<CatalogCounts>;
   close(): Promise<void>;

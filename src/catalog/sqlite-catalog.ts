@@ -3,8 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
 import { iou, type Box } from '../vision/image.js';
-import type { AssignSource, Assignment, Catalog, FaceFilter, FaceVector, PeopleQuery, PhotoQuery } from './catalog.js';
+import type { AssignSource, Assignment, Catalog, FaceFilter, FaceVector, MergeDetail, PeopleQuery, PhotoQuery } from './catalog.js';
+import { byDistance, cosineDistance } from './cosine-distance.js';
 import { sqliteAnnotations } from './sqlite-annotations.js';
+import { sqliteGraphQueries } from './sqlite-graph-queries.js';
 import { migrate } from './sqlite-migrations.js';
 import {
   FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
@@ -84,6 +86,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
   const catalog: Catalog & { db: Database.Database } = {
     ...sqliteAnnotations(db),
     db,
+    ...sqliteGraphQueries(db),
     async getPhotoByPath(path) {
       const r = q.photoByPath.get(path) as PhotoRow | undefined;
       return r ? toPhoto(r) : null;
@@ -193,8 +196,13 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       const r = db.prepare('SELECT embedding FROM faces WHERE id = ?').get(faceId) as { embedding: Buffer } | undefined;
       return r ? fromBlob(r.embedding) : null;
     },
-    async createPerson(name = null) {
-      return (q.insertPerson.get(name, now()) as { id: number }).id;
+    async createPerson(name = null, restore) {
+      return db.transaction(() => {
+        if (restore?.mergedInto != null) livePerson(restore.mergedInto);
+        const id = (q.insertPerson.get(name, restore?.createdAt ?? now()) as { id: number }).id;
+        if (restore) db.prepare('UPDATE people SET hidden = ?, merged_into = ? WHERE id = ?').run(restore.hidden ? 1 : 0, restore.mergedInto, id);
+        return id;
+      })();
     },
     async getPerson(id) {
       const r = q.person.get(id) as PersonRow | undefined;
@@ -205,7 +213,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? toPerson(r) : null;
     },
     async listPeople(options = {}) {
-      const sql = `${PERSON_SELECT} WHERE p.merged_into IS NULL ${options.includeHidden ? '' : 'AND p.hidden = 0'} ORDER BY face_count DESC, p.id`;
+      const sql = `${PERSON_SELECT} WHERE ${options.includeMerged ? '1' : 'p.merged_into IS NULL'} ${options.includeHidden ? '' : 'AND p.hidden = 0'} ORDER BY face_count DESC, p.id`;
       return (db.prepare(sql).all() as PersonRow[]).map(toPerson);
     },
     async updatePerson(id, patch) {
@@ -440,6 +448,33 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
           detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: 1,
         }).lastInsertRowid);
       })();
+    },
+    async nearestFaces(embedding, k, model) {
+      // An exact scan: right for the embedded library sizes; cluster mode uses Neo4j's vector index.
+      if (k <= 0) return [];
+      const hits: Array<{ faceId: number; distance: number }> = [];
+      for (const r of db.prepare('SELECT id, embedding FROM faces WHERE model = ?').iterate(model) as Iterable<{ id: number; embedding: Buffer }>) {
+        const v = fromBlob(r.embedding);
+        if (v.length === embedding.length) hits.push({ faceId: r.id, distance: cosineDistance(embedding, v) });
+      }
+      return hits.sort(byDistance).slice(0, k);
+    },
+    async listMerges() {
+      return (db.prepare('SELECT * FROM merges ORDER BY id').all() as MergeRow[]).map((r): MergeDetail => ({
+        ...toMerge(r), faces: JSON.parse(r.faces) as MergeDetail['faces'], rejections: JSON.parse(r.rejections) as number[],
+      }));
+    },
+    async listDismissals() {
+      return (db.prepare('SELECT photo_id, x, y, w, h, at FROM dismissals ORDER BY id').all() as Array<{ photo_id: number; x: number; y: number; w: number; h: number; at: string }>)
+        .map((d) => ({ photoId: d.photo_id, box: { x: d.x, y: d.y, w: d.w, h: d.h }, at: d.at }));
+    },
+    async importMerge(m) {
+      return (db.prepare('INSERT INTO merges (into_id, from_id, faces, rejections, at, undone_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
+        .get(m.intoId, m.fromId, JSON.stringify(m.faces), JSON.stringify(m.rejections), m.at, m.undoneAt) as { id: number }).id;
+    },
+    async importDismissal(d) {
+      if (!q.photo.get(d.photoId)) throw new AppError('NOT_FOUND', `photo ${d.photoId} does not exist; import the photos before their dismissed boxes`);
+      db.prepare('INSERT INTO dismissals (photo_id, x, y, w, h, at) VALUES (?, ?, ?, ?, ?, ?)').run(d.photoId, d.box.x, d.box.y, d.box.w, d.box.h, d.at);
     },
     async counts() {
       const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;

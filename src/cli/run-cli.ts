@@ -16,6 +16,8 @@ Usage: facetag <command> [options]
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
   ask "QUESTION"              ask about the library in plain language (LLM), or --spec JSON
   suggest events|names|list|accept|reject  event and name suggestions a person confirms
+  graph export|import|pairs|chain|timeline
+                              dump/restore the catalog (SQLite <-> Neo4j); who appears with whom
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
   metrics collect             the cluster's metrics collector for Prometheus (http://127.0.0.1:9091/metrics)
   service detection|embedding a worker's inference service over HTTP (ports 5001, 5002)
@@ -44,6 +46,7 @@ const commands: Record<string, () => Promise<Command>> = {
   cluster: async () => (await import('./cluster-command.js')).clusterCommand,
   ask: async () => (await import('./ask-command.js')).askCommand,
   suggest: async () => (await import('./suggest-command.js')).suggestCommand,
+  graph: async () => (await import('./graph-command.js')).graphCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -198,6 +198,32 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    catalog: z
+      .object({
+        /**
+         * Where photos, faces, people and decisions live: `sqlite` (one file in the data folder, no
+         * server: the embedded default) or `neo4j` (a Neo4j 5 server: cluster mode). @default "sqlite"
+         */
+        driver: z.enum(['sqlite', 'neo4j']).default('sqlite'),
+        /** Bolt URL of the Neo4j server (driver `neo4j`). @default "bolt://127.0.0.1:7687" */
+        neo4jUrl: z.string().min(1).default('bolt://127.0.0.1:7687'),
+        /** Neo4j user. @default "neo4j" */
+        neo4jUser: z.string().min(1).default('neo4j'),
+        /**
+         * Neo4j password, a secret: from the config file or env FACETAG_CATALOG_NEO4J_PASSWORD.
+         * No default: an empty or well-known password is refused.
+         */
+        neo4jPassword: z.string().optional(),
+        /** Neo4j database; unset means the server's default database. */
+        neo4jDatabase: z.string().min(1).optional(),
+        /**
+         * How long one catalog write is retried while Neo4j is unreachable or busy before it fails
+         * with STORE_FAILED. @default 30000
+         */
+        neo4jMaxRetryMs: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** trace, debug, info, warn, error, fatal or silent. @default "info" */

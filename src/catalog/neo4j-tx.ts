@@ -1,0 +1,74 @@
+import { AppError } from '../errors.js';
+import type { AssignSource } from './catalog.js';
+import { PRUNE_EMPTY, PRUNE_GRACE_MS } from './neo4j-rows.js';
+
+export type Row = Record<string, unknown>;
+
+/** One transaction of the Neo4j catalog (neo4j-catalog.ts wraps the driver's in this). */
+export interface Tx {
+  rows(cypher: string, params?: Row): Promise<Row[]>;
+  one(cypher: string, params?: Row): Promise<Row | undefined>;
+  run(cypher: string, params?: Row): Promise<void>;
+  /** A Cypher INTEGER (a JavaScript number is sent as a FLOAT). */
+  int(n: number): unknown;
+}
+
+/** Runs `work` in one managed transaction, retried by the driver on transient errors. */
+export type TxRunner = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
+
+export const notFoundFace = (id: number) => new AppError('NOT_FOUND', `face ${id} does not exist; list faces with \`facetag faces list\``);
+export const notFoundPerson = (id: number) => new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
+
+/** `n` fresh ids of a kind; the counter node's write lock serialises concurrent writers. */
+export const nextIds = async (tx: Tx, name: string, n: number): Promise<number[]> => {
+  if (n === 0) return [];
+  const r = await tx.one(`MERGE (c:Counter {name: $name}) ON CREATE SET c.value = 0
+    SET c.value = c.value + $n RETURN c.value AS last`, { name, n: tx.int(n) });
+  const last = Number(r!.last);
+  return Array.from({ length: n }, (_, i) => last - n + 1 + i);
+};
+/** Removes the empty unnamed people among `touched` (and stale ones: see PRUNE_EMPTY). */
+export const prune = (tx: Tx, touched: Array<number | null>) =>
+  tx.run(PRUNE_EMPTY, { touched: touched.filter((id) => id !== null), graceBefore: new Date(Date.now() - PRUNE_GRACE_MS).toISOString() });
+
+/** The people the given faces are assigned to now. */
+export const peopleOfFaces = async (tx: Tx, faceIds: number[]) =>
+  (await tx.rows('MATCH (f:Face)-[:OF]->(p:Person) WHERE f.id IN $faceIds RETURN DISTINCT p.id AS id', { faceIds })).map((r) => Number(r.id));
+
+/** Thumbnails no face points at any more, among `keys`. */
+export const orphaned = async (tx: Tx, keys: Array<string | null>) => {
+  const unique = [...new Set(keys.filter((k): k is string => !!k))];
+  if (unique.length === 0) return [];
+  const used = new Set((await tx.rows('UNWIND $keys AS k MATCH (f:Face {thumbKey: k}) RETURN DISTINCT k', { keys: unique })).map((r) => r.k as string));
+  return unique.filter((k) => !used.has(k));
+};
+
+export const livePerson = async (tx: Tx, id: number) => {
+  const p = await tx.one('MATCH (p:Person {id: $id}) RETURN p.mergedInto AS mergedInto', { id });
+  if (!p) throw notFoundPerson(id);
+  const into = p.mergedInto as number | null;
+  if (into !== null) throw new AppError('CONFLICT', `person ${id} was merged into person ${into}; use ${into}, or undo with \`facetag people unmerge ${id}\``);
+};
+
+/** Two faces of one photo are never one person. */
+export const cannotLink = async (tx: Tx, personId: number, faceIds: number[]) => {
+  for (const id of faceIds) {
+    const c = await tx.one(`MATCH (a:Face {id: $id})-[:IN]->(ph:Photo)<-[:IN]-(b:Face)-[:OF]->(:Person {id: $personId})
+      WHERE b <> a RETURN b.id AS other, ph.id AS photo LIMIT 1`, { id, personId });
+    if (c) throw new AppError('CONFLICT', `person ${personId} already has face ${c.other} in photo ${c.photo}, where face ${id} is; two faces of one photo are two people: move face ${c.other} out first`);
+  }
+};
+
+/** Points faces at people (or at nobody when personId is null), replacing their assignment. */
+export const setFaces = (tx: Tx, list: Array<{ faceId: number; personId: number | null; source: AssignSource | null; distance: number | null }>, at: string) =>
+  tx.run(`UNWIND $list AS a MATCH (f:Face {id: a.faceId})
+    CALL (f) { MATCH (f)-[o:OF]->() DELETE o }
+    WITH f, a WHERE a.personId IS NOT NULL
+    MATCH (p:Person {id: a.personId})
+    CREATE (f)-[:OF {source: a.source, distance: a.distance, at: $at}]->(p)`, { list, at });
+export const addRejections = (tx: Tx, list: Array<{ faceId: number; personId: number }>, at: string) =>
+  tx.run(`UNWIND $list AS r MATCH (f:Face {id: r.faceId}), (p:Person {id: r.personId})
+    MERGE (f)-[n:NOT_OF]->(p) ON CREATE SET n.at = $at`, { list, at });
+export const dropRejection = (tx: Tx, faceId: number, personId: number) =>
+  tx.run('MATCH (:Face {id: $faceId})-[n:NOT_OF]->(:Person {id: $personId}) DELETE n', { faceId, personId });
+
