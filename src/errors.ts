@@ -23,6 +23,8 @@ export const errorCodes = {
   MODEL_INVALID: { http: 500, exit: 69, retry: false },
   MODEL_DOWNLOAD: { http: 502, exit: 69, retry: true },
   MODEL_MISMATCH: { http: 409, exit: 65, retry: false },
+  // backups
+  BACKUP_INVALID: { http: 422, exit: 65, retry: false },
   // infrastructure
   STORE_FAILED: { http: 503, exit: 74, retry: true },
   INTERNAL: { http: 500, exit: 70, retry: true },

@@ -124,6 +124,20 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    backup: z
+      .object({
+        /**
+         * Folder that `facetag backup` (with no destination) and the daily schedule write a
+         * snapshot into, one `facetag-<UTC time>` folder per run. Put it on another disk.
+         */
+        dir: z.string().optional(),
+        /** Snapshots kept in `backup.dir`; older ones are deleted after a successful run. @default 7 */
+        keep: positiveInt.max(3650).default(7),
+        /** Local time of the daily backup, HH:MM (24 h). @default "03:30" */
+        at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, e.g. "03:30"').default('03:30'),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import type { CatalogCounts } from '../catalog/catalog.js';
+import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
+import type { ResolvedConfig } from '../config/load-config.js';
+import { catalogFile, type Deps } from '../context.js';
+import { AppError } from '../errors.js';
+import { backupSqliteFile, checkSqliteFile, placeSqliteFile } from './sqlite-file-backup.js';
+
+/**
+ * The catalog's part of a backup, by catalog driver. This is the seam where a catalog plugs
+ * in: the embedded SQLite catalog is a file copied with SQLite's online backup
+ * (`sqlite-file`); a server catalog (Neo4j) is a dump written through its own export
+ * (`catalog-dump`, NDJSON from `exportCatalog`, loaded back with `importCatalog`).
+ */
+export interface CatalogBackupPart {
+  readonly kind: 'sqlite-file' | 'catalog-dump';
+  /** Writes the catalog's snapshot into `stageDir`; returns the counts of what it holds. */
+  snapshot(deps: Pick<Deps, 'catalog'>, stageDir: string): Promise<CatalogCounts>;
+  /** Before the catalog is opened: puts files in place (a file-based catalog). */
+  place(stageDir: string): Promise<void>;
+  /** With the catalog open and empty: loads a dump (a server catalog). */
+  load(deps: Pick<Deps, 'catalog'>, stageDir: string): Promise<void>;
+}
+
+export const CATALOG_COPY = 'catalog.sqlite';
+
+function sqliteFilePart(config: ResolvedConfig): CatalogBackupPart {
+  return {
+    kind: 'sqlite-file',
+    async snapshot(_deps, stageDir) {
+      const copy = join(stageDir, CATALOG_COPY);
+      if (!(await backupSqliteFile(catalogFile(config), copy))) {
+        throw new AppError('NOT_FOUND', `there is no catalog in ${config.data.dir} to back up; check --data (env FACETAG_DATA_DIR)`);
+      }
+      const check = checkSqliteFile(copy);
+      if (check !== 'ok') throw new AppError('STORE_FAILED', `the catalog copy fails SQLite's integrity check (${check}); the live catalog may be damaged: keep your last good backup`);
+      return countsOf(copy);
+    },
+    async place(stageDir) {
+      await placeSqliteFile(join(stageDir, CATALOG_COPY), catalogFile(config));
+    },
+    async load() {},
+  };
+}
+
+/** Counts through the catalog port, on the copy itself (the live catalog may have moved on). */
+async function countsOf(file: string): Promise<CatalogCounts> {
+  const copy = openSqliteCatalog(file);
+  try {
+    return await copy.counts();
+  } finally {
+    await copy.close();
+  }
+}
+
+/**
+ * The part for the configured catalog driver. Only the embedded SQLite catalog exists on
+ * this branch; the Neo4j catalog adds `case 'neo4j'` here, a `catalog-dump` part built on
+ * `exportCatalog` / `importCatalog` from `src/catalog/catalog-dump.ts`.
+ */
+export function catalogPartFor(config: ResolvedConfig): CatalogBackupPart {
+  const driver = (config as { catalog?: { driver?: string } }).catalog?.driver ?? 'sqlite';
+  switch (driver) {
+    case 'sqlite':
+      return sqliteFilePart(config);
+    default:
+      throw new AppError('CONFIG_INVALID', `catalog.driver "${driver}" has no backup part yet; back it up with the server's own tools, or use the sqlite catalog`);
+  }
+}
