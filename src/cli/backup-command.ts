@@ -44,7 +44,7 @@ export function openDestination(spec: string, cwd: string): BackupDestination {
 const BIN = fileURLToPath(new URL('../../bin/facetag.js', import.meta.url));
 
 /** The daily backup as a unit spec: `facetag backup` into backup.dir with this config and data folder. */
-export function backupUnitSpec(config: ResolvedConfig, options: { node: string; user?: string | undefined; cwd: string }): UnitSpec {
+export function backupUnitSpec(config: ResolvedConfig, options: { node: string; bin?: string; user?: string | undefined; cwd: string }): UnitSpec {
   if (!config.backup.dir) {
     throw new AppError('USAGE', 'the daily backup needs a folder to write into: set backup.dir in the config file or FACETAG_BACKUP_DIR (another disk, or a NAS mount)');
   }
@@ -52,8 +52,11 @@ export function backupUnitSpec(config: ResolvedConfig, options: { node: string; 
   return {
     name: 'facetag-backup',
     description: 'facetag backup of the catalog, face thumbnails and credentials',
-    command: [options.node, BIN, 'backup', '--data', config.data.dir, ...(config.configFile ? ['--config', config.configFile] : [])],
+    command: [options.node, options.bin ?? BIN, 'backup', '--data', config.data.dir, ...(config.configFile ? ['--config', config.configFile] : [])],
     workingDirectory: options.cwd,
+    // The destination and retention as resolved now (file, environment or default), so the
+    // job does the same thing whatever environment the init system gives it.
+    environment: { FACETAG_BACKUP_DIR: config.backup.dir, FACETAG_BACKUP_KEEP: String(config.backup.keep) },
     daily: { hour, minute },
     logDir: logsDir(config),
     background: true,
