@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogCounts } from '../catalog/catalog.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
@@ -14,6 +15,8 @@ import { backupSqliteFile, checkSqliteFile, placeSqliteFile } from './sqlite-fil
  */
 export interface CatalogBackupPart {
   readonly kind: 'sqlite-file' | 'catalog-dump';
+  /** Throws NOT_FOUND when there is no catalog to back up (before anything opens, and so creates, one). */
+  requireCatalog(): void;
   /** Writes the catalog's snapshot into `stageDir`; returns the counts of what it holds. */
   snapshot(deps: Pick<Deps, 'catalog'>, stageDir: string): Promise<CatalogCounts>;
   /** Before the catalog is opened: puts files in place (a file-based catalog). */
@@ -27,6 +30,11 @@ export const CATALOG_COPY = 'catalog.sqlite';
 function sqliteFilePart(config: ResolvedConfig): CatalogBackupPart {
   return {
     kind: 'sqlite-file',
+    requireCatalog() {
+      if (!existsSync(catalogFile(config))) {
+        throw new AppError('NOT_FOUND', `there is no catalog in ${config.data.dir} to back up; check --data (env FACETAG_DATA_DIR)`);
+      }
+    },
     async snapshot(_deps, stageDir) {
       const copy = join(stageDir, CATALOG_COPY);
       if (!(await backupSqliteFile(catalogFile(config), copy))) {

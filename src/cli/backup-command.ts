@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BackupDestination } from '../backup/backup-destination.js';
 import { createBackup, restoreBackup, verifyBackup } from '../backup/backup.js';
+import { catalogPartFor } from '../backup/catalog-part.js';
 import { createFolderDestination, pruneSnapshots, snapshotName } from '../backup/folder-destination.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { createContext, logsDir } from '../context.js';
@@ -108,6 +109,7 @@ export const backupCommand: Command = async ({ args, io, config: load }) => {
   const root = verb ? null : config.backup.dir;
   if (!verb && !root) throw new AppError('USAGE', 'backup needs a destination folder: `facetag backup DEST`, or backup.dir in the config (FACETAG_BACKUP_DIR)');
   const dest = verb ?? join(root!, snapshotName(now));
+  catalogPartFor(config).requireCatalog();
   const ctx = await createContext(config, 'backup');
   try {
     const manifest = await createBackup(ctx, openDestination(dest, io.cwd), now);

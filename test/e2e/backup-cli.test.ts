@@ -159,6 +159,10 @@ describe('facetag backup and restore (the real CLI)', () => {
     expect(left.every((d) => /^facetag-\d{8}T\d{6}\.\d{3}Z$/.test(d))).toBe(true);
     expect(results[2].pruned).toHaveLength(1);
     expect(left).not.toContain(results[2].pruned[0]);
+    const nothing = await runFacetag(['backup', join(root, 'empty-backup'), '--data', join(root, 'no-such-data')]);
+    expect(nothing.code).toBe(66);
+    expect(nothing.stderr).toMatch(/there is no catalog in .*no-such-data to back up; check --data/);
+    expect(existsSync(join(root, 'no-such-data'))).toBe(false);
     const missing = await runFacetag(['backup', '--data', data]);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toMatch(/FACETAG_BACKUP_DIR/);
