@@ -15,7 +15,7 @@ export function createFolderDestination(dest: string): BackupDestination {
     description: dir,
     async openWriter() {
       if (existsSync(dir) && (await readdir(dir)).length > 0) {
-        throw new AppError('CONFLICT', `${dir} is not empty; give a new folder for the backup (or use --timestamped to make one per run inside it)`);
+        throw new AppError('CONFLICT', `${dir} is not empty; give a new folder for the backup (or set backup.dir and run \`facetag backup\` with no destination: one dated folder per run)`);
       }
       const staging = `${dir}.partial-${process.pid}`;
       await rm(staging, { recursive: true, force: true });
