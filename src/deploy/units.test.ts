@@ -84,7 +84,7 @@ describe('service definitions from one spec', () => {
       const independent = plistlibRead(file);
       if (independent !== null) expect(independent).toEqual(plist);
     }
-    expect(launchdLabel(role)).toBe('com.facetag.server');
+    expect(launchdLabel(role)).toBe('org.facetag.server');
     expect(() => parsePlist(launchdPlist(role).replace('<key>WorkingDirectory</key>', ''))).toThrow(/where a <key> belongs|key without a value/);
   });
 });

@@ -5,7 +5,7 @@
  * with a timer, or a launchd job with a calendar interval.
  */
 export interface UnitSpec {
-  /** `facetag-backup`: the systemd unit name; the launchd label is `com.facetag.backup`. */
+  /** `facetag-backup`: the systemd unit name; the launchd label is `org.facetag.backup` (as `facetag cluster units` names roles). */
   name: string;
   description: string;
   /** The program and its arguments; the program is an absolute path. */
@@ -24,7 +24,7 @@ export interface UnitSpec {
   background?: boolean;
 }
 
-export const launchdLabel = (spec: Pick<UnitSpec, 'name'>) => `com.facetag.${spec.name.replace(/^facetag-/, '')}`;
+export const launchdLabel = (spec: Pick<UnitSpec, 'name'>) => `org.facetag.${spec.name.replace(/^facetag-/, '')}`;
 
 /** One argument of ExecStart=: quoted when needed, `%` doubled (systemd's specifier escape). */
 function systemdArg(arg: string): string {

@@ -20,7 +20,7 @@ const services = compose.services;
 /** The design's port map: every published port, by service. */
 const PORTS: Record<string, number[]> = {
   dashboard: [8080], collector: [9091], prometheus: [9090], grafana: [3000], neo4j: [7687],
-  llm: [8000], worker: [5001, 5002], minio: [9000, 9001], redis: [6379],
+  llm: [8000], detection: [5001], embedding: [5002], minio: [9000, 9001], redis: [6379],
 };
 
 const envOf = (s: any): Record<string, string> =>
@@ -28,7 +28,7 @@ const envOf = (s: any): Record<string, string> =>
 
 describe('deploy/docker/compose.yaml', () => {
   it('has every service of the cluster, each with a healthcheck and a restart policy', () => {
-    expect(Object.keys(services).sort()).toEqual(['collector', 'dashboard', 'grafana', 'llm', 'minio', 'neo4j', 'prometheus', 'redis', 'secrets-check', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['collector', 'dashboard', 'detection', 'embedding', 'grafana', 'llm', 'minio', 'neo4j', 'prometheus', 'redis', 'secrets-check', 'worker']);
     expect(services.neo4j.image).toMatch(/^neo4j:5/);
     for (const [name, s] of Object.entries(services)) {
       if (name === 'secrets-check') {
@@ -39,13 +39,20 @@ describe('deploy/docker/compose.yaml', () => {
       expect(s.healthcheck?.test?.[0], name).toMatch(/^CMD(-SHELL)?$/);
       expect(s.healthcheck.test.length, name).toBeGreaterThan(1);
     }
-    for (const role of ['dashboard', 'collector', 'worker']) {
+    for (const role of ['dashboard', 'collector', 'worker', 'detection', 'embedding']) {
       expect(services[role].build.dockerfile).toBe('deploy/docker/Dockerfile');
       expect(services[role].init).toBe(true);
       expect(services[role].depends_on['secrets-check'].condition).toBe('service_completed_successfully');
-      expect(services[role].depends_on.neo4j.condition).toBe('service_healthy');
-      expect(services[role].environment.FACETAG_HEALTHCHECK_URL).toBe(`http://127.0.0.1:${PORTS[role]![0]}/healthz`);
+      expect(services[role].healthcheck.test).toEqual(['CMD', 'node', 'deploy/docker/healthcheck.mjs']);
+      // Each role is checked on its own port; the worker, which serves none, by reaching its Redis.
+      if (role === 'worker') expect(services[role].environment.FACETAG_HEALTHCHECK_TCP).toBe('redis:6379');
+      else expect(services[role].environment.FACETAG_HEALTHCHECK_URL).toBe(`http://127.0.0.1:${PORTS[role]![0]}/healthz`);
     }
+    for (const role of ['dashboard', 'collector', 'worker']) expect(services[role].depends_on.neo4j.condition).toBe('service_healthy');
+    expect(services.worker.command).toEqual(['worker']);
+    expect(services.detection.command).toEqual(['service', 'detection', '--host', '0.0.0.0', '--port', '5001']);
+    expect(services.embedding.command).toEqual(['service', 'embedding', '--host', '0.0.0.0', '--port', '5002']);
+    expect(services.collector.command).toEqual(['metrics', 'collect', '--host', '0.0.0.0', '--port', '9091']);
     expect(services.dashboard.command).toEqual(['serve', '--host', '0.0.0.0', '--port', '8080']);
   });
 
@@ -144,6 +151,25 @@ describe('secrets: placeholders are refused at start-up, generated ones accepted
     // A short or default one is refused too.
     writeFileSync(join(dir, 'grafana_admin_password.txt'), 'admin\n');
     expect(node([join(DOCKER, 'check-secrets.mjs'), dir]).stderr).toContain('grafana_admin_password is a well-known default ("admin")');
+  });
+
+  it('resolves FACETAG_*_FILE into FACETAG_*, and puts the Redis password into the queue URL', async () => {
+    const { resolveSecrets } = (await import(join(DOCKER, 'secret-rules.mjs'))) as { resolveSecrets: (env: Record<string, string>) => { env: Record<string, string>; problems: string[] } };
+    const dir = mkdtempSync(join(tmpdir(), 'facetag-secrets-'));
+    writeFileSync(join(dir, 'redis'), 'p@ss/with:odd+chars-0123456789\n');
+    writeFileSync(join(dir, 'neo4j'), 'a-long-enough-neo4j-password\n');
+    const { env, problems } = resolveSecrets({
+      FACETAG_QUEUE_REDIS_URL: 'redis://redis:6379', FACETAG_QUEUE_REDIS_PASSWORD_FILE: join(dir, 'redis'),
+      FACETAG_CATALOG_NEO4J_PASSWORD_FILE: join(dir, 'neo4j'), FACETAG_LOG_LEVEL: 'info', PATH: '/bin',
+    });
+    expect(problems).toEqual([]);
+    expect(env).toEqual({
+      FACETAG_QUEUE_REDIS_URL: 'redis://:p%40ss%2Fwith%3Aodd%2Bchars-0123456789@redis:6379',
+      FACETAG_CATALOG_NEO4J_PASSWORD: 'a-long-enough-neo4j-password', FACETAG_LOG_LEVEL: 'info', PATH: '/bin',
+    });
+    expect(decodeURIComponent(new URL(env.FACETAG_QUEUE_REDIS_URL!).password)).toBe('p@ss/with:odd+chars-0123456789');
+    const missing = resolveSecrets({ FACETAG_SERVICES_TOKEN_FILE: join(dir, 'nope') });
+    expect(missing.problems).toEqual([`FACETAG_SERVICES_TOKEN_FILE names ${join(dir, 'nope')}, which cannot be read (ENOENT)`]);
   });
 
   it('the facetag entrypoint reads FACETAG_*_FILE secrets, refuses a placeholder, and runs facetag', () => {

@@ -34,13 +34,13 @@ describe('facetag backup schedule (the real CLI)', () => {
   it('prints a launchd plist that parses, with the same job', async () => {
     const r = await runFacetag(['backup', 'schedule', '--print', 'launchd', '--data', data, '--config', config]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.startsWith('# com.facetag.backup.plist\n')).toBe(true);
+    expect(r.stdout.startsWith('# org.facetag.backup.plist\n')).toBe(true);
     const text = r.stdout.slice(r.stdout.indexOf('\n') + 1);
     const plist = parsePlist(text) as Record<string, any>;
     expect(plist.ProgramArguments).toEqual([process.execPath, BIN, 'backup', '--data', data, '--config', config]);
     expect(plist.StartCalendarInterval).toEqual({ Hour: 2, Minute: 45 });
     expect(plist.EnvironmentVariables).toEqual({ FACETAG_BACKUP_DIR: join(root, 'backups'), FACETAG_BACKUP_KEEP: '14' });
-    const file = join(root, 'com.facetag.backup.plist');
+    const file = join(root, 'org.facetag.backup.plist');
     writeFileSync(file, text);
     const independent = plistlibRead(file);
     if (independent !== null) expect(independent).toEqual(plist);
