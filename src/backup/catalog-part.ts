@@ -63,8 +63,15 @@ async function countsOf(file: string): Promise<CatalogCounts> {
 
 /**
  * The part for the configured catalog driver. Only the embedded SQLite catalog exists on
- * this branch; the Neo4j catalog adds `case 'neo4j'` here, a `catalog-dump` part built on
- * `exportCatalog` / `importCatalog` from `src/catalog/catalog-dump.ts`.
+ * this branch. The Neo4j catalog plugs in here as `case 'neo4j'`, a `catalog-dump` part:
+ *   requireCatalog()  nothing to check before opening (the server holds the catalog);
+ *   snapshot(deps, stageDir)  `exportCatalog(deps.catalog, createWriteStream(join(stageDir, 'catalog.ndjson')))`,
+ *                     returning `deps.catalog.counts()` (the dump is one read transaction);
+ *   place()           nothing (no file to put in place);
+ *   load(deps, stageDir)  `importCatalog(deps.catalog, createReadStream(join(stageDir, 'catalog.ndjson')))`,
+ *                     which refuses a catalog that is not empty (so `restore --force` must
+ *                     empty it first) and gives new ids (compare restored libraries by
+ *                     content, not by id).
  */
 export function catalogPartFor(config: ResolvedConfig): CatalogBackupPart {
   const driver = (config as { catalog?: { driver?: string } }).catalog?.driver ?? 'sqlite';
