@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
+import { requireTool } from '../helpers/tools.js';
 
 // The stack was NOT run here (no Docker engine on this machine): these tests check its
 // structure, its secrets handling (the scripts run for real), and `docker compose config`
@@ -110,6 +111,35 @@ describe('deploy/docker/compose.yaml', () => {
     }
     const all = readFileSync(join(DOCKER, 'compose.yaml'), 'utf8') + envFile;
     expect(all).not.toMatch(/minioadmin|neo4j\/neo4j|neo4j\/password|admin:admin|GF_SECURITY_ADMIN_PASSWORD:/);
+  });
+});
+
+describe('Prometheus and Grafana inside the stack', () => {
+  const prometheus = parse(readFileSync(join(DOCKER, 'prometheus.yml'), 'utf8')) as { rule_files: string[]; scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels: { node: string; role: string } }> }> };
+
+  it('scrapes every facetag role with an HTTP port at its service name and port', () => {
+    const targets = prometheus.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => c.targets.map((t) => ({ job: j.job_name, target: t, role: c.labels.role }))));
+    for (const { target, role } of targets.filter((t) => t.job !== 'prometheus')) {
+      const [host, port] = target.split(':');
+      expect(services[host!], `${target} is not a service of compose.yaml`).toBeDefined();
+      expect(PORTS[host!]).toContain(Number(port));
+      expect(role).toBe(host);
+    }
+    expect(targets.map((t) => t.target).sort()).toEqual(['127.0.0.1:9090', 'collector:9091', 'dashboard:8080', 'detection:5001', 'embedding:5002']);
+    expect(prometheus.rule_files).toEqual(['alerts.yml']);
+    expect(services.prometheus.volumes).toEqual(expect.arrayContaining(['./prometheus.yml:/etc/prometheus/prometheus.yml:ro', '../prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro']));
+  });
+
+  it('promtool accepts the scrape config', (ctx) => {
+    if (!requireTool(['promtool', '--version'], 'Prometheus config check')) return ctx.skip();
+    const r = spawnSync('promtool', ['check', 'config', '--syntax-only', join(DOCKER, 'prometheus.yml')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it('gives Grafana the data source the dashboards name, at the service name of Prometheus', () => {
+    const ds = parse(readFileSync(join(DOCKER, 'grafana-datasource.yml'), 'utf8')).datasources[0];
+    expect(ds).toMatchObject({ uid: 'facetag-prometheus', type: 'prometheus', url: 'http://prometheus:9090' });
+    expect(services.grafana.volumes).toContain('./grafana-datasource.yml:/etc/grafana/provisioning/datasources/facetag.yml:ro');
   });
 });
 
