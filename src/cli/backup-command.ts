@@ -109,10 +109,11 @@ export const backupCommand: Command = async ({ args, io, config: load }) => {
   const root = verb ? null : config.backup.dir;
   if (!verb && !root) throw new AppError('USAGE', 'backup needs a destination folder: `facetag backup DEST`, or backup.dir in the config (FACETAG_BACKUP_DIR)');
   const dest = verb ?? join(root!, snapshotName(now));
+  const destination = openDestination(dest, io.cwd);
   catalogPartFor(config).requireCatalog();
   const ctx = await createContext(config, 'backup');
   try {
-    const manifest = await createBackup(ctx, openDestination(dest, io.cwd), now);
+    const manifest = await createBackup(ctx, destination, now);
     const pruned = root ? await pruneSnapshots(root, config.backup.keep) : [];
     const bytes = manifest.files.reduce((s, f) => s + f.bytes, 0);
     if (values.json) printJson(io, { dest: resolve(io.cwd, dest), createdAt: manifest.createdAt, files: manifest.files.length, bytes, counts: manifest.catalog.counts, pruned });

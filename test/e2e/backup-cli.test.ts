@@ -163,6 +163,9 @@ describe('facetag backup and restore (the real CLI)', () => {
     expect(nothing.code).toBe(66);
     expect(nothing.stderr).toMatch(/there is no catalog in .*no-such-data to back up; check --data/);
     expect(existsSync(join(root, 'no-such-data'))).toBe(false);
+    const url = await runFacetag(['backup', 's3://facetag-backups/nightly', '--data', data]);
+    expect(url.code).toBe(64);
+    expect(url.stderr).toMatch(/is a URL; this build backs up to folders only/);
     const missing = await runFacetag(['backup', '--data', data]);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toMatch(/FACETAG_BACKUP_DIR/);
