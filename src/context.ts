@@ -27,11 +27,12 @@ export interface Context extends Deps {
 }
 
 export const catalogFile = (config: ResolvedConfig) => join(config.data.dir, 'catalog.sqlite');
+export const logsDir = (config: ResolvedConfig) => config.log.dir ?? join(config.data.dir, 'logs');
 export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? join(config.data.dir, 'models');
 
 /** The composition root: the only place that picks adapters, from the resolved config. */
 export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
-  const log = createLogger({ dir: config.log.dir ?? join(config.data.dir, 'logs'), level: config.log.level, component });
+  const log = createLogger({ ...config.log, dir: logsDir(config), component });
   const catalog = await openCatalog(config);
   const blobs = createFsBlobStore(join(config.data.dir, 'blobs'));
   return {

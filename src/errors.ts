@@ -27,6 +27,8 @@ export const errorCodes = {
   LLM_DISABLED: { http: 503, exit: 69, retry: false },
   LLM_UNAVAILABLE: { http: 503, exit: 69, retry: true },
   LLM_BAD_OUTPUT: { http: 502, exit: 65, retry: false },
+  // backups
+  BACKUP_INVALID: { http: 422, exit: 65, retry: false },
   // infrastructure
   STORE_FAILED: { http: 503, exit: 74, retry: true },
   INTERNAL: { http: 500, exit: 70, retry: true },

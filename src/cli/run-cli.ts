@@ -22,6 +22,8 @@ Usage: facetag <command> [options]
   metrics collect             the cluster's metrics collector for Prometheus (http://127.0.0.1:9091/metrics)
   service detection|embedding a worker's inference service over HTTP (ports 5001, 5002)
   cluster check|up|units|firewall|targets  the cluster file: check it and its services, start this node, units, firewall
+  backup [DEST]|verify|schedule  a consistent snapshot of catalog, thumbnails, credentials, config
+  restore SRC [--force]       bring a backup back into the data folder
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -47,6 +49,8 @@ const commands: Record<string, () => Promise<Command>> = {
   ask: async () => (await import('./ask-command.js')).askCommand,
   suggest: async () => (await import('./suggest-command.js')).suggestCommand,
   graph: async () => (await import('./graph-command.js')).graphCommand,
+  backup: async () => (await import('./backup-command.js')).backupCommand,
+  restore: async () => (await import('./backup-command.js')).restoreCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

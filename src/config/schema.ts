@@ -230,6 +230,34 @@ export const configSchema = z
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
         /** Folder for log files; default `<data.dir>/logs`. */
         dir: z.string().optional(),
+        /**
+         * Levels of single components over `level`, e.g. "server=debug,index=warn" (components:
+         * cli, index, server, backup, eval, worker, ...). @default ""
+         */
+        levels: z
+          .string()
+          .regex(/^\s*([a-z][a-z0-9-]*=(trace|debug|info|warn|error|fatal|silent)\s*(,\s*|$))*$/, 'must be component=level pairs separated by commas, e.g. "server=debug,index=info"')
+          .default(''),
+        /** A log file is rotated before it passes this size (fractions allowed). @default 10 */
+        maxSizeMb: z.coerce.number().positive().max(10_000).default(10),
+        /** Rotated files kept per component (`<component>.<time>.log`). @default 5 */
+        maxFiles: z.coerce.number().int().min(0).max(1000).default(5),
+        /** A log file is rotated once it is this many days old, and rotated files older than this are deleted. @default 14 */
+        maxAgeDays: z.coerce.number().positive().max(3650).default(14),
+      })
+      .strict()
+      .default({}),
+    backup: z
+      .object({
+        /**
+         * Folder that `facetag backup` (with no destination) and the daily schedule write a
+         * snapshot into, one `facetag-<UTC time>` folder per run. Put it on another disk.
+         */
+        dir: z.string().optional(),
+        /** Snapshots kept in `backup.dir`; older ones are deleted after a successful run. @default 7 */
+        keep: positiveInt.max(3650).default(7),
+        /** Local time of the daily backup, HH:MM (24 h). @default "03:30" */
+        at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, e.g. "03:30"').default('03:30'),
       })
       .strict()
       .default({}),
