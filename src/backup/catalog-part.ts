@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogCounts } from '../catalog/catalog.js';
+import { exportCatalog, importCatalog } from '../catalog/catalog-dump.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { catalogFile, type Deps } from '../context.js';
@@ -61,24 +62,42 @@ async function countsOf(file: string): Promise<CatalogCounts> {
   }
 }
 
+export const CATALOG_DUMP = 'catalog.ndjson';
+
 /**
- * The part for the configured catalog driver. Only the embedded SQLite catalog exists on
- * this branch. The Neo4j catalog plugs in here as `case 'neo4j'`, a `catalog-dump` part:
- *   requireCatalog()  nothing to check before opening (the server holds the catalog);
- *   snapshot(deps, stageDir)  `exportCatalog(deps.catalog, createWriteStream(join(stageDir, 'catalog.ndjson')))`,
- *                     returning `deps.catalog.counts()` (the dump is one read transaction);
- *   place()           nothing (no file to put in place);
- *   load(deps, stageDir)  `importCatalog(deps.catalog, createReadStream(join(stageDir, 'catalog.ndjson')))`,
- *                     which refuses a catalog that is not empty (so `restore --force` must
- *                     empty it first) and gives new ids (compare restored libraries by
- *                     content, not by id).
+ * A server catalog (Neo4j): an NDJSON dump through the catalog port (`exportCatalog`), loaded
+ * back with `importCatalog` into an empty catalog, with new ids (the same people, faces,
+ * embeddings and decisions). The dump reads in several transactions, so a library that changes
+ * while it runs is detected (its counts before and after differ) and the backup refused.
  */
+function catalogDumpPart(): CatalogBackupPart {
+  return {
+    kind: 'catalog-dump',
+    requireCatalog() {},
+    async snapshot({ catalog }, stageDir) {
+      const before = await catalog.counts();
+      const out = createWriteStream(join(stageDir, CATALOG_DUMP));
+      await exportCatalog(catalog, out);
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      const after = await catalog.counts();
+      if (JSON.stringify(before) !== JSON.stringify(after)) {
+        throw new AppError('STORE_FAILED', 'the library changed while it was being backed up (an index run or a person editing); run `facetag backup` again when it is quiet');
+      }
+      return after;
+    },
+    async place() {},
+    async load({ catalog }, stageDir) {
+      await importCatalog(catalog, createReadStream(join(stageDir, CATALOG_DUMP)), 'the backup');
+    },
+  };
+}
+
+/** The part for the configured catalog driver. */
 export function catalogPartFor(config: ResolvedConfig): CatalogBackupPart {
-  const driver = (config as { catalog?: { driver?: string } }).catalog?.driver ?? 'sqlite';
-  switch (driver) {
+  switch (config.catalog.driver) {
     case 'sqlite':
       return sqliteFilePart(config);
-    default:
-      throw new AppError('CONFIG_INVALID', `catalog.driver "${driver}" has no backup part yet; back it up with the server's own tools, or use the sqlite catalog`);
+    case 'neo4j':
+      return catalogDumpPart();
   }
 }

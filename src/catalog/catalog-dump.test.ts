@@ -192,5 +192,29 @@ if (available) {
       await laptopAgain.close();
       await cluster.close();
     });
+
+    it('backs up a Neo4j library with `facetag backup` and restores it into an emptied Neo4j', async () => {
+      const neo4jEnv = { FACETAG_CATALOG_DRIVER: 'neo4j', FACETAG_CATALOG_NEO4J_URL: server.url, FACETAG_CATALOG_NEO4J_PASSWORD: server.password };
+      const cluster = await openNeo4jCatalog({ url: server.url, user: server.user, password: server.password });
+      await cluster.run('MATCH (n) WHERE NOT n:SchemaVersion DETACH DELETE n');
+      await fillLibrary(cluster);
+      const before = await snapshot(cluster);
+      const dest = join(tmp(), 'backup');
+      const backedUp = await runFacetag(['backup', dest, '--json', '--data', tmp()], { env: neo4jEnv });
+      expect(backedUp.code, backedUp.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(dest, 'manifest.json'), 'utf8')).catalog).toEqual({ kind: 'catalog-dump', counts: await cluster.counts() });
+
+      // Into a catalog that still holds the library: refused, nothing changed.
+      const refused = await runFacetag(['restore', dest, '--data', tmp()], { env: neo4jEnv });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/not empty/);
+      expect(await snapshot(cluster)).toEqual(before);
+
+      await cluster.run('MATCH (n) WHERE NOT n:SchemaVersion DETACH DELETE n');
+      const restored = await runFacetag(['restore', dest, '--data', tmp()], { env: neo4jEnv });
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(await snapshot(cluster)).toEqual(before);
+      await cluster.close();
+    });
   });
 }
