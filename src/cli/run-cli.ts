@@ -15,6 +15,7 @@ Usage: facetag <command> [options]
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
+  worker [--concurrency N]    a cluster worker: analyses photos from the queue (BullMQ on Redis)
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -34,6 +35,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('../server/serve-command.js')).serveCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
   export: async () => (await import('./export-command.js')).exportCommand,
+  worker: async () => (await import('./worker-command.js')).workerCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -70,16 +70,17 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
     driver: 'bullmq',
     async add(name, id, payload, addOptions = {}) {
       const q = queue(name);
-      if (addOptions.retryFailed) {
+      if (addOptions.retryFailed || addOptions.replaceFinished) {
         const old = await q.getJob(bullId(id));
-        if (old && (await old.getState()) === 'failed') await old.remove().catch(() => undefined);
+        const state = old ? await old.getState() : null;
+        if (state === 'failed' || (addOptions.replaceFinished && state === 'completed')) await old!.remove().catch(() => undefined);
       }
       await q.add(name, payload, {
         jobId: bullId(id),
         attempts: options.attempts,
         backoff: { type: 'exponential', delay: options.backoffMs },
         // Finished jobs stay a while: their ids keep a second scheduler from running a photo again.
-        removeOnComplete: { age: 24 * 3600, count: 200_000 },
+        removeOnComplete: addOptions.removeWhenDone ? true : { age: 24 * 3600, count: 200_000 },
         removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
       });
     },

@@ -18,9 +18,9 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 const encodedFace = z.object({
   box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }),
-  landmarks: z.array(z.object({ x: z.number(), y: z.number() })),
+  landmarks: z.array(z.tuple([z.number(), z.number()])),
   detScore: z.number(),
-  quality: z.object({ quality: z.number(), size: z.number(), sharpness: z.number(), pose: z.number(), yaw: z.number() }).passthrough(),
+  quality: z.object({ quality: z.number(), size: z.number(), sharpness: z.number(), pose: z.number(), yaw: z.number() }),
   /** Little-endian float32, base64: 2.7 KB for 512 dimensions, a third of JSON numbers. */
   embedding: z.string(),
   /** Blob key of the face thumbnail, already stored by the worker. */

@@ -14,6 +14,7 @@ interface MemoryJob {
   state: Exclude<JobState, 'missing'>;
   attemptsMade: number;
   failedReason: string | null;
+  removeWhenDone: boolean;
 }
 
 /**
@@ -46,8 +47,9 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
     async add(name, id, payload, addOptions = {}) {
       const table = of(jobs, name, () => new Map());
       const existing = table.get(id);
-      if (existing && !(addOptions.retryFailed && existing.state === 'failed')) return;
-      const job: MemoryJob = { id, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0, failedReason: null };
+      const replace = existing && ((addOptions.retryFailed && existing.state === 'failed') || (addOptions.replaceFinished && (existing.state === 'failed' || existing.state === 'completed')));
+      if (existing && !replace) return;
+      const job: MemoryJob = { id, payload: structuredClone(payload), state: 'waiting', attemptsMade: 0, failedReason: null, removeWhenDone: addOptions.removeWhenDone ?? false };
       table.set(id, job);
       enqueue(name, job);
     },
@@ -62,6 +64,7 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
         try {
           await handler(structuredClone(job.payload) as never, { id: job.id, attempt: job.attemptsMade, finalAttempt: final });
           job.state = 'completed';
+          if (job.removeWhenDone && table.get(job.id) === job) table.delete(job.id);
         } catch (error) {
           if (error instanceof ReleaseJob) {
             job.attemptsMade--;

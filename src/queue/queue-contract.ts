@@ -150,6 +150,21 @@ export function queueContract(name: string, make: ContractQueueFactory) {
       expect(runs).toBe(2);
     });
 
+    it('replaces a completed job only with replaceFinished, and forgets a job added with removeWhenDone', async () => {
+      const q = track(await make());
+      let runs = 0;
+      track(q.work('analyse', async () => void runs++, { concurrency: 1 }));
+      await q.add('analyse', 'analyse:10', payload(10));
+      await until('completion', stateOf(q, 'analyse:10'), is('completed'));
+      await q.add('analyse', 'analyse:10', payload(10), { replaceFinished: true });
+      await until('the second run', async () => runs, (n) => n === 2);
+      await q.add('analyse', 'analyse:11', payload(11), { removeWhenDone: true });
+      await until('the job to go', stateOf(q, 'analyse:11'), is('missing'));
+      expect(runs).toBe(3);
+      await q.add('analyse', 'analyse:11', payload(11), { removeWhenDone: true });
+      await until('the job to run again', async () => runs, (n) => n === 4);
+    });
+
     it('keeps job names apart', async () => {
       const q = track(await make());
       const got: string[] = [];

@@ -30,6 +30,13 @@ export type JobHandler<N extends JobName> = (payload: JobPayload<N>, info: JobIn
 export interface AddOptions {
   /** A job with this id that failed is replaced by this one (a new run retries it). @default false */
   retryFailed?: boolean;
+  /** A job with this id that completed or failed is replaced by this one. @default false */
+  replaceFinished?: boolean;
+  /**
+   * The job is deleted once it has completed, so its id dedupes only while it is pending (results
+   * a later run may send again). @default false
+   */
+  removeWhenDone?: boolean;
 }
 
 export interface JobWorker {
