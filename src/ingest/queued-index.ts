@@ -76,14 +76,19 @@ export async function indexWithQueue(
   async function fail(photo: SourcePhoto, sha256: string | null, e: { code: string; message: string }) {
     summary.photos.failed++;
     summary.failures.push({ file: source.displayName(photo), code: e.code, message: e.message });
+    await record(photo, sha256, e);
+  }
+
+  async function record(photo: SourcePhoto, sha256: string | null, e: { code: string; message: string }) {
     log.warn({ photo: sha256?.slice(0, 12) ?? null, code: e.code }, 'photo failed');
     const recorded = await serially(() => catalog.recordFailure({ path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message }))
       .then(() => true, (storeError: unknown) => (log.error({ code: toAppError(storeError).code }, 'could not record a failure'), false));
     if (recorded) await source.settle(photo, 'failed').catch((settleError: unknown) => log.warn({ code: toAppError(settleError).code }, 'could not settle a failed photo'));
   }
 
-  async function apply(photo: SourcePhoto, sha256: string, result: CommitResult) {
-    if (result.outcome === 'failed') return fail(photo, sha256, result);
+  /** Writes one photo's result; `ours` is false for a result another scheduler queued (not counted in this run). */
+  async function apply(photo: SourcePhoto, sha256: string, result: CommitResult, ours: boolean) {
+    if (result.outcome === 'failed') return ours ? fail(photo, sha256, result) : record(photo, sha256, result);
     const t0 = performance.now();
     try {
       if (result.analysis.modelKey !== analyser.modelKey) {
@@ -111,10 +116,13 @@ export async function indexWithQueue(
       stages.detect.push(analysis.timings.detectMs);
       stages.embed.push(analysis.timings.embedMs);
       stages.store.push(performance.now() - t0);
-      summary.photos.processed++;
-      summary.newFaces += prepared.result.faces.length;
+      if (ours) {
+        summary.photos.processed++;
+        summary.newFaces += prepared.result.faces.length;
+      }
     } catch (error) {
-      await fail(photo, sha256, toAppError(error));
+      const e = toAppError(error);
+      await (ours ? fail(photo, sha256, e) : record(photo, sha256, e));
     }
   }
 
@@ -122,7 +130,7 @@ export async function indexWithQueue(
   async function resolve(sha256: string, fallback: SourcePhoto, result: CommitResult) {
     const photos = pending.get(sha256);
     pending.delete(sha256);
-    for (const photo of photos ?? [fallback]) await apply(photo, sha256, result);
+    for (const photo of photos ?? [fallback]) await apply(photo, sha256, result, photos !== undefined);
     if (photos) {
       done += photos.length;
       progress();
@@ -131,12 +139,18 @@ export async function indexWithQueue(
     wake();
   }
 
-  const commits = queue.work('commit', (p) => resolve(p.sha256, p.photo, p.result), { concurrency: options.writerConcurrency ?? 4 });
+  const applying = new Set<Promise<void>>();
+  const commits = queue.work('commit', (p) => {
+    const job = resolve(p.sha256, p.photo, p.result);
+    applying.add(job);
+    return job.finally(() => applying.delete(job));
+  }, { concurrency: options.writerConcurrency ?? 4 });
 
   /** Finds photos whose jobs ended without a result reaching us (a worker crash, a lost Redis). */
   async function sweep() {
     // While any job is queued or running (a dead worker's job stays active until its lock expires), wait.
     const counts = await queue.queueCounts();
+    log.debug({ counts, pending: pending.size }, 'sweep');
     if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) > 0) return;
     for (const [sha256, photos] of [...pending]) {
       const analyse = await queue.status('analyse', jobId('analyse', sha256));
@@ -157,6 +171,7 @@ export async function indexWithQueue(
         done += photos.length;
         summary.photos.processed += photos.length;
         progress();
+        wake();
         continue;
       }
       log.warn({ photo: sha256.slice(0, 12), analyse: analyse.state }, 'a job was lost; queueing the photo again');
@@ -201,6 +216,17 @@ export async function indexWithQueue(
       const prior = await queue.status('analyse', id);
       const inFlight = (state: string) => state === 'waiting' || state === 'active' || state === 'delayed';
       const rerun = prior.state === 'failed' || (prior.state === 'completed' && !inFlight((await queue.status('commit', jobId('commit', sha256))).state));
+      if (rerun && prior.state === 'completed') {
+        // Its result may have been written a moment ago (by another management process).
+        const now = await catalog.getPhotoByPath(photo.key);
+        if (now?.status === 'done' && now.sha256 === sha256 && now.model === analyser.modelKey) {
+          pending.delete(sha256);
+          summary.photos.skippedUnchanged++;
+          done++;
+          progress();
+          return;
+        }
+      }
       await queue.add('analyse', id, { sha256, photo, source: sourceRef, modelKey: analyser.modelKey }, { replaceFinished: rerun });
     } catch (error) {
       if (sha256) pending.delete(sha256);
@@ -230,6 +256,8 @@ export async function indexWithQueue(
     if (options.signal?.aborted && pending.size > 0) summary.interrupted = true;
   } finally {
     clearInterval(sweeper);
+    // Every result of this run is written: results for other runs wait in the queue for the next writer.
+    while (applying.size > 0) await Promise.allSettled([...applying]);
     await commits.close();
     await writer;
   }

@@ -109,14 +109,14 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
         }
       }, {
         connection: conn, prefix: options.prefix, concurrency: workOptions.concurrency,
-        lockDuration: options.lockMs, stalledInterval: options.lockMs, maxStalledCount: 2,
+        lockDuration: options.lockMs, stalledInterval: options.lockMs, maxStalledCount: 2, drainDelay: 1,
       });
       worker.on('error', (error) => options.log.warn({ queue: name, err: error.message }, 'worker connection error'));
       workers.add(worker);
       return {
-        async close() {
+        async close({ force = false } = {}) {
           // Waits for the jobs in flight; jobs not started stay in Redis for the other workers.
-          await worker.close();
+          await worker.close(force);
           workers.delete(worker);
         },
       };

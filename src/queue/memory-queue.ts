@@ -98,10 +98,10 @@ export function createMemoryQueue(options: MemoryQueueOptions): JobQueue {
       of(wake, name, () => new Set()).add(pump);
       setImmediate(pump);
       return {
-        async close() {
+        async close({ force = false } = {}) {
           closing = true;
           wake.get(name)?.delete(pump);
-          while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+          while (!force && inFlight.size > 0) await Promise.allSettled([...inFlight]);
         },
       };
     },

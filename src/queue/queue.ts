@@ -40,8 +40,11 @@ export interface AddOptions {
 }
 
 export interface JobWorker {
-  /** Stops taking jobs and waits for the ones in flight to finish (SIGTERM drains). */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits for the ones in flight to finish (SIGTERM drains). With `force`,
+   * returns at once: a job in flight is given up and runs again (after its lock expires, on BullMQ).
+   */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 export interface WorkOptions {
