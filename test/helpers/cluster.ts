@@ -9,11 +9,11 @@ import { collect, json, runFacetag, startFacetag, type CliResult } from './cli.j
 import { fixture } from './photos.js';
 
 /** `n` distinct photos (distinct hashes) with one face each: the fixture at several scales, mirrored. */
-export async function makeFacePhotos(dir: string, n: number, first = 0): Promise<string[]> {
+export async function makeFacePhotos(dir: string, n: number, first = 0, width = 320): Promise<string[]> {
   const names: string[] = [];
   for (let i = first; i < first + n; i++) {
     const name = `p${String(i).padStart(2, '0')}.jpg`;
-    await sharp(fixture('astronaut.jpg')).resize(320 + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(dir, name));
+    await sharp(fixture('astronaut.jpg')).resize(width + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(dir, name));
     names.push(name);
   }
   return names;
@@ -144,9 +144,9 @@ export function compareWithEmbedded(clusterData: string, embeddedData: string): 
   return problems;
 }
 
-/** The test's own view of the queue (same prefix as the processes: the default). */
-export function testQueue(redisUrl: string): Promise<JobQueue> {
-  return createBullmqQueue({ redisUrl, prefix: 'facetag', attempts: 3, backoffMs: 100, lockMs: 2000, log: { warn: () => undefined } });
+/** The test's own view of the queue (the processes' prefix: FACETAG_QUEUE_PREFIX, default facetag). */
+export function testQueue(redisUrl: string, prefix = 'facetag'): Promise<JobQueue> {
+  return createBullmqQueue({ redisUrl, prefix, attempts: 3, backoffMs: 100, lockMs: 2000, log: { warn: () => undefined } });
 }
 
 export async function until<T>(what: string, probe: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
