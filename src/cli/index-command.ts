@@ -1,13 +1,10 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { analyserOptions, createContext, createQueue, type Context } from '../context.js';
 import { AppError } from '../errors.js';
-import { createFolderSource } from '../ingest/folder-source.js';
 import { indexFolder } from '../ingest/index-folder.js';
+import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
 import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
-import { indexWithQueue } from '../ingest/queued-index.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
-import { lazyAnalysisPool } from '../vision/lazy-pool.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -69,16 +66,6 @@ async function indexHere(ctx: Context, folder: string, options: IndexOptions): P
 }
 
 /** Cluster mode: this process schedules and writes; `facetag worker` processes analyse. */
-async function indexThroughQueue(ctx: Context, folder: string, options: IndexOptions): Promise<IndexSummary> {
-  const { config, log } = ctx;
-  const source = await createFolderSource(folder, { followSymlinks: config.index.followSymlinks, onListError: (code) => log.warn({ code }, 'a folder could not be listed') });
-  const analyser = lazyAnalysisPool(analyserOptions(config));
-  const queue = await createQueue(config, log);
-  try {
-    return await indexWithQueue(ctx, analyser, queue, source, { kind: 'folder', root: resolve(folder) }, options);
-  } finally {
-    await queue.close();
-    await analyser.close();
-    await source.close();
-  }
+function indexThroughQueue(ctx: Context, folder: string, options: IndexOptions): Promise<IndexSummary> {
+  return indexFolderThroughQueue(ctx, () => createQueue(ctx.config, ctx.log), folder, options);
 }

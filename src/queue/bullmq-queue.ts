@@ -85,7 +85,6 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
       });
     },
     work(name, handler, workOptions) {
-      if (workOptions.exclusive) void queue(name).setGlobalConcurrency(workOptions.concurrency);
       const worker = new Worker(name, async (job: Job, token?: string) => {
         const attempt = job.attemptsMade + 1;
         const info = { id: job.id!, attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) };
@@ -122,9 +121,10 @@ export async function createBullmqQueue(options: BullmqQueueOptions): Promise<Jo
       };
     },
     async status(name, id) {
-      const job = await queue(name).getJob(bullId(id));
+      // The state first, then the data: a job read before it failed would show no reason.
+      const raw = await queue(name).getJobState(bullId(id));
+      const job = raw === 'unknown' ? null : await queue(name).getJob(bullId(id));
       if (!job) return { state: 'missing', failedReason: null, attemptsMade: 0 };
-      const raw = await job.getState();
       const state: JobState = raw === 'unknown' ? 'missing'
         : raw === 'completed' || raw === 'failed' || raw === 'active' || raw === 'delayed' ? raw : 'waiting';
       return { state, failedReason: job.failedReason ?? null, attemptsMade: job.attemptsMade };

@@ -51,8 +51,6 @@ export interface WorkOptions {
   concurrency: number;
   /** Called when a handler releases a job (see `ReleaseJob`), e.g. to stop this worker. */
   onRelease?: (error: ReleaseJob) => void;
-  /** At most `concurrency` jobs of this name run at once over every process (the single writer). */
-  exclusive?: boolean;
 }
 
 export interface JobQueue {

@@ -12,6 +12,7 @@ import { HttpError, type ErrorBody } from './http-error.js';
 import { createHttpMetrics } from './http-metrics.js';
 import { createImageService } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
+import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
 import { faceRoutes } from './routes/face-routes.js';
@@ -33,6 +34,8 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   webRoot: string;
   /** The folder "Index now" indexes, absolute; null hides the button. */
   indexFolder: string | null;
+  /** Cluster mode: "Index now" queues the photos for `facetag worker` processes and writes their results. */
+  indexer?: (folder: string, options: IndexOptions) => Promise<IndexSummary>;
   version: string;
 }
 
@@ -65,7 +68,7 @@ export function createServerApp(options: ServerAppOptions) {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
     images: createImageService(options.blobs, { maxPixels: config.index.maxPixels }),
-    ingest: createIngestRunner(options, analyser, options.indexFolder, () => faceIndex.reset()),
+    ingest: createIngestRunner(options, analyser, options.indexFolder, () => faceIndex.reset(), options.indexer),
     metrics: createHttpMetrics(),
     embedderId: embedderKey(config),
     cluster: clusterParams(config),

@@ -1,7 +1,7 @@
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import { indexFolder } from '../ingest/index-folder.js';
-import type { IndexProgress, IndexSummary } from '../ingest/index-photos.js';
+import type { IndexOptions, IndexProgress, IndexSummary } from '../ingest/index-photos.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 
 export interface IngestStatus {
@@ -22,6 +22,8 @@ export function createIngestRunner(
   analyser: () => Promise<AnalysisPool>,
   folder: string | null,
   onFinished: () => void,
+  /** Cluster mode's run (through the queue, analysed by workers) instead of the embedded one. */
+  indexer?: (folder: string, options: IndexOptions) => Promise<IndexSummary>,
 ) {
   const status: IngestStatus = { folder, running: false, startedAt: null, progress: null, last: null, error: null };
   let controller: AbortController | null = null;
@@ -39,8 +41,8 @@ export function createIngestRunner(
       const signal = controller.signal;
       run = (async () => {
         try {
-          const pool = await analyser();
-          const summary = await indexFolder(deps, pool, folder, { signal, onProgress: (p) => (status.progress = { ...p }) });
+          const options: IndexOptions = { signal, onProgress: (p) => (status.progress = { ...p }) };
+          const summary = indexer ? await indexer(folder, options) : await indexFolder(deps, await analyser(), folder, options);
           status.last = { ...summary, finishedAt: new Date().toISOString() };
         } catch (error) {
           const e = toAppError(error);

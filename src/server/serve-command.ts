@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { analyserOptions, createContext } from '../context.js';
+import { analyserOptions, createContext, createQueue } from '../context.js';
+import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
+import type { IndexOptions } from '../ingest/index-photos.js';
 import { AppError } from '../errors.js';
 import type { Command } from '../cli/io.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
@@ -47,6 +49,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       ...ctx, auth, webRoot, version,
       indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
       startAnalyser: () => createAnalysisPool(analyserOptions(config), config.index.concurrency),
+      ...(config.queue.driver === 'bullmq' ? { indexer: (folder: string, options: IndexOptions) => indexFolderThroughQueue(ctx, () => createQueue(config, ctx.log), folder, options) } : {}),
     });
     const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
     const port = await new Promise<number>((ok, fail) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,13 @@ if (requireRedis('cluster flow')) {
         }
       }
       expect(perWorker.size).toBe(2);
+
+      // One writer per catalog: a second management process on the same data folder is refused.
+      writeFileSync(join(data, 'writer.lock'), String(process.pid)); // this test process: alive
+      const second = await runFacetag(['index', photos, '--data', data, '--json'], { env });
+      expect(second.code).toBe(65);
+      expect(second.stderr).toContain(`another facetag process (pid ${process.pid}) is writing this catalog in cluster mode`);
+      rmSync(join(data, 'writer.lock'));
 
       // A second run finds nothing to do and queues nothing.
       const again = json(await runFacetag(['index', photos, '--data', data, '--json'], { env }));
