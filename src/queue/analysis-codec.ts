@@ -28,7 +28,7 @@ export function encodeAnalysis(a: PoolAnalysis, thumbKeys: string[], modelKey: s
 }
 
 /** The analysis as the writer takes it: each face with its stored thumbnail's key and no bytes. */
-export function decodeAnalysis(e: EncodedAnalysis): PoolAnalysis & { faces: Array<PoolAnalysis['faces'][number] & { thumbKey: string }> } {
+export function decodeAnalysis(e: EncodedAnalysis): Omit<PoolAnalysis, 'faces'> & { faces: Array<PoolAnalysis['faces'][number] & { thumbKey: string }> } {
   return {
     meta: e.meta, dropped: e.dropped, timings: e.timings,
     faces: e.faces.map((f) => ({
