@@ -13,6 +13,9 @@ import { AppError } from './errors.js';
 import { inferenceEndpoints, loadClusterFile } from './deploy/cluster-file.js';
 import { createRemoteInference } from './services/remote-inference.js';
 import { createRemoteAnalysisPool } from './services/remote-analysis-pool.js';
+import { createBullmqQueue } from './queue/bullmq-queue.js';
+import { createMemoryQueue } from './queue/memory-queue.js';
+import type { JobQueue } from './queue/queue.js';
 
 /** What capability code may ask for. Functions take `Pick<Deps, ...>` of what they use. */
 export interface Deps {
@@ -86,4 +89,29 @@ export async function startAnalysisPool(config: ResolvedConfig): Promise<Analysi
     size: Math.max(1, endpoints.detection.length) * 2,
     local: () => createAnalysisPool(options, 1),
   });
+}
+
+/** The job queue `queue.driver` asks for: in-process, or BullMQ on `queue.redisUrl`. */
+export async function createQueue(config: ResolvedConfig, log: Logger): Promise<JobQueue> {
+  const { attempts, backoffMs } = config.queue;
+  if (config.queue.driver === 'memory') return createMemoryQueue({ attempts, backoffMs });
+  return createBullmqQueue({ redisUrl: config.queue.redisUrl, prefix: config.queue.prefix, attempts, backoffMs, lockMs: config.queue.lockMs, log });
+}
+
+/** A worker node's resources: it reads photos, stores thumbnails and talks to the queue, but never opens the catalog. */
+export async function createWorkerContext(config: ResolvedConfig, component: string): Promise<Pick<Deps, 'config' | 'log' | 'blobs'> & { queue: JobQueue; close(): Promise<void> }> {
+  const log = createLogger({ ...config.log, dir: logsDir(config), component });
+  const blobs = createFsBlobStore(join(config.data.dir, 'blobs'));
+  const queue = await createQueue(config, log).catch(async (error: unknown) => {
+    await blobs.close();
+    throw error;
+  });
+  return {
+    config, log, blobs, queue,
+    async close() {
+      await queue.close();
+      await blobs.close();
+      log.flush();
+    },
+  };
 }

@@ -35,6 +35,10 @@ export const errorCodes = {
   // cluster deployment
   CLUSTER_INVALID: { http: 500, exit: 78, retry: false },
   SERVICE_UNAVAILABLE: { http: 503, exit: 69, retry: true },
+  // queue (cluster mode)
+  QUEUE_UNAVAILABLE: { http: 503, exit: 69, retry: true },
+  QUEUE_DRIVER: { http: 500, exit: 78, retry: false },
+  PHOTO_CHANGED: { http: 409, exit: 65, retry: false },
 } as const satisfies Record<string, { http: number; exit: number; retry: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

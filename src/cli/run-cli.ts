@@ -24,6 +24,7 @@ Usage: facetag <command> [options]
   cluster check|up|units|firewall|targets  the cluster file: check it and its services, start this node, units, firewall
   backup [DEST]|verify|schedule  a consistent snapshot of catalog, thumbnails, credentials, config
   restore SRC [--force]       bring a backup back into the data folder
+  worker [--concurrency N]    a cluster worker: analyses photos from the queue (BullMQ on Redis)
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -51,6 +52,7 @@ const commands: Record<string, () => Promise<Command>> = {
   graph: async () => (await import('./graph-command.js')).graphCommand,
   backup: async () => (await import('./backup-command.js')).backupCommand,
   restore: async () => (await import('./backup-command.js')).restoreCommand,
+  worker: async () => (await import('./worker-command.js')).workerCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

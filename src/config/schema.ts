@@ -224,6 +224,31 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    queue: z
+      .object({
+        /**
+         * `memory`: jobs run inside the one process (embedded default). `bullmq`: jobs go through
+         * Redis, so `facetag worker` processes on any machine share the work. @default "memory"
+         */
+        driver: z.enum(['memory', 'bullmq']).default('memory'),
+        /** Redis of the bullmq driver, `redis://[:password@]host:port[/db]`. @default "redis://127.0.0.1:6379" */
+        redisUrl: z.string().url().default('redis://127.0.0.1:6379'),
+        /** Key prefix in Redis; two libraries can share one Redis with two prefixes. @default "facetag" */
+        prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('facetag'),
+        /** Runs of a job before it is failed for good (the first run counts). @default 3 */
+        attempts: positiveInt.max(100).default(3),
+        /** Wait before the first retry; doubled for each next one. @default 2000 */
+        backoffMs: z.coerce.number().int().min(0).default(2000),
+        /** Jobs a `facetag worker` runs at once; unset means one per CPU core. */
+        concurrency: positiveInt.max(256).optional(),
+        /**
+         * A worker holds a job's lock this long and renews it while alive; a job whose worker died
+         * (SIGKILL, power cut) goes to another worker once the lock has expired. @default 30000
+         */
+        lockMs: positiveInt.min(1000).default(30_000),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** trace, debug, info, warn, error, fatal or silent. @default "info" */

@@ -14,7 +14,8 @@ export interface AnalysedPhoto {
   sha256: string;
   /** The photo's bytes (embedded XMP regions are read from them). */
   bytes: Buffer;
-  analysis: PoolAnalysis;
+  /** Faces with a `thumbKey` have their thumbnail stored already (by a cluster worker). */
+  analysis: Omit<PoolAnalysis, 'faces'> & { faces: Array<PoolAnalysis['faces'][number] & { thumbKey?: string }> };
   /** What the catalog held for this key before, if anything. */
   existing: PhotoRecord | null;
 }
@@ -42,7 +43,10 @@ export async function preparePhoto(
   const { analysis, sha256 } = photo;
   const dismissed = photo.existing ? await catalog.dismissedBoxes(photo.key) : [];
   const faces = analysis.faces.filter((f) => !dismissed.some((b) => iou(b, f.box) >= 0.5));
+  // A cluster worker stores the thumbnails itself (`thumbKey`): the writer drops those of dismissed boxes.
+  for (const f of analysis.faces) if (f.thumbKey && !faces.includes(f)) await blobs.delete(f.thumbKey);
   const thumbKeys = await Promise.all(faces.map(async (face, i) => {
+    if (face.thumbKey) return face.thumbKey;
     const key = faceThumbKey(sha256, i);
     await blobs.put(key, Buffer.from(face.thumbnail), 'image/jpeg');
     return key;

@@ -13,6 +13,7 @@ import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
 import { createImageService } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
+import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
 import { annotateRoutes } from './routes/annotate-routes.js';
@@ -35,6 +36,8 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   webRoot: string;
   /** The folder "Index now" indexes, absolute; null hides the button. */
   indexFolder: string | null;
+  /** Cluster mode: "Index now" queues the photos for `facetag worker` processes and writes their results. */
+  indexer?: (folder: string, options: IndexOptions) => Promise<IndexSummary>;
   version: string;
   /** This process's metrics; default a new registry over the data folder. */
   metrics?: Metrics;
@@ -76,7 +79,7 @@ export function createServerApp(options: ServerAppOptions) {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
     images: createImageService(options.blobs, { maxPixels: config.index.maxPixels }),
-    ingest: createIngestRunner({ ...options, metrics }, analyser, options.indexFolder, () => faceIndex.reset()),
+    ingest: createIngestRunner({ ...options, metrics }, analyser, options.indexFolder, () => faceIndex.reset(), options.indexer),
     metrics,
     version: options.version,
     embedderId: embedderKey(config),

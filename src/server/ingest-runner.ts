@@ -4,7 +4,7 @@ import { createIndexRunMetrics } from '../metrics/index-run-metrics.js';
 import { setModelInfo } from '../metrics/record.js';
 import { AppError, toAppError } from '../errors.js';
 import { indexFolder } from '../ingest/index-folder.js';
-import type { IndexProgress, IndexSummary } from '../ingest/index-photos.js';
+import type { IndexOptions, IndexProgress, IndexSummary } from '../ingest/index-photos.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 
 export interface IngestStatus {
@@ -25,6 +25,8 @@ export function createIngestRunner(
   analyser: () => Promise<AnalysisPool>,
   folder: string | null,
   onFinished: () => void,
+  /** Cluster mode's run (through the queue, analysed by workers) instead of the embedded one. */
+  indexer?: (folder: string, options: IndexOptions) => Promise<IndexSummary>,
 ) {
   const status: IngestStatus = { folder, running: false, startedAt: null, progress: null, last: null, error: null };
   let controller: AbortController | null = null;
@@ -43,16 +45,22 @@ export function createIngestRunner(
       run = (async () => {
         const runMetrics = createIndexRunMetrics(deps.metrics, { concurrency: deps.config.index.concurrency });
         try {
-          const pool = await analyser();
-          setModelInfo(deps.metrics, { modelKey: pool.modelKey, version: deps.version });
-          const summary = await indexFolder(deps, pool, folder, {
+          const options: IndexOptions = {
             signal,
             metrics: deps.metrics,
             onProgress: (p) => {
               status.progress = { ...p };
               runMetrics.onProgress(p);
             },
-          });
+          };
+          let summary: IndexSummary;
+          if (indexer) {
+            summary = await indexer(folder, options);
+          } else {
+            const pool = await analyser();
+            setModelInfo(deps.metrics, { modelKey: pool.modelKey, version: deps.version });
+            summary = await indexFolder(deps, pool, folder, options);
+          }
           status.last = { ...summary, finishedAt: new Date().toISOString() };
         } catch (error) {
           const e = toAppError(error);

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { createContext, startAnalysisPool } from '../context.js';
+import { createContext, createQueue, startAnalysisPool } from '../context.js';
+import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
+import type { IndexOptions } from '../ingest/index-photos.js';
 import { AppError } from '../errors.js';
 import type { Command } from '../cli/io.js';
 import { createServerApp } from './app.js';
@@ -46,6 +48,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       ...ctx, auth, webRoot, version,
       indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
       startAnalyser: () => startAnalysisPool(config),
+      ...(config.queue.driver === 'bullmq' ? { indexer: (folder: string, options: IndexOptions) => indexFolderThroughQueue(ctx, () => createQueue(config, ctx.log), folder, options) } : {}),
     });
     const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
     const port = await new Promise<number>((ok, fail) => {

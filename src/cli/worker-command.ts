@@ -1,0 +1,68 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { analyserOptions, createWorkerContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { cachedSourceOpener, createAnalyseHandler } from '../ingest/analyse-job.js';
+import type { ReleaseJob } from '../queue/queue.js';
+import { createAnalysisPool } from '../vision/analysis-pool.js';
+import type { Command } from './io.js';
+
+const HELP = `Usage: facetag worker [--concurrency N] [--data DIR]
+
+A cluster worker: takes photo analysis jobs from the queue (BullMQ on Redis: set
+FACETAG_QUEUE_DRIVER=bullmq and FACETAG_QUEUE_REDIS_URL), reads each photo from the source,
+finds and embeds its faces, stores their thumbnails and sends the result to the management
+node, which alone writes the catalog. Run one per machine; SIGTERM finishes the jobs in flight.
+
+  --concurrency N     jobs at once (queue.concurrency; default one per CPU core)`;
+
+export const workerCommand: Command = async ({ args, io, config: load }) => {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new AppError('USAGE', `worker takes no arguments, got "${positionals[0]}"; run \`facetag worker --help\``);
+  const config = load({ queue: { concurrency: values.concurrency } });
+  if (config.queue.driver === 'memory') {
+    throw new AppError('QUEUE_DRIVER', 'queue.driver "memory" cannot serve separate worker processes; set FACETAG_QUEUE_DRIVER=bullmq (and FACETAG_QUEUE_REDIS_URL to the cluster\'s Redis)');
+  }
+  const concurrency = config.queue.concurrency ?? availableParallelism();
+  const pool = await createAnalysisPool(analyserOptions(config), concurrency);
+  let refused: ReleaseJob | null = null;
+  let stopped: () => void = () => {};
+  const stop = () => stopped();
+  const ctx = await createWorkerContext(config, 'worker').catch(async (error: unknown) => {
+    await pool.close();
+    throw error;
+  });
+  try {
+    const handler = createAnalyseHandler(ctx, pool, ctx.queue, cachedSourceOpener(config.index.followSymlinks));
+    const worker = ctx.queue.work('analyse', handler, {
+      concurrency,
+      onRelease: (error) => {
+        refused ??= error;
+        stop();
+      },
+    });
+    const redis = new URL(config.queue.redisUrl);
+    io.stdout.write(`facetag worker: ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}\n`);
+    ctx.log.info({ concurrency, models: pool.modelKey }, 'worker started');
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await new Promise<void>((resolve) => (stopped = resolve));
+    if (!refused) io.stderr.write('stopping: finishing the jobs in flight...\n');
+    await worker.close();
+    ctx.log.info({ refused: refused !== null }, 'worker stopped');
+    if (refused) throw new AppError('MODEL_MISMATCH', (refused as ReleaseJob).message);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await pool.close();
+    await ctx.close();
+  }
+};

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { Deps } from '../context.js';
+import { AppError, toAppError } from '../errors.js';
+import { encodeAnalysis } from '../queue/analysis-codec.js';
+import { jobId, type JobPayload, type PhotoSourceRef } from '../queue/jobs.js';
+import { ReleaseJob, type JobHandler, type JobQueue } from '../queue/queue.js';
+import type { AnalysisPool } from '../vision/analysis-pool.js';
+import { createFolderSource } from './folder-source.js';
+import type { PhotoSource } from './photo-source.js';
+import { faceThumbKey } from './store-photo.js';
+
+/** Opens the source a job names, once per source. */
+export type SourceOpener = (ref: PhotoSourceRef) => Promise<Pick<PhotoSource, 'read'>>;
+
+export function cachedSourceOpener(followSymlinks: boolean): SourceOpener {
+  const open = new Map<string, Promise<PhotoSource>>();
+  return (ref) => {
+    const id = JSON.stringify(ref);
+    if (!open.has(id)) open.set(id, createFolderSource(ref.root, { followSymlinks }));
+    return open.get(id)!;
+  };
+}
+
+/**
+ * The `analyse` job, run by `facetag worker`: reads the photo from the source, checks it is
+ * the content the job was made for, detects and embeds its faces, stores their thumbnails
+ * (content-keyed, so a rerun overwrites the same blobs) and sends the result to the
+ * management's writer as a `commit` job. It never writes the catalog. A job for other models
+ * is released back to the queue, untouched, for a worker that has them.
+ */
+export function createAnalyseHandler(
+  { blobs, log }: Pick<Deps, 'blobs' | 'log'>,
+  analyser: Pick<AnalysisPool, 'modelKey' | 'analyse'>,
+  queue: Pick<JobQueue, 'add'>,
+  openSource: SourceOpener,
+): JobHandler<'analyse'> {
+  const sendResult = (p: JobPayload<'analyse'>, result: JobPayload<'commit'>['result']) =>
+    queue.add('commit', jobId('commit', p.sha256), { sha256: p.sha256, photo: p.photo, source: p.source, result }, { removeWhenDone: true });
+
+  return async (p, info) => {
+    if (p.modelKey !== analyser.modelKey) {
+      throw new ReleaseJob('MODEL_MISMATCH', `this worker has models ${analyser.modelKey} but the management expects ${p.modelKey}; install the same facetag version and models (vision.detector, vision.embedder) on every node`);
+    }
+    try {
+      const source = await openSource(p.source);
+      const bytes = await source.read(p.photo);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (sha256 !== p.sha256) {
+        throw new AppError('PHOTO_CHANGED', `the photo changed after it was queued (sha256 ${sha256.slice(0, 12)}, queued ${p.sha256.slice(0, 12)}); the next index run picks up the new content`);
+      }
+      const analysis = await analyser.analyse(bytes);
+      const thumbKeys = await Promise.all(analysis.faces.map(async (face, i) => {
+        const key = faceThumbKey(sha256, i);
+        await blobs.put(key, Buffer.from(face.thumbnail), 'image/jpeg');
+        return key;
+      }));
+      await sendResult(p, { outcome: 'done', analysis: encodeAnalysis(analysis, thumbKeys, analyser.modelKey) });
+      log.debug({ photo: sha256.slice(0, 12), faces: analysis.faces.length }, 'photo analysed');
+    } catch (error) {
+      const e = toAppError(error);
+      log.warn({ photo: p.sha256.slice(0, 12), code: e.code, attempt: info.attempt, final: info.finalAttempt || !e.retryable }, 'photo analysis failed');
+      // The last failure goes to the writer too, which records it in the catalog's failures.
+      if (info.finalAttempt || !e.retryable) await sendResult(p, { outcome: 'failed', code: e.code, message: e.message });
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The job registry: each job name has one payload type, parsed with zod where a job enters a
+ * process (payloads come from Redis, written by another machine).
+ *
+ * - `analyse` (management → workers): read one photo from the source, detect and embed its faces,
+ *   store their thumbnails, and send the result back as a `commit` job. Id `analyse:<sha256>`.
+ * - `commit` (workers → the management's single writer): apply one photo's result, or its
+ *   failure, to the catalog. Id `commit:<sha256>`.
+ */
+import { z } from 'zod';
+
+const sourcePhoto = z.object({ key: z.string().min(1), size: z.number().int().nonnegative(), mtimeMs: z.number() });
+
+/** Where a worker reads the photo: a folder every node mounts at the same path (S3 comes as another kind). */
+const photoSourceRef = z.discriminatedUnion('kind', [z.object({ kind: z.literal('folder'), root: z.string().min(1) })]);
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+const encodedFace = z.object({
+  box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }),
+  landmarks: z.array(z.tuple([z.number(), z.number()])),
+  detScore: z.number(),
+  quality: z.object({ quality: z.number(), size: z.number(), sharpness: z.number(), pose: z.number(), yaw: z.number() }),
+  /** Little-endian float32, base64: 2.7 KB for 512 dimensions, a third of JSON numbers. */
+  embedding: z.string(),
+  /** Blob key of the face thumbnail, already stored by the worker. */
+  thumbKey: z.string().min(1),
+});
+
+export const encodedAnalysisSchema = z.object({
+  meta: z.object({
+    width: z.number(), height: z.number(), format: z.string(), orientation: z.number(),
+    takenAt: z.string().nullable(),
+    gps: z.object({ lat: z.number(), lon: z.number(), alt: z.number().optional() }).nullable(),
+  }),
+  faces: z.array(encodedFace),
+  dropped: z.number(),
+  timings: z.object({ decodeMs: z.number(), detectMs: z.number(), embedMs: z.number() }),
+  /** The worker's models (`detector@v+embedder@v`), checked again by the writer. */
+  modelKey: z.string(),
+});
+
+export const jobPayloads = {
+  analyse: z.object({
+    sha256,
+    photo: sourcePhoto,
+    source: photoSourceRef,
+    /** The models the management expects; a worker with others refuses the job. */
+    modelKey: z.string().min(1),
+  }),
+  commit: z.object({
+    sha256,
+    photo: sourcePhoto,
+    source: photoSourceRef,
+    result: z.discriminatedUnion('outcome', [
+      z.object({ outcome: z.literal('done'), analysis: encodedAnalysisSchema }),
+      z.object({ outcome: z.literal('failed'), code: z.string(), message: z.string() }),
+    ]),
+  }),
+};
+
+export type JobName = keyof typeof jobPayloads;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
+export type EncodedAnalysis = z.infer<typeof encodedAnalysisSchema>;
+export type PhotoSourceRef = z.infer<typeof photoSourceRef>;
+
+export const jobNames = Object.keys(jobPayloads) as JobName[];
+
+/** Content keys: the same photo bytes always give the same job id. */
+export const jobId = (name: JobName, sha: string) => `${name}:${sha}`;
+
+/** Parses a payload that came from outside this process. */
+export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  return jobPayloads[name].parse(data) as JobPayload<N>;
+}

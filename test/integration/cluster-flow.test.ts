@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterEnv, compareWithEmbedded, embeddedRun, killStrays, makeFacePhotos, startTracked, startWorker, stopWorker, testQueue } from '../helpers/cluster.js';
+import { collect, json, runFacetag } from '../helpers/cli.js';
+import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
+import { requireShared, SHARED_MODELS } from '../helpers/shared.js';
+import { jobId } from '../../src/queue/jobs.js';
+import { modelKeys } from '../../src/vision/model-key.js';
+
+const analysedCount = (data: string) => {
+  const file = join(data, 'logs', 'worker.log');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"msg":"photo analysed"')).length : 0;
+};
+
+describe('facetag worker without a shared queue', () => {
+  it('refuses the in-process queue, naming the setting that fixes it', async () => {
+    const r = await runFacetag(['worker', '--data', mkdtempSync(join(tmpdir(), 'facetag-w-'))]);
+    expect(r.code).toBe(78);
+    expect(r.stderr).toContain('queue.driver "memory" cannot serve separate worker processes; set FACETAG_QUEUE_DRIVER=bullmq');
+  });
+});
+
+if (requireRedis('cluster flow')) {
+  describe('cluster mode: a management process and worker processes on a real Redis', () => {
+    let redis: TestRedis;
+    let root: string;
+    let photos: string;
+    const PHOTOS = 8;
+    beforeAll(async () => {
+      redis = await startRedis();
+      root = mkdtempSync(join(tmpdir(), 'facetag-cluster-'));
+      photos = join(root, 'photos');
+      mkdirSync(photos);
+      await makeFacePhotos(photos, PHOTOS);
+      await embeddedRun(photos, join(root, 'embedded'));
+    });
+    afterAll(async () => {
+      killStrays();
+      await redis?.stop();
+    });
+
+    it('spreads the photos over two workers; a second scheduler queueing the same photos twice changes nothing; the catalog equals an embedded run', async () => {
+      const data = join(root, 'cluster');
+      const env = clusterEnv(redis.url);
+      const workers = [startWorker(data, env), startWorker(data, env)];
+      await Promise.all(workers.map((w) => w.ready));
+      const q = await testQueue(redis.url);
+      try {
+        // The management schedules and writes; at the same moment a second scheduler queues every photo, twice.
+        const management = collect(startTracked(['index', photos, '--data', data, '--json'], env));
+        const { modelKey } = modelKeys({ detector: 'ultraface-rfb320', embedder: 'faceplugin-r512', modelsDir: join(root, 'none') });
+        for (let round = 0; round < 2; round++) {
+          for (const name of readdirSync(photos)) {
+            const key = join(photos, name);
+            const sha256 = createHash('sha256').update(readFileSync(key)).digest('hex');
+            const s = statSync(key);
+            await q.add('analyse', jobId('analyse', sha256), { sha256, photo: { key, size: s.size, mtimeMs: s.mtimeMs }, source: { kind: 'folder', root: photos }, modelKey });
+          }
+        }
+        const runs = [await management];
+        const exits = await Promise.all(workers.map(stopWorker));
+        for (const r of runs) expect(r.code, r.stderr).toBe(0);
+        for (const w of exits) expect(w.code, w.stderr).toBe(0);
+        expect(await q.queueCounts()).toMatchObject({ completed: PHOTOS, failed: 0, waiting: 0, active: 0 });
+        for (const summary of runs.map((r) => json(r))) {
+          expect(summary.photos.failed).toBe(0);
+          expect(summary.photos.processed + summary.photos.skippedUnchanged).toBe(PHOTOS);
+          expect(summary.faces).toBe(PHOTOS);
+        }
+
+      } finally {
+        await q.close();
+      }
+      expect(analysedCount(data)).toBe(PHOTOS);
+      expect(compareWithEmbedded(data, join(root, 'embedded'))).toEqual([]);
+
+      // Both workers took a share.
+      const perWorker = new Map<number, number>();
+      for (const line of readFileSync(join(data, 'logs', 'worker.log'), 'utf8').split('\n')) {
+        if (line.includes('"msg":"photo analysed"')) {
+          const pid = (JSON.parse(line) as { pid: number }).pid;
+          perWorker.set(pid, (perWorker.get(pid) ?? 0) + 1);
+        }
+      }
+      expect(perWorker.size).toBe(2);
+
+      // One writer per catalog: a second management process on the same data folder is refused.
+      writeFileSync(join(data, 'writer.lock'), String(process.pid)); // this test process: alive
+      const second = await runFacetag(['index', photos, '--data', data, '--json'], { env });
+      expect(second.code).toBe(65);
+      expect(second.stderr).toContain(`another facetag process (pid ${process.pid}) is writing this catalog in cluster mode`);
+      rmSync(join(data, 'writer.lock'));
+
+      // A second run finds nothing to do and queues nothing.
+      const again = json(await runFacetag(['index', photos, '--data', data, '--json'], { env }));
+      expect(again.photos).toMatchObject({ processed: 0, skippedUnchanged: PHOTOS, failed: 0 });
+    });
+
+    it('refuses a worker with other models: it exits with a clear error and the jobs wait for a right worker', async (ctx) => {
+      if (!requireShared(join(SHARED_MODELS, 'face_detection_yunet_2023mar.onnx'), 'cluster model check')) return ctx.skip();
+      const data = join(root, 'models');
+      const some = join(root, 'some');
+      mkdirSync(some);
+      await makeFacePhotos(some, 3, 20);
+      const env = clusterEnv(redis.url, { FACETAG_QUEUE_PREFIX: 'models' });
+      const management = startTracked(['index', some, '--data', data, '--json'], env);
+      const run = collect(management);
+      const wrong = await (startWorker(data, { ...env, FACETAG_VISION_DETECTOR: 'yunet-2023mar', FACETAG_VISION_MODELS_DIR: SHARED_MODELS })).done;
+      expect(wrong.code).toBe(65);
+      expect(wrong.stderr).toMatch(/this worker has models yunet-2023mar@2023mar\+faceplugin-r512@1\.0 but the management expects ultraface-rfb320@1\.0\+faceplugin-r512@1\.0.*\[MODEL_MISMATCH\]/);
+      expect(analysedCount(data)).toBe(0);
+
+      const right = startWorker(data, env);
+      const summary = json(await run);
+      await stopWorker(right);
+      expect(summary.photos).toMatchObject({ processed: 3, failed: 0 });
+      expect(summary.faces).toBe(3);
+      expect(analysedCount(data)).toBe(3);
+    });
+  });
+}
