@@ -26,7 +26,7 @@ export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? 
 export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
   const log = createLogger({ dir: config.log.dir ?? join(config.data.dir, 'logs'), level: config.log.level, component });
   const catalog = openSqliteCatalog(catalogFile(config));
-  const blobs = createFsBlobStore(join(config.data.dir, 'blobs'));
+  const blobs = await createBlobStore(config);
   return {
     config, log, catalog, blobs,
     async close() {
@@ -35,6 +35,16 @@ export async function createContext(config: ResolvedConfig, component: string): 
       log.flush();
     },
   };
+}
+
+/**
+ * Face crops and thumbnails: folders under the data folder, or the S3 bucket `storage.cropsBucket`
+ * (the S3 SDK is loaded only then).
+ */
+export async function createBlobStore(config: ResolvedConfig): Promise<BlobStore> {
+  if (config.storage.driver !== 's3') return createFsBlobStore(join(config.data.dir, 'blobs'));
+  const { createS3BlobStore } = await import('./storage/s3-blob-store.js');
+  return createS3BlobStore(config.storage, config.storage.cropsBucket);
 }
 
 /** The vision settings of the config, as the analyser takes them. */

@@ -26,6 +26,10 @@ export const errorCodes = {
   // infrastructure
   STORE_FAILED: { http: 503, exit: 74, retry: true },
   INTERNAL: { http: 500, exit: 70, retry: true },
+  // S3 object storage (storage.driver s3, s3:// photo sources)
+  S3_AUTH: { http: 502, exit: 77, retry: false },
+  S3_BUCKET_MISSING: { http: 502, exit: 69, retry: false },
+  S3_UNAVAILABLE: { http: 503, exit: 69, retry: true },
 } as const satisfies Record<string, { http: number; exit: number; retry: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

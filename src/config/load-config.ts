@@ -131,5 +131,6 @@ export function loadConfig(sources: ConfigSources = {}): ResolvedConfig {
   config.data.dir = resolve(cwd, config.data.dir);
   if (config.log.dir) config.log.dir = resolve(cwd, config.log.dir);
   if (config.vision.modelsDir) config.vision.modelsDir = resolve(cwd, config.vision.modelsDir);
+  if (config.storage.s3CaFile) config.storage.s3CaFile = resolve(cwd, config.storage.s3CaFile);
   return deepFreeze({ ...config, configFile: file ? resolve(cwd, file) : null });
 }
