@@ -7,7 +7,7 @@ const USAGE = `facetag: find the faces in your photos and group them into people
 
 Usage: facetag <command> [options]
 
-  index <folder>              index a photo folder (new and changed photos only)
+  index <folder>              index a photo folder (new and changed photos only); --source s3://bucket, --watch
   people list|show|name|merge|unmerge|split|move-face|reject-face|confirm|hide|unhide|delete|recluster|suggest
   photos list [--failed]      indexed photos, and those that could not be read
   faces list|dismiss          every face with its photo, box, scores and person; dismiss false ones
@@ -15,6 +15,7 @@ Usage: facetag <command> [options]
   eval detect|verify|cluster  measure detection, verification and clustering on a labelled set
   export xmp|people|faces|graph  face regions into XMP sidecars; people, faces (JSON, CSV), the graph (GraphML)
   serve                       the admin dashboard and REST API (http://127.0.0.1:8080)
+  storage init|expire         S3 buckets: create the missing ones; delete old processed originals
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -34,6 +35,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('../server/serve-command.js')).serveCommand,
   eval: async () => (await import('./eval-command.js')).evalCommand,
   export: async () => (await import('./export-command.js')).exportCommand,
+  storage: async () => (await import('./storage-command.js')).storageCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

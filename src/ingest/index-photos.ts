@@ -13,7 +13,8 @@ import { commitPhoto, preparePhoto } from './store-photo.js';
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
 
 export interface IndexSummary {
-  photos: { seen: number; processed: number; skippedUnchanged: number; failed: number };
+  /** `unsettled`: indexed, but not yet moved out of the source (e.g. S3 down); the next run moves them. */
+  photos: { seen: number; processed: number; skippedUnchanged: number; failed: number; unsettled: number };
   faces: number;
   newFaces: number;
   people: number;
@@ -61,7 +62,7 @@ export async function indexPhotos(
   log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
 
   const summary: IndexSummary = {
-    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0 },
+    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0, unsettled: 0 },
     faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
     stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
   };
@@ -77,6 +78,13 @@ export async function indexPhotos(
     return next;
   };
 
+  // The photo is in the catalog: a failure to settle it (an S3 move) must not record it as failed,
+  // which would drop its faces. It stays in the source; the next run skips it as unchanged and settles it.
+  const settleDone = (photo: SourcePhoto) => source.settle(photo, 'done').catch((error: unknown) => {
+    summary.photos.unsettled++;
+    log.warn({ code: toAppError(error).code }, 'an indexed photo could not be settled in its source');
+  });
+
   async function processFile(photo: SourcePhoto) {
     let sha256: string | null = null;
     try {
@@ -89,7 +97,7 @@ export async function indexPhotos(
       const existing = await catalog.getPhotoByPath(photo.key);
       if (existing?.status === 'done' && existing.sha256 === sha256 && existing.model === analyser.modelKey) {
         summary.photos.skippedUnchanged++;
-        await source.settle(photo, 'done');
+        await settleDone(photo);
         return;
       }
       const t1 = performance.now();
@@ -102,7 +110,7 @@ export async function indexPhotos(
         const committed = await commitPhoto({ catalog, blobs }, index, params, prepared);
         for (const k of Object.keys(committed.xmp) as Array<keyof XmpImportCounts>) summary.xmp[k] += committed.xmp[k];
       });
-      await source.settle(photo, 'done');
+      await settleDone(photo);
       const t3 = performance.now();
       stages.read.push(t1 - t0);
       stages.decode.push(analysis.timings.decodeMs);

@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util';
+import { AppError } from '../errors.js';
+import { printJson, type Command } from './io.js';
+
+const HELP = `Usage: facetag storage init [--json]     create the S3 buckets that are missing
+       facetag storage expire [--json]   delete processed originals older than storage.expireProcessedDays
+
+For storage.driver s3 and s3:// photo sources (settings storage.*, env FACETAG_STORAGE_*):
+buckets storage.incomingBucket, storage.processedBucket and storage.cropsBucket (defaults
+incoming, processed, face-crops). With storage.expireProcessedDays unset, expire keeps everything.
+Crops of deleted people, photos and dismissed faces are deleted at once, not here.`;
+
+export const storageCommand: Command = async ({ args, io, config: load }) => {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const verb = positionals[0];
+  if (values.help || (verb !== 'init' && verb !== 'expire')) {
+    io.stdout.write(`${HELP}\n`);
+    return values.help ? 0 : 64;
+  }
+  const config = load();
+  const s = config.storage;
+  if (verb === 'init') {
+    const { ensureBuckets } = await import('../storage/s3-blob-store.js');
+    const buckets = [s.incomingBucket, s.processedBucket, s.cropsBucket];
+    const created = await ensureBuckets(s, buckets);
+    if (values.json) printJson(io, { buckets, created });
+    else io.stdout.write(`buckets ${buckets.join(', ')} are there${created.length ? ` (created: ${created.join(', ')})` : ''}\n`);
+    return 0;
+  }
+  if (s.expireProcessedDays === undefined) {
+    if (values.json) printJson(io, { expireProcessedDays: null, deleted: 0 });
+    else io.stdout.write('storage.expireProcessedDays is not set: processed originals are kept forever; nothing deleted\n');
+    return 0;
+  }
+  if (!s.s3AccessKeyId && s.driver !== 's3') throw new AppError('CONFIG_INVALID', 'storage expire works on the S3 bucket storage.processedBucket; set storage.s3Endpoint and the storage.s3* credentials');
+  const { expireProcessed } = await import('../storage/s3-expire.js');
+  const result = await expireProcessed(s, s.expireProcessedDays);
+  if (values.json) printJson(io, { expireProcessedDays: s.expireProcessedDays, ...result });
+  else io.stdout.write(`${result.deleted} processed photos older than ${s.expireProcessedDays} days deleted from "${s.processedBucket}", ${result.kept} kept\n`);
+  return 0;
+};

@@ -1,0 +1,149 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { createS3BlobStore, ensureBuckets } from '../../src/storage/s3-blob-store.js';
+import { collect, json, runFacetag, startFacetag } from '../helpers/cli.js';
+import { fixture } from '../helpers/photos.js';
+import { requireS3, s3Env, startS3, uniqueBucket, type S3Server } from '../helpers/s3.js';
+
+/**
+ * The catalog the run writes to. The SQLite default here; a cluster catalog (Neo4j) runs the same
+ * suite by adding its FACETAG_* environment (its server started by its own helper).
+ */
+export const catalogDrivers: Array<{ name: string; env: () => Promise<Record<string, string>>; stop?: () => Promise<void> }> = [
+  { name: 'sqlite', env: async () => ({}) },
+];
+
+interface Summary {
+  photos: { seen: number; processed: number; skippedUnchanged: number; failed: number; unsettled: number };
+  faces: number; people: number;
+  failures: Array<{ file: string; code: string; message: string }>;
+}
+
+const available = requireS3('facetag index --source s3:// (Ceph RGW)');
+
+describe.runIf(available)('facetag index --source s3:// against a real S3 server (Ceph RGW)', () => {
+  let s3: S3Server;
+  beforeAll(async () => {
+    s3 = await startS3();
+    console.log(`Ceph RGW started in ${s3.startMs} ms`);
+  }, 120_000);
+  afterAll(async () => s3?.stop());
+
+  /** Fresh buckets, the env pointing facetag at them, and stores to look into them. */
+  async function world(catalogEnv: Record<string, string>) {
+    const buckets = { incoming: uniqueBucket('incoming'), processed: uniqueBucket('processed'), crops: uniqueBucket('crops') };
+    const env = { ...s3Env(s3, buckets), ...catalogEnv, FACETAG_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'facetag-s3e2e-')), 'data') };
+    const settings = loadConfig({ env }).storage;
+    await ensureBuckets(settings, Object.values(buckets));
+    const store = (bucket: string): BlobStore => createS3BlobStore(settings, bucket);
+    return { buckets, env, settings, incoming: store(buckets.incoming), processed: store(buckets.processed), crops: store(buckets.crops) };
+  }
+
+  describe.each(catalogDrivers)('catalog: $name', (driver) => {
+    let w: Awaited<ReturnType<typeof world>>;
+    let first: Summary;
+    const uploads: Record<string, string> = {
+      '2024/astronaut.jpg': 'astronaut.jpg',
+      '2024/july/astronaut-rotated.jpg': 'astronaut-rotated.jpg',
+      'phone/astronaut.heic': 'astronaut.heic',
+      'cameraman.png': 'cameraman.png',
+    };
+
+    beforeAll(async () => {
+      w = await world(await driver.env());
+      for (const [key, file] of Object.entries(uploads)) await w.incoming.put(key, readFileSync(fixture(file)), 'image/jpeg');
+      await w.incoming.put('broken.jpg', Buffer.from('this is not a JPEG at all'), 'image/jpeg');
+      await w.incoming.put('notes.txt', Buffer.from('not a photo'), 'text/plain');
+      const result = await runFacetag(['index', '--source', `s3://${w.buckets.incoming}`, '--json'], { env: w.env });
+      expect(result.code, result.stderr).toBe(0);
+      first = json<Summary>(result);
+    }, 180_000);
+    afterAll(async () => {
+      for (const s of [w?.incoming, w?.processed, w?.crops]) await s?.close();
+      await driver.stop?.();
+    });
+
+    it('indexes the photos of the bucket and reports the broken one by its key', () => {
+      expect(first.photos).toEqual({ seen: 5, processed: 4, skippedUnchanged: 0, failed: 1, unsettled: 0 });
+      expect(first.failures).toEqual([expect.objectContaining({ file: 'broken.jpg', code: 'PHOTO_UNSUPPORTED' })]);
+      expect(first.faces).toBeGreaterThanOrEqual(3);
+      expect(first.people).toBeGreaterThanOrEqual(1);
+    });
+
+    it('stores every face crop in the crops bucket, under the key the catalog holds', async () => {
+      const faces = json<Array<{ file: string; thumbKey: string; personId: number | null }>>(await runFacetag(['faces', 'list', '--json'], { env: w.env }));
+      expect(faces.length).toBe(first.faces);
+      const astronaut = faces.filter((f) => f.file.includes('astronaut'));
+      expect(astronaut.map((f) => f.file).sort()).toEqual(
+        ['2024/astronaut.jpg', '2024/july/astronaut-rotated.jpg', 'phone/astronaut.heic'].map((k) => `s3://${w.buckets.incoming}/${k}`),
+      );
+      // One person: the same face in three encodings.
+      expect(new Set(astronaut.map((f) => f.personId)).size).toBe(1);
+      expect(astronaut[0]!.personId).not.toBeNull();
+      const crops = await w.crops.list('');
+      expect(crops.sort()).toEqual(faces.map((f) => f.thumbKey).sort());
+      const crop = await w.crops.get(faces[0]!.thumbKey);
+      expect(crop!.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8])); // a JPEG
+    });
+
+    it('moves the indexed photos to the processed bucket byte for byte, and leaves the failed one and non-photos', async () => {
+      expect(await w.incoming.list('')).toEqual(['broken.jpg', 'notes.txt']);
+      expect(await w.processed.list('')).toEqual(Object.keys(uploads).sort());
+      for (const [key, file] of Object.entries(uploads)) expect((await w.processed.get(key))!.equals(readFileSync(fixture(file)))).toBe(true);
+      const failed = json<Array<{ path: string; errorCode: string }>>(await runFacetag(['photos', 'list', '--failed', '--json'], { env: w.env }));
+      expect(failed.map((p) => [p.path, p.errorCode])).toEqual([[`s3://${w.buckets.incoming}/broken.jpg`, 'PHOTO_UNSUPPORTED']]);
+    });
+
+    it('a second run tries the failed photo again and duplicates nothing', async () => {
+      const again = json<Summary>(await runFacetag(['index', '--source', `s3://${w.buckets.incoming}`, '--json'], { env: w.env }));
+      expect(again.photos).toEqual({ seen: 1, processed: 0, skippedUnchanged: 0, failed: 1, unsettled: 0 });
+      expect(again.faces).toBe(first.faces);
+      expect(await w.incoming.list('')).toEqual(['broken.jpg', 'notes.txt']);
+    }, 60_000);
+
+    it('reads a prefix only, and copies (not moves) with processedAction copy', async () => {
+      await w.incoming.put('2025/a/astronaut.jpg', readFileSync(fixture('astronaut.jpg')), 'image/jpeg');
+      await w.incoming.put('2026/astronaut.jpg', readFileSync(fixture('astronaut.jpg')), 'image/jpeg');
+      const r = json<Summary>(await runFacetag(['index', '--source', `s3://${w.buckets.incoming}/2025/`, '--json'], { env: { ...w.env, FACETAG_STORAGE_PROCESSED_ACTION: 'copy' } }));
+      expect(r.photos).toMatchObject({ seen: 1, processed: 1, failed: 0 });
+      expect(await w.incoming.list('')).toEqual(['2025/a/astronaut.jpg', '2026/astronaut.jpg', 'broken.jpg', 'notes.txt']);
+      expect(await w.processed.exists('2025/a/astronaut.jpg')).toBe(true);
+      expect(await w.processed.exists('2026/astronaut.jpg')).toBe(false);
+    }, 60_000);
+
+    it('watches the bucket: photos uploaded later are indexed and moved; SIGTERM stops it cleanly', async () => {
+      const { buckets, env } = await world(await driver.env()).then(async (fresh) => {
+        await fresh.processed.close();
+        return fresh;
+      });
+      const incoming = createS3BlobStore(loadConfig({ env }).storage, buckets.incoming);
+      const processed = createS3BlobStore(loadConfig({ env }).storage, buckets.processed);
+      const child = startFacetag(['index', '--source', `s3://${buckets.incoming}`, '--watch', '--interval-ms', '200', '--json'], { env });
+      const done = collect(child);
+      const waitFor = async (check: () => Promise<boolean>) => {
+        for (let i = 0; i < 600; i++) {
+          if (await check()) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('timed out waiting for the watcher');
+      };
+      await incoming.put('first.jpg', readFileSync(fixture('astronaut.jpg')), 'image/jpeg');
+      await waitFor(() => processed.exists('first.jpg'));
+      await incoming.put('later/second.png', readFileSync(fixture('cameraman.png')), 'image/png');
+      await waitFor(() => processed.exists('later/second.png'));
+      child.kill('SIGTERM');
+      const result = await done;
+      expect(result.code, result.stderr).toBe(0);
+      const runs = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Summary);
+      expect(runs.reduce((n, r) => n + r.photos.processed, 0)).toBe(2);
+      expect(runs.every((r) => r.photos.failed === 0)).toBe(true);
+      expect(await incoming.list('')).toEqual([]);
+      await incoming.close();
+      await processed.close();
+    }, 120_000);
+  });
+});
