@@ -64,7 +64,7 @@ export function createServerApp(options: ServerAppOptions) {
   const services: ServerServices = {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
-    images: createImageService(options.blobs, { maxPixels: config.index.maxPixels }),
+    images: createImageService(options.blobs, { maxPixels: config.index.maxPixels, presignTtlSeconds: config.storage.presignTtlSeconds }),
     ingest: createIngestRunner(options, analyser, options.indexFolder, () => faceIndex.reset()),
     metrics: createHttpMetrics(),
     embedderId: embedderKey(config),
@@ -87,7 +87,7 @@ export function createServerApp(options: ServerAppOptions) {
   });
   app.use(secureHeaders({
     contentSecurityPolicy: {
-      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'],
+      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:', ...(options.blobs.urlOrigin ? [options.blobs.urlOrigin] : [])],
       connectSrc: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], objectSrc: ["'none'"],
     },
     referrerPolicy: 'no-referrer',

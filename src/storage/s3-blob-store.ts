@@ -71,7 +71,10 @@ export function createS3BlobStore(settings: S3Settings, bucket: string, options:
     },
     async signedUrl(key, ttlSeconds) {
       checkKey(key);
-      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: ttlSeconds });
+      // Signed at the start of a window of ttl/2: the same URL (and the browser's cache of it) within the window.
+      const windowMs = ttlSeconds * 500;
+      const signingDate = new Date(Math.floor(Date.now() / windowMs) * windowMs);
+      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: ttlSeconds, signingDate });
     },
     async close() {
       if (!options.client) client.destroy();
