@@ -43,6 +43,22 @@ describe.runIf(available)('facetag index --source s3:// against a real S3 server
     return { buckets, env, settings, incoming: store(buckets.incoming), processed: store(buckets.processed), crops: store(buckets.crops) };
   }
 
+  it('storage init creates the missing buckets, and names the fix for bad credentials', async () => {
+    const buckets = { incoming: uniqueBucket('init-in'), processed: uniqueBucket('init-done'), crops: uniqueBucket('init-crops') };
+    const env = { ...s3Env(s3, buckets), FACETAG_DATA_DIR: mkdtempSync(join(tmpdir(), 'facetag-s3init-')) };
+    const first = json<{ created: string[] }>(await runFacetag(['storage', 'init', '--json'], { env }));
+    expect(first.created).toEqual([buckets.incoming, buckets.processed, buckets.crops]);
+    expect(json<{ created: string[] }>(await runFacetag(['storage', 'init', '--json'], { env })).created).toEqual([]);
+    const bad = await runFacetag(['index', '--source', `s3://${buckets.incoming}`], { env: { ...env, FACETAG_STORAGE_S3_SECRET_ACCESS_KEY: 'wrong-secret-wrong-secret-wrong-secret-00' } });
+    expect(bad.code).toBe(77);
+    expect(bad.stderr).toMatch(/refused listing photos in bucket "init-in-[^"]+" \(SignatureDoesNotMatch\); check storage\.s3AccessKeyId and storage\.s3SecretAccessKey/);
+    const none = await runFacetag(['index', '--source', `s3://${buckets.incoming}`], { env: { ...env, FACETAG_STORAGE_S3_ACCESS_KEY_ID: '' } });
+    expect(none.code).toBe(78);
+    expect(none.stderr).toMatch(/storage\.s3AccessKeyId \(env FACETAG_STORAGE_S3_ACCESS_KEY_ID\) is empty/);
+    const missing = await runFacetag(['index', '--source', 's3://no-such-bucket-anywhere'], { env });
+    expect(missing.stderr).toMatch(/bucket "no-such-bucket-anywhere" does not exist/);
+  }, 60_000);
+
   describe.each(catalogDrivers)('catalog: $name', (driver) => {
     let w: Awaited<ReturnType<typeof world>>;
     let first: Summary;
@@ -113,6 +129,40 @@ describe.runIf(available)('facetag index --source s3:// against a real S3 server
       expect(await w.incoming.list('')).toEqual(['2025/a/astronaut.jpg', '2026/astronaut.jpg', 'broken.jpg', 'notes.txt']);
       expect(await w.processed.exists('2025/a/astronaut.jpg')).toBe(true);
       expect(await w.processed.exists('2026/astronaut.jpg')).toBe(false);
+    }, 60_000);
+
+    it('deletes crops from the crops bucket at once: a dismissed face, a deleted person (CLI)', async () => {
+      const faces = json<Array<{ id: number; thumbKey: string; personId: number | null }>>(await runFacetag(['faces', 'list', '--json'], { env: w.env }));
+      const victim = faces.find((f) => f.personId !== null)!;
+      const personFaces = faces.filter((f) => f.personId === victim.personId && f.id !== victim.id);
+      expect(personFaces.length).toBeGreaterThan(0);
+      expect((await runFacetag(['faces', 'dismiss', String(victim.id)], { env: w.env })).code).toBe(0);
+      expect(await w.crops.exists(victim.thumbKey)).toBe(false);
+      for (const f of personFaces) expect(await w.crops.exists(f.thumbKey)).toBe(true);
+      const del = await runFacetag(['people', 'delete', String(victim.personId)], { env: w.env });
+      expect(del.code, del.stderr).toBe(0);
+      for (const f of personFaces) expect(await w.crops.exists(f.thumbKey)).toBe(false);
+      const left = faces.filter((f) => f.personId !== victim.personId);
+      for (const f of left) expect(await w.crops.exists(f.thumbKey)).toBe(true);
+      expect((await w.crops.list('')).length).toBe(left.length);
+    }, 60_000);
+
+    it('storage expire: keeps everything when unset; deletes only processed originals older than the setting', async () => {
+      const before = await w.processed.list('');
+      expect(before.length).toBeGreaterThan(0);
+      const unset = await runFacetag(['storage', 'expire'], { env: w.env });
+      expect(unset.stdout).toMatch(/not set: processed originals are kept forever/);
+      const young = json<{ deleted: number; kept: number }>(await runFacetag(['storage', 'expire', '--json'], { env: { ...w.env, FACETAG_STORAGE_EXPIRE_PROCESSED_DAYS: '1' } }));
+      expect(young).toMatchObject({ expireProcessedDays: 1, deleted: 0, kept: before.length });
+      expect(await w.processed.list('')).toEqual(before);
+      // Two days later (the clock is the only thing moved): all of them are over a day old.
+      const { expireProcessed } = await import('../../src/storage/s3-expire.js');
+      const incomingBefore = await w.incoming.list('');
+      const cropsBefore = await w.crops.list('');
+      expect(await expireProcessed(w.settings, 1, Date.now() + 2 * 86_400_000)).toEqual({ deleted: before.length, kept: 0 });
+      expect(await w.processed.list('')).toEqual([]);
+      expect(await w.incoming.list('')).toEqual(incomingBefore);
+      expect(await w.crops.list('')).toEqual(cropsBefore);
     }, 60_000);
 
     it('watches the bucket: photos uploaded later are indexed and moved; SIGTERM stops it cleanly', async () => {

@@ -58,7 +58,7 @@ export async function startS3(): Promise<S3Server> {
       await run(`pid=$(cat '${dir}/run/rgw.pid'); kill $pid; for i in $(seq 1 100); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.1; done; kill -9 $pid`);
     },
     async restartGateway() {
-      await run(`radosgw -c '${dir}/ceph.conf' -n client.rgw.a --pid-file '${dir}/run/rgw.pid'; for i in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:${port}/ && exit 0; sleep 0.1; done; exit 1`);
+      await run(`radosgw -c '${dir}/ceph.conf' -n client.rgw.a --pid-file '${dir}/run/rgw.pid'; for i in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null && exit 0; sleep 0.1; done; exit 1`);
     },
     async stop() {
       await run(`'${dir}/stop.sh'`).catch(() => undefined);

@@ -13,12 +13,12 @@ set -euo pipefail
 dir="${1:?usage: start.sh DIR (a fresh temporary folder)}"
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
-for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool; do
+for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool node; do
   command -v "$bin" >/dev/null 2>&1 || { echo "start.sh: $bin is missing; apt-get install -y radosgw ceph-mon ceph-osd" >&2; exit 69; }
 done
 
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 mon_port="$(free_port)"
 rgw_port="$(free_port)"
@@ -114,11 +114,12 @@ access_key="FT$(head -c 2048 /dev/urandom | tr -dc 'A-Z0-9' | head -c 18)"
 secret_key="$(head -c 2048 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 40)"
 radosgw -c "$conf" -n client.rgw.a --pid-file "$dir/run/rgw.pid"
 
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$rgw_port") 2>/dev/null; }
 for i in $(seq 1 300); do
-  if curl -s -o /dev/null "http://127.0.0.1:$rgw_port/"; then break; fi
+  listening && break
   sleep 0.1
 done
-curl -s -o /dev/null "http://127.0.0.1:$rgw_port/" || { echo "start.sh: radosgw did not answer on 127.0.0.1:$rgw_port" >&2; exit 70; }
+listening || { echo "start.sh: radosgw did not answer on 127.0.0.1:$rgw_port" >&2; exit 70; }
 timeout 60 radosgw-admin -c "$conf" -n client.admin user create --uid=facetag --display-name=facetag \
   --access-key="$access_key" --secret-key="$secret_key" >/dev/null
 
