@@ -3,6 +3,7 @@ import type { Catalog } from './catalog/catalog.js';
 import type { AnalyserOptions } from './vision/face-analyser.js';
 import { openSqliteCatalog } from './catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from './config/load-config.js';
+import { AppError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createFsBlobStore } from './storage/fs-blob-store.js';
@@ -45,6 +46,26 @@ export async function createBlobStore(config: ResolvedConfig): Promise<BlobStore
   if (config.storage.driver !== 's3') return createFsBlobStore(join(config.data.dir, 'blobs'));
   const { createS3BlobStore } = await import('./storage/s3-blob-store.js');
   return createS3BlobStore(config.storage, config.storage.cropsBucket);
+}
+
+/**
+ * Reads a photo by the path the catalog holds: a file, or `s3://bucket/key` (also looked for in
+ * storage.processedBucket; the S3 SDK is loaded on the first such path). For the dashboard.
+ */
+export function createPhotoReader(config: ResolvedConfig): { read: (path: string, photoId: number) => Promise<Buffer>; close(): Promise<void> } {
+  let s3: Promise<{ read(path: string): Promise<Buffer | null>; close(): Promise<void> }> | null = null;
+  return {
+    async read(path, photoId) {
+      if (!path.startsWith('s3://')) return (await import('./server/images.js')).readRegularFile(path, photoId);
+      s3 ??= import('./ingest/s3-photo-reader.js').then((m) => m.createS3PhotoReader(config.storage));
+      const bytes = await (await s3).read(path);
+      if (!bytes) throw new AppError('NOT_FOUND', `the object of photo ${photoId} is gone from its bucket and from storage.processedBucket (expired or deleted); re-upload it to index it again`);
+      return bytes;
+    },
+    async close() {
+      if (s3) await (await s3).close();
+    },
+  };
 }
 
 /** The vision settings of the config, as the analyser takes them. */

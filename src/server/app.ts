@@ -10,7 +10,7 @@ import type { AuthStore } from './auth-store.js';
 import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
 import { createHttpMetrics } from './http-metrics.js';
-import { createImageService } from './images.js';
+import { createImageService, readRegularFile } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
@@ -34,6 +34,8 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   /** The folder "Index now" indexes, absolute; null hides the button. */
   indexFolder: string | null;
   version: string;
+  /** Reads a photo by its catalog path (files, s3:// objects: context.ts createPhotoReader); default: files only. */
+  readPhoto?: (path: string, photoId: number) => Promise<Buffer>;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -61,10 +63,12 @@ export function createServerApp(options: ServerAppOptions) {
     return pool;
   };
   const faceIndex = createFaceIndexCache(catalog, embedderKey(config));
+  const readPhoto = options.readPhoto ?? readRegularFile;
   const services: ServerServices = {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
-    images: createImageService(options.blobs, { maxPixels: config.index.maxPixels, presignTtlSeconds: config.storage.presignTtlSeconds }),
+    images: createImageService(options.blobs, { maxPixels: config.index.maxPixels, presignTtlSeconds: config.storage.presignTtlSeconds, readPhoto }),
+    readPhoto,
     ingest: createIngestRunner(options, analyser, options.indexFolder, () => faceIndex.reset()),
     metrics: createHttpMetrics(),
     embedderId: embedderKey(config),

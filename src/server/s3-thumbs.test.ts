@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireS3, s3Env, startS3, uniqueBucket, type S3Server } from '../../test/helpers/s3.js';
 import { loadConfig } from '../config/load-config.js';
-import { ensureBuckets } from '../storage/s3-blob-store.js';
+import { createS3BlobStore, ensureBuckets } from '../storage/s3-blob-store.js';
 import { makeTestServer, PASSWORD, seedLibrary } from './test-library.js';
 
 const available = requireS3('dashboard thumbnails on S3 (Ceph RGW)');
@@ -16,13 +16,14 @@ describe.runIf(available)('dashboard with S3 storage (Ceph RGW): presigned thumb
   let lib: Awaited<ReturnType<typeof seedLibrary>>;
   let cookie: string;
   let csrf: string;
+  let env: Record<string, string>;
   const call = (method: string, path: string) => t.app.request(path, { method, headers: { Cookie: cookie, ...(method === 'GET' ? {} : { 'X-CSRF-Token': csrf }) } });
 
   beforeAll(async () => {
     s3 = await startS3();
     console.log(`Ceph RGW started in ${s3.startMs} ms`);
-    const env = s3Env(s3, { crops: uniqueBucket('crops') });
-    await ensureBuckets(loadConfig({ env }).storage, [env.FACETAG_STORAGE_CROPS_BUCKET!]);
+    env = s3Env(s3, { crops: uniqueBucket('crops'), incoming: uniqueBucket('in'), processed: uniqueBucket('done') });
+    await ensureBuckets(loadConfig({ env }).storage, [env.FACETAG_STORAGE_CROPS_BUCKET!, env.FACETAG_STORAGE_INCOMING_BUCKET!, env.FACETAG_STORAGE_PROCESSED_BUCKET!]);
     t = await makeTestServer({ env });
     lib = await seedLibrary(t.catalog, t.blobs, join(mkdtempSync(join(tmpdir(), 'facetag-s3thumbs-')), 'photos'));
     const res = await t.app.request('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password: PASSWORD }) });
@@ -66,6 +67,29 @@ describe.runIf(available)('dashboard with S3 storage (Ceph RGW): presigned thumb
   it('lets the dashboard load images from the S3 server (Content-Security-Policy img-src)', async () => {
     const res = await call('GET', '/api/session');
     expect(res.headers.get('content-security-policy')).toMatch(new RegExp(`img-src 'self' data: blob: ${s3.endpoint.replace(/[.:/]/g, '\\$&')}`));
+  });
+
+  it('previews a photo indexed from S3: read from the processed bucket it was moved to; a clear 404 once it is gone', async () => {
+    const settings = loadConfig({ env }).storage;
+    const processed = createS3BlobStore(settings, settings.processedBucket);
+    const jpeg = await sharp({ create: { width: 900, height: 600, channels: 3, background: '#48a' } }).jpeg().toBuffer();
+    await processed.put('2024/trip/p1.jpg', jpeg, 'image/jpeg');
+    const saved = await t.catalog.savePhoto({
+      path: `s3://${settings.incomingBucket}/2024/trip/p1.jpg`, sha256: 'sha-s3-preview', size: jpeg.length, mtimeMs: 1, width: 900, height: 600,
+      takenAt: null, gps: null, model: 'm', faces: [],
+    });
+    const res = await call('GET', `/api/photos/${saved.photoId}/preview?size=320`);
+    expect(res.status).toBe(200);
+    expect(await sharp(Buffer.from(await res.arrayBuffer())).metadata()).toMatchObject({ format: 'jpeg', width: 320, height: 213 });
+    await processed.delete('2024/trip/p1.jpg');
+    const gone = await t.catalog.savePhoto({
+      path: `s3://${settings.incomingBucket}/2024/gone.jpg`, sha256: 'sha-s3-gone', size: 1, mtimeMs: 1, width: 900, height: 600,
+      takenAt: null, gps: null, model: 'm', faces: [],
+    });
+    const missing = await call('GET', `/api/photos/${gone.photoId}/preview?size=320`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/gone from its bucket and from storage\.processedBucket/);
+    await processed.close();
   });
 
   it('deletes the crops of a deleted person and of a dismissed face from S3 at once', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { analyserOptions, createContext } from '../context.js';
+import { analyserOptions, createContext, createPhotoReader } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Command } from '../cli/io.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
@@ -35,6 +35,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
   const config = load({ server: { host: values.host, port: values.port } });
   const ctx = await createContext(config, 'server');
   const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
+  const photos = createPhotoReader(config);
   let stopped: () => void = () => {};
   const stop = () => stopped();
   try {
@@ -47,6 +48,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       ...ctx, auth, webRoot, version,
       indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
       startAnalyser: () => createAnalysisPool(analyserOptions(config), config.index.concurrency),
+      readPhoto: photos.read,
     });
     const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
     const port = await new Promise<number>((ok, fail) => {
@@ -73,6 +75,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     auth.close();
+    await photos.close();
     await ctx.close();
   }
 };

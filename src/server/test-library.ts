@@ -8,7 +8,7 @@ import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
-import { analyserOptions, createBlobStore } from '../context.js';
+import { analyserOptions, createBlobStore, createPhotoReader } from '../context.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 
@@ -43,11 +43,13 @@ export async function makeTestServer(options: { env?: Record<string, string>; we
   const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
   await auth.ensureAdminPassword(config.server.adminPassword);
   const log = createLogger({ dir: null, level: 'silent', component: 'test' });
+  const photos = createPhotoReader(config);
   const webRoot = options.webRoot ?? join(root, 'web');
   const server = createServerApp({
     config, log, catalog, blobs, auth, webRoot, version: 'test',
     indexFolder: config.server.indexFolder ?? null,
     startAnalyser: () => createAnalysisPool(analyserOptions(config), 1),
+    readPhoto: photos.read,
   });
   return {
     root, config, catalog, blobs, auth, server, app: server.app,
@@ -55,6 +57,7 @@ export async function makeTestServer(options: { env?: Record<string, string>; we
       await server.close();
       auth.close();
       await blobs.close();
+      await photos.close();
       await catalog.close();
     },
   };
