@@ -7,7 +7,9 @@ const HELP = `Usage: facetag storage init [--json]     create the S3 buckets tha
 
 For storage.driver s3 and s3:// photo sources (settings storage.*, env FACETAG_STORAGE_*):
 buckets storage.incomingBucket, storage.processedBucket and storage.cropsBucket (defaults
-incoming, processed, face-crops). With storage.expireProcessedDays unset, expire keeps everything.
+incoming, processed, face-crops). With storage.expireProcessedDays set, init also puts a
+lifecycle rule on the processed bucket (the server expires them on its own schedule) and expire
+deletes them now; unset, nothing is ever expired.
 Crops of deleted people, photos and dismissed faces are deleted at once, not here.`;
 
 export const storageCommand: Command = async ({ args, io, config: load }) => {
@@ -26,8 +28,16 @@ export const storageCommand: Command = async ({ args, io, config: load }) => {
     const { ensureBuckets } = await import('../storage/s3-blob-store.js');
     const buckets = [s.incomingBucket, s.processedBucket, s.cropsBucket];
     const created = await ensureBuckets(s, buckets);
-    if (values.json) printJson(io, { buckets, created });
-    else io.stdout.write(`buckets ${buckets.join(', ')} are there${created.length ? ` (created: ${created.join(', ')})` : ''}\n`);
+    if (s.expireProcessedDays !== undefined) {
+      const { setProcessedExpiryRule } = await import('../storage/s3-expire.js');
+      await setProcessedExpiryRule(s, s.expireProcessedDays);
+    }
+    const rule = s.expireProcessedDays === undefined ? null : s.expireProcessedDays;
+    if (values.json) printJson(io, { buckets, created, expireProcessedDays: rule });
+    else {
+      io.stdout.write(`buckets ${buckets.join(', ')} are there${created.length ? ` (created: ${created.join(', ')})` : ''}\n`);
+      if (rule !== null) io.stdout.write(`lifecycle rule set: the server expires photos in "${s.processedBucket}" after ${rule} days\n`);
+    }
     return 0;
   }
   if (s.expireProcessedDays === undefined) {

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
 import { createS3Client, s3Error, type S3Settings } from './s3-client.js';
 
 const DAY_MS = 86_400_000;
@@ -35,6 +35,25 @@ export async function expireProcessed(settings: S3Settings, days: number, now = 
       startAfter = contents[contents.length - 1]!.Key;
     }
     return { deleted, kept };
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Sets a lifecycle rule on `storage.processedBucket` so the server itself expires originals after
+ * `days` days (`facetag storage init` with expireProcessedDays set). MinIO, AWS S3 and Ceph RGW
+ * accept it and apply it on their own schedule (RGW: once a day by default). It replaces the
+ * bucket's lifecycle configuration: the processed bucket is facetag's own.
+ */
+export async function setProcessedExpiryRule(settings: S3Settings, days: number): Promise<void> {
+  const client = createS3Client(settings);
+  const bucket = settings.processedBucket;
+  try {
+    await client.send(new PutBucketLifecycleConfigurationCommand({
+      Bucket: bucket,
+      LifecycleConfiguration: { Rules: [{ ID: 'facetag-expire-processed', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: days } }] },
+    })).catch((error: unknown) => { throw s3Error(error, bucket, 'setting the expiry rule', settings); });
   } finally {
     client.destroy();
   }

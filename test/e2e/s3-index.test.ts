@@ -59,6 +59,23 @@ describe.runIf(available)('facetag index --source s3:// against a real S3 server
     expect(missing.stderr).toMatch(/bucket "no-such-bucket-anywhere" does not exist/);
   }, 60_000);
 
+  it('storage init with expireProcessedDays sets a lifecycle rule that the server applies (RGW test clock: a day is 10 s)', async () => {
+    const buckets = { incoming: uniqueBucket('lc-in'), processed: uniqueBucket('lc-done'), crops: uniqueBucket('lc-crops') };
+    const env = { ...s3Env(s3, buckets), FACETAG_DATA_DIR: mkdtempSync(join(tmpdir(), 'facetag-s3lc-')), FACETAG_STORAGE_EXPIRE_PROCESSED_DAYS: '1' };
+    const init = json<{ expireProcessedDays: number }>(await runFacetag(['storage', 'init', '--json'], { env }));
+    expect(init.expireProcessedDays).toBe(1);
+    const settings = loadConfig({ env }).storage;
+    const processed = createS3BlobStore(settings, buckets.processed);
+    const incoming = createS3BlobStore(settings, buckets.incoming);
+    await processed.put('old.jpg', readFileSync(fixture('astronaut.jpg')), 'image/jpeg');
+    await incoming.put('new.jpg', readFileSync(fixture('astronaut.jpg')), 'image/jpeg');
+    for (let i = 0; i < 120 && (await processed.exists('old.jpg')); i++) await new Promise((r) => setTimeout(r, 500));
+    expect(await processed.exists('old.jpg')).toBe(false);
+    expect(await incoming.exists('new.jpg')).toBe(true);
+    await processed.close();
+    await incoming.close();
+  }, 90_000);
+
   describe.each(catalogDrivers)('catalog: $name', (driver) => {
     let w: Awaited<ReturnType<typeof world>>;
     let first: Summary;

@@ -30,15 +30,15 @@ cat >"$dir/stop.sh" <<EOF
 #!/usr/bin/env bash
 # Stops the daemons started by start.sh in $dir (by pid), then removes nothing: the caller owns the folder.
 for f in "$dir"/run/rgw.pid "$dir"/run/osd.pid "$dir"/run/mon.pid; do
-  [ -f "\$f" ] && kill "\$(cat "\$f")" 2>/dev/null || true
+  [ -f "\$f" ] && kill "\$(cat "\$f" 2>/dev/null)" 2>/dev/null || true
 done
 for i in \$(seq 1 50); do
   alive=0
-  for f in "$dir"/run/*.pid; do [ -f "\$f" ] && kill -0 "\$(cat "\$f")" 2>/dev/null && alive=1; done
+  for f in "$dir"/run/*.pid; do [ -f "\$f" ] && kill -0 "\$(cat "\$f" 2>/dev/null)" 2>/dev/null && alive=1; done
   [ \$alive = 0 ] && exit 0
   sleep 0.1
 done
-for f in "$dir"/run/*.pid; do [ -f "\$f" ] && kill -9 "\$(cat "\$f")" 2>/dev/null || true; done
+for f in "$dir"/run/*.pid; do [ -f "\$f" ] && kill -9 "\$(cat "\$f" 2>/dev/null)" 2>/dev/null || true; done
 EOF
 chmod +x "$dir/stop.sh"
 trap 'status=$?; if [ $status -ne 0 ]; then "$dir/stop.sh"; echo "start.sh: failed (exit $status); logs in $dir/log" >&2; fi' EXIT
@@ -82,6 +82,7 @@ osd memory target = 536870912
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw data = $dir/rgw
 rgw enable usage log = false
+# Test clock for lifecycle rules: a "day" is 10 s, so expiry rules can be tested.
 rgw lc debug interval = 10
 EOF
 
