@@ -30,6 +30,7 @@ export const errorCodes = {
   S3_AUTH: { http: 502, exit: 77, retry: false },
   S3_BUCKET_MISSING: { http: 502, exit: 69, retry: false },
   S3_UNAVAILABLE: { http: 503, exit: 69, retry: true },
+  S3_TLS: { http: 502, exit: 69, retry: false },
 } as const satisfies Record<string, { http: number; exit: number; retry: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

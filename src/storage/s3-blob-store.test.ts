@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3, requireS3, s3Env, uniqueBucket, type S3Server } from '../../test/helpers/s3.js';
+import { startTlsProxy } from '../../test/helpers/tls-proxy.js';
 import { loadConfig } from '../config/load-config.js';
 import { AppError } from '../errors.js';
 import { blobStoreContract } from './blob-store-contract.js';
@@ -70,6 +71,28 @@ describe.runIf(available)('S3 blob store on a real S3 server (Ceph RGW)', () => 
     await expect(unknownKey.put('a/b.jpg', Buffer.from('x'), 'image/jpeg')).rejects.toMatchObject({ code: 'S3_AUTH', message: expect.stringMatching(/InvalidAccessKeyId.*storage\.s3AccessKeyId/) });
     await store.close();
     await unknownKey.close();
+  });
+
+  it('talks TLS to a server whose certificate a private CA signed, given storage.s3CaFile; names the setting without it', async () => {
+    const tls = await startTlsProxy(s3.endpoint);
+    try {
+      const bucket = uniqueBucket('tls');
+      await ensureBuckets(settings(), [bucket]);
+      const secure = createS3BlobStore(settings({ FACETAG_STORAGE_S3_ENDPOINT: tls.endpoint, FACETAG_STORAGE_S3_CA_FILE: tls.caFile }), bucket);
+      await secure.put('faces/tls/1.jpg', Buffer.from('over TLS'), 'image/jpeg');
+      expect((await secure.get('faces/tls/1.jpg'))?.toString()).toBe('over TLS');
+      const url = await secure.signedUrl!('faces/tls/1.jpg', 60);
+      expect(url.startsWith(`${tls.endpoint}/`)).toBe(true);
+      await secure.close();
+      const untrusting = createS3BlobStore(settings({ FACETAG_STORAGE_S3_ENDPOINT: tls.endpoint, FACETAG_STORAGE_S3_MAX_ATTEMPTS: '1' }), bucket);
+      const error = await untrusting.get('faces/tls/1.jpg').catch((e: unknown) => e);
+      expect((error as AppError).code).toBe('S3_TLS');
+      expect((error as AppError).message).toMatch(/not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); set storage\.s3CaFile/);
+      await untrusting.close();
+      expect(() => createS3BlobStore(settings({ FACETAG_STORAGE_S3_CA_FILE: '/nonexistent/ca.pem' }), bucket)).toThrow(/storage\.s3CaFile \/nonexistent\/ca\.pem cannot be read \(ENOENT\)/);
+    } finally {
+      await tls.stop();
+    }
   });
 
   it('refuses to start without credentials, naming the setting', () => {

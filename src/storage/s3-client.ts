@@ -43,6 +43,7 @@ export function createS3Client(settings: S3Settings): S3Client {
   });
 }
 
+const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS/;
 const AUTH_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken']);
 
 /**
@@ -56,6 +57,10 @@ export function s3Error(error: unknown, bucket: string, doing: string, settings:
   const name = e.name ?? e.code ?? 'Error';
   if (AUTH_ERRORS.has(name) || e.$metadata?.httpStatusCode === 403) {
     return new AppError('S3_AUTH', `the S3 server ${where} refused ${doing} in bucket "${bucket}" (${name}); check storage.s3AccessKeyId and storage.s3SecretAccessKey (env FACETAG_STORAGE_S3_SECRET_ACCESS_KEY) and the user's rights on the bucket`, { cause: error });
+  }
+  const tlsCode = [e.code, (e as { cause?: { code?: string } }).cause?.code].find((c) => c && TLS_ERRORS.test(c));
+  if (tlsCode) {
+    return new AppError('S3_TLS', `the TLS certificate of the S3 server ${where} is not trusted (${tlsCode}); set storage.s3CaFile (env FACETAG_STORAGE_S3_CA_FILE) to the PEM file of the CA that signed it, and check that storage.s3Endpoint names the host the certificate is for`, { cause: error });
   }
   if (name === 'NoSuchBucket') {
     return new AppError('S3_BUCKET_MISSING', `bucket "${bucket}" does not exist on ${where}; create it (\`mc mb\`, \`aws s3 mb s3://${bucket}\`) or set the storage.*Bucket setting to an existing one`, { cause: error });
