@@ -51,7 +51,7 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   const bar = createProgressBar(io.stderr, !values.json && !values.watch);
   let source: PhotoSource | null = null;
   try {
-    source = await openSource(config, ctx.log, where);
+    source = await openSource(config, ctx.log, where, !values.watch);
     const analyser = await createAnalysisPool(analyserOptions(config), config.index.concurrency);
     try {
       if (values.watch) {
@@ -88,7 +88,7 @@ function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
 }
 
 /** A folder, or `s3://bucket[/prefix]` (the S3 SDK is loaded only then). */
-async function openSource(config: ResolvedConfig, log: Logger, where: string): Promise<PhotoSource> {
+async function openSource(config: ResolvedConfig, log: Logger, where: string, check: boolean): Promise<PhotoSource> {
   if (!where.startsWith('s3://')) {
     return createFolderSource(where, {
       followSymlinks: config.index.followSymlinks,
@@ -96,10 +96,12 @@ async function openSource(config: ResolvedConfig, log: Logger, where: string): P
     });
   }
   const { parseS3Url } = await import('../storage/s3-client.js');
-  const { createS3Source } = await import('../ingest/s3-source.js');
+  const { checkS3Source, createS3Source } = await import('../ingest/s3-source.js');
   const url = parseS3Url(where);
   if (!url) throw new AppError('USAGE', `${where} is not an S3 source; write s3://bucket or s3://bucket/prefix/ (bucket names: 3-63 lowercase letters, digits, dots, dashes)`);
   const s = config.storage;
+  // A single run fails fast, before the models load; a watcher waits for the server instead.
+  if (check) await checkS3Source(s, url.bucket, url.prefix);
   return createS3Source(s, {
     bucket: url.bucket, prefix: url.prefix, processedBucket: s.processedBucket, processedAction: s.processedAction, maxFileBytes: config.index.maxFileBytes,
   });

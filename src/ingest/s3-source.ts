@@ -115,3 +115,17 @@ export function createS3Source(settings: S3Settings, options: S3SourceOptions): 
     },
   };
 }
+
+/**
+ * Checks that the bucket can be listed with these credentials (one small request), so a wrong
+ * key, a missing bucket or a server that is down is reported before the models load.
+ */
+export async function checkS3Source(settings: S3Settings, bucket: string, prefix: string): Promise<void> {
+  const client = createS3Client(settings);
+  try {
+    await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, MaxKeys: 1 }))
+      .catch((error: unknown) => { throw s3Error(error, bucket, 'listing photos', settings); });
+  } finally {
+    client.destroy();
+  }
+}
