@@ -4,6 +4,8 @@ import { printJson, type Command } from './io.js';
 
 const HELP = `Usage: facetag storage init [--json]     create the S3 buckets that are missing
        facetag storage expire [--json]   delete processed originals older than storage.expireProcessedDays
+       facetag storage upload <folder> [--to s3://bucket/prefix/] [--json]
+                                         put the photos of a folder into storage.incomingBucket
 
 For storage.driver s3 and s3:// photo sources (settings storage.*, env FACETAG_STORAGE_*):
 buckets storage.incomingBucket, storage.processedBucket and storage.cropsBucket (defaults
@@ -15,10 +17,10 @@ Crops of deleted people, photos and dismissed faces are deleted at once, not her
 export const storageCommand: Command = async ({ args, io, config: load }) => {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, to: { type: 'string' } },
   });
   const verb = positionals[0];
-  if (values.help || (verb !== 'init' && verb !== 'expire')) {
+  if (values.help || (verb !== 'init' && verb !== 'expire' && verb !== 'upload')) {
     io.stdout.write(`${HELP}\n`);
     return values.help ? 0 : 64;
   }
@@ -38,6 +40,18 @@ export const storageCommand: Command = async ({ args, io, config: load }) => {
       io.stdout.write(`buckets ${buckets.join(', ')} are there${created.length ? ` (created: ${created.join(', ')})` : ''}\n`);
       if (rule !== null) io.stdout.write(`lifecycle rule set: the server expires photos in "${s.processedBucket}" after ${rule} days\n`);
     }
+    return 0;
+  }
+  if (verb === 'upload') {
+    if (positionals.length !== 2) throw new AppError('USAGE', 'storage upload takes one folder; e.g. `facetag storage upload ~/Pictures/2024 --to s3://incoming/2024/`');
+    const { parseS3Url } = await import('../storage/s3-client.js');
+    const target = values.to ? parseS3Url(values.to) : { bucket: s.incomingBucket, prefix: '' };
+    if (!target) throw new AppError('USAGE', `--to ${values.to} is not an S3 location; write s3://bucket/ or s3://bucket/prefix/`);
+    const prefix = target.prefix && !target.prefix.endsWith('/') ? `${target.prefix}/` : target.prefix;
+    const { uploadFolder } = await import('../storage/s3-upload.js');
+    const result = await uploadFolder(s, positionals[1]!, target.bucket, prefix, { followSymlinks: config.index.followSymlinks });
+    if (values.json) printJson(io, { bucket: target.bucket, prefix, ...result });
+    else io.stdout.write(`${result.uploaded} photos (${(result.bytes / 1e6).toFixed(1)} MB) uploaded to s3://${target.bucket}/${prefix}\n`);
     return 0;
   }
   if (s.expireProcessedDays === undefined) {
