@@ -4,12 +4,12 @@ import type { AnalyserOptions } from './vision/face-analyser.js';
 import { neo4jSettings } from './catalog/neo4j-settings.js';
 import { openSqliteCatalog } from './catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from './config/load-config.js';
+import { AppError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createFsBlobStore } from './storage/fs-blob-store.js';
 import { createAnalysisPool, type AnalysisPool } from './vision/analysis-pool.js';
 import { resolveModel } from './vision/model-registry.js';
-import { AppError } from './errors.js';
 import { inferenceEndpoints, loadClusterFile } from './deploy/cluster-file.js';
 import { createRemoteInference } from './services/remote-inference.js';
 import { createRemoteAnalysisPool } from './services/remote-analysis-pool.js';
@@ -37,7 +37,10 @@ export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? 
 export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
   const log = createLogger({ ...config.log, dir: logsDir(config), component });
   const catalog = await openCatalog(config);
-  const blobs = createFsBlobStore(join(config.data.dir, 'blobs'));
+  const blobs = await createBlobStore(config).catch(async (error: unknown) => {
+    await catalog.close();
+    throw error;
+  });
   return {
     config, log, catalog, blobs,
     async close() {
@@ -56,6 +59,36 @@ export async function openCatalog(config: ResolvedConfig): Promise<Catalog> {
     return openNeo4jCatalog(settings);
   }
   return openSqliteCatalog(catalogFile(config));
+}
+
+/**
+ * Face crops and thumbnails: folders under the data folder, or the S3 bucket `storage.cropsBucket`
+ * (the S3 SDK is loaded only then).
+ */
+export async function createBlobStore(config: ResolvedConfig): Promise<BlobStore> {
+  if (config.storage.driver !== 's3') return createFsBlobStore(join(config.data.dir, 'blobs'));
+  const { createS3BlobStore } = await import('./storage/s3-blob-store.js');
+  return createS3BlobStore(config.storage, config.storage.cropsBucket);
+}
+
+/**
+ * Reads a photo by the path the catalog holds: a file, or `s3://bucket/key` (also looked for in
+ * storage.processedBucket; the S3 SDK is loaded on the first such path). For the dashboard.
+ */
+export function createPhotoReader(config: ResolvedConfig): { read: (path: string, photoId: number) => Promise<Buffer>; close(): Promise<void> } {
+  let s3: Promise<{ read(path: string): Promise<Buffer | null>; close(): Promise<void> }> | null = null;
+  return {
+    async read(path, photoId) {
+      if (!path.startsWith('s3://')) return (await import('./server/images.js')).readRegularFile(path, photoId);
+      s3 ??= import('./ingest/s3-photo-reader.js').then((m) => m.createS3PhotoReader(config.storage));
+      const bytes = await (await s3).read(path);
+      if (!bytes) throw new AppError('NOT_FOUND', `the object of photo ${photoId} is gone from its bucket and from storage.processedBucket (expired or deleted); re-upload it to index it again`);
+      return bytes;
+    },
+    async close() {
+      if (s3) await (await s3).close();
+    },
+  };
 }
 
 /** The vision settings of the config, as the analyser takes them. */

@@ -39,6 +39,11 @@ export const errorCodes = {
   QUEUE_UNAVAILABLE: { http: 503, exit: 69, retry: true },
   QUEUE_DRIVER: { http: 500, exit: 78, retry: false },
   PHOTO_CHANGED: { http: 409, exit: 65, retry: false },
+  // S3 object storage (storage.driver s3, s3:// photo sources)
+  S3_AUTH: { http: 502, exit: 77, retry: false },
+  S3_BUCKET_MISSING: { http: 502, exit: 69, retry: false },
+  S3_UNAVAILABLE: { http: 503, exit: 69, retry: true },
+  S3_TLS: { http: 502, exit: 69, retry: false },
 } as const satisfies Record<string, { http: number; exit: number; retry: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

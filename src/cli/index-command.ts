@@ -1,17 +1,28 @@
 import { parseArgs } from 'node:util';
 import { createContext, createQueue, startAnalysisPool, type Context } from '../context.js';
 import { AppError } from '../errors.js';
-import { indexFolder } from '../ingest/index-folder.js';
+import { createFolderSource } from '../ingest/folder-source.js';
 import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
-import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
+import { indexPhotos, type IndexOptions, type IndexSummary } from '../ingest/index-photos.js';
+import type { PhotoSource } from '../ingest/photo-source.js';
+import { watchPhotos } from '../ingest/watch-photos.js';
+import type { ResolvedConfig } from '../config/load-config.js';
+import type { Logger } from '../log.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
 const HELP = `Usage: facetag index <folder> [--data DIR] [--json] [--concurrency N] [--queue memory|bullmq]
+       facetag index --source <folder | s3://bucket[/prefix]> [--watch [--interval-ms N]]
 
 Finds the faces in every new or changed photo under <folder> (recursively) and groups them
 into people. Unchanged photos are skipped; a photo that cannot be read is reported and the run
 goes on. Safe to stop at any moment: the next run continues where this one stopped.
+
+An s3:// source reads a bucket of an S3 server (MinIO, AWS S3, Ceph; settings storage.s3*):
+each indexed photo moves to storage.processedBucket (storage.processedAction: move, copy or
+leave); a photo that fails stays in the bucket and is tried again on the next run.
+--watch keeps polling the source for new photos (every --interval-ms, default 5000) until
+Ctrl-C or SIGTERM, which stop it cleanly after the photos in flight.
 
   --queue bullmq   cluster mode (queue.driver): this process queues the photos on Redis and
                    writes the results; \`facetag worker\` processes on any machine analyse them.
@@ -20,48 +31,94 @@ goes on. Safe to stop at any moment: the next run continues where this one stopp
 export const indexCommand: Command = async ({ args, io, config: load }) => {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { json: { type: 'boolean' }, concurrency: { type: 'string' }, queue: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      source: { type: 'string' }, watch: { type: 'boolean' }, 'interval-ms': { type: 'string' }, queue: { type: 'string' },
+    },
   });
   if (values.help) {
     io.stdout.write(`${HELP}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new AppError('USAGE', `index takes one folder, got ${positionals.length}; e.g. \`facetag index ~/Pictures\``);
+  const where = values.source ?? positionals[0];
+  if (positionals.length + (values.source ? 1 : 0) !== 1 || !where) {
+    throw new AppError('USAGE', `index takes one folder or --source, got ${positionals.length + (values.source ? 1 : 0)}; e.g. \`facetag index ~/Pictures\` or \`facetag index --source s3://incoming\``);
+  }
+  const intervalMs = Number(values['interval-ms'] ?? 5000);
+  if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new AppError('USAGE', `--interval-ms ${values['interval-ms']} is not a whole number of milliseconds >= 10; e.g. --interval-ms 5000`);
   const config = load({ index: { concurrency: values.concurrency }, queue: { driver: values.queue } });
+  if (config.queue.driver === 'bullmq' && (values.watch || where.startsWith('s3://'))) {
+    throw new AppError('USAGE', 'cluster mode (queue.driver bullmq) indexes a shared folder, once: run `facetag index <folder> --queue bullmq`, or use the memory queue for s3:// sources and --watch');
+  }
   const ctx = await createContext(config, 'index');
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const bar = createProgressBar(io.stderr, !values.json);
+  const bar = createProgressBar(io.stderr, !values.json && !values.watch);
+  let source: PhotoSource | null = null;
   try {
-    const run = config.queue.driver === 'bullmq' ? indexThroughQueue : indexHere;
-    const summary = await run(ctx, positionals[0]!, { onProgress: (p) => bar.update(p), signal: controller.signal });
-    bar.finish();
-    if (values.json) {
-      printJson(io, summary);
-    } else {
-      const p = summary.photos;
-      io.stdout.write(`${p.seen} photos: ${p.processed} indexed, ${p.skippedUnchanged} unchanged, ${p.failed} failed${summary.interrupted ? ' (interrupted: run again to finish)' : ''}\n`);
-      io.stdout.write(`${summary.faces} faces in ${summary.people} people, ${summary.unassigned} faces not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
-      for (const f of summary.failures) io.stdout.write(`  failed: ${f.file}: ${f.message} [${f.code}]\n`);
+    if (config.queue.driver === 'bullmq') {
+      const summary = await indexThroughQueue(ctx, where, { onProgress: (p) => bar.update(p), signal: controller.signal });
+      bar.finish();
+      if (values.json) printJson(io, summary);
+      else printSummary(io.stdout, summary);
+      return summary.interrupted ? 130 : 0;
     }
-    return summary.interrupted ? 130 : 0;
+    source = await openSource(config, ctx.log, where, !values.watch);
+    const analyser = await startAnalysisPool(config);
+    try {
+      if (values.watch) {
+        const totals = await watchPhotos(ctx, analyser, source, {
+          intervalMs, signal: controller.signal,
+          onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
+          onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
+        });
+        if (!values.json) io.stdout.write(`watch stopped after ${totals.polls} polls: ${totals.processed} indexed, ${totals.failed} failed\n`);
+        return 0;
+      }
+      const summary = await indexPhotos(ctx, analyser, source, { onProgress: (p) => bar.update(p), signal: controller.signal });
+      bar.finish();
+      if (values.json) printJson(io, summary);
+      else printSummary(io.stdout, summary);
+      return summary.interrupted ? 130 : 0;
+    } finally {
+      await analyser.close();
+    }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    await source?.close();
     await ctx.close();
   }
 };
 
-/** The embedded run: analysis on this machine's threads. */
-async function indexHere(ctx: Context, folder: string, options: IndexOptions): Promise<IndexSummary> {
-  const analyser = await startAnalysisPool(ctx.config);
-  try {
-    return await indexFolder(ctx, analyser, folder, options);
-  } finally {
-    await analyser.close();
+function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
+  const p = summary.photos;
+  out.write(`${p.seen} photos: ${p.processed} indexed, ${p.skippedUnchanged} unchanged, ${p.failed} failed${summary.interrupted ? ' (interrupted: run again to finish)' : ''}\n`);
+  if (p.unsettled > 0) out.write(`  ${p.unsettled} indexed photos could not be moved out of the source yet; the next run moves them\n`);
+  out.write(`${summary.faces} faces in ${summary.people} people, ${summary.unassigned} faces not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  for (const f of summary.failures) out.write(`  failed: ${f.file}: ${f.message} [${f.code}]\n`);
+}
+
+/** A folder, or `s3://bucket[/prefix]` (the S3 SDK is loaded only then). */
+async function openSource(config: ResolvedConfig, log: Logger, where: string, check: boolean): Promise<PhotoSource> {
+  if (!where.startsWith('s3://')) {
+    return createFolderSource(where, {
+      followSymlinks: config.index.followSymlinks,
+      onListError: (code) => log.warn({ code }, 'a folder could not be listed'),
+    });
   }
+  const { parseS3Url } = await import('../storage/s3-client.js');
+  const { checkS3Source, createS3Source } = await import('../ingest/s3-source.js');
+  const url = parseS3Url(where);
+  if (!url) throw new AppError('USAGE', `${where} is not an S3 source; write s3://bucket or s3://bucket/prefix/ (bucket names: 3-63 lowercase letters, digits, dots, dashes)`);
+  const s = config.storage;
+  // A single run fails fast, before the models load; a watcher waits for the server instead.
+  if (check) await checkS3Source(s, url.bucket, url.prefix);
+  return createS3Source(s, {
+    bucket: url.bucket, prefix: url.prefix, processedBucket: s.processedBucket, processedAction: s.processedAction, maxFileBytes: config.index.maxFileBytes,
+  });
 }
 
 /** Cluster mode: this process schedules and writes; `facetag worker` processes analyse. */

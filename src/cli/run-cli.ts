@@ -7,7 +7,7 @@ const USAGE = `facetag: find the faces in your photos and group them into people
 
 Usage: facetag <command> [options]
 
-  index <folder>              index a photo folder (new and changed photos only)
+  index <folder>              index a photo folder (new and changed photos only); --source s3://bucket, --watch
   people list|show|name|merge|unmerge|split|move-face|reject-face|confirm|hide|unhide|delete|recluster|suggest
   photos list [--failed]      indexed photos, and those that could not be read
   faces list|dismiss          every face with its photo, box, scores and person; dismiss false ones
@@ -25,6 +25,7 @@ Usage: facetag <command> [options]
   backup [DEST]|verify|schedule  a consistent snapshot of catalog, thumbnails, credentials, config
   restore SRC [--force]       bring a backup back into the data folder
   worker [--concurrency N]    a cluster worker: analyses photos from the queue (BullMQ on Redis)
+  storage init|expire         S3 buckets: create the missing ones; delete old processed originals
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)
@@ -53,6 +54,7 @@ const commands: Record<string, () => Promise<Command>> = {
   backup: async () => (await import('./backup-command.js')).backupCommand,
   restore: async () => (await import('./backup-command.js')).restoreCommand,
   worker: async () => (await import('./worker-command.js')).workerCommand,
+  storage: async () => (await import('./storage-command.js')).storageCommand,
 };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

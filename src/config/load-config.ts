@@ -132,5 +132,6 @@ export function loadConfig(sources: ConfigSources = {}): ResolvedConfig {
   if (config.log.dir) config.log.dir = resolve(cwd, config.log.dir);
   if (config.vision.modelsDir) config.vision.modelsDir = resolve(cwd, config.vision.modelsDir);
   if (config.backup.dir) config.backup.dir = resolve(cwd, config.backup.dir);
+  if (config.storage.s3CaFile) config.storage.s3CaFile = resolve(cwd, config.storage.s3CaFile);
   return deepFreeze({ ...config, configFile: file ? resolve(cwd, file) : null });
 }

@@ -249,6 +249,39 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    storage: z
+      .object({
+        /** Where face crops live and photos come from in cluster mode: `fs` (folders under data.dir) or `s3` (MinIO, AWS S3, Ceph RGW). @default "fs" */
+        driver: z.enum(['fs', 's3']).default('fs'),
+        /** The S3 API address, e.g. `http://storage.local:9000` for MinIO; unset means AWS S3 of `s3Region`. */
+        s3Endpoint: z.string().url().optional(),
+        /** The S3 region (MinIO and Ceph accept any). @default "us-east-1" */
+        s3Region: z.string().min(1).default('us-east-1'),
+        /** The access key id; required with driver s3. */
+        s3AccessKeyId: z.string().optional(),
+        /** The secret key, from a secret (env FACETAG_STORAGE_S3_SECRET_ACCESS_KEY); required with driver s3. Never logged. */
+        s3SecretAccessKey: z.string().optional(),
+        /** Path-style URLs (`endpoint/bucket/key`), as MinIO and Ceph RGW need; false for AWS virtual-hosted style. @default true */
+        s3ForcePathStyle: bool.default(true),
+        /** A PEM file of the CA that signed the S3 server's TLS certificate (a private CA); unset trusts the system CAs. */
+        s3CaFile: z.string().optional(),
+        /** Tries per S3 request (the first included) on a throttle, a 5xx or a dropped connection. @default 4 */
+        s3MaxAttempts: positiveInt.max(20).default(4),
+        /** The bucket `facetag index --source s3://` reads new photos from. @default "incoming" */
+        incomingBucket: z.string().min(3).default('incoming'),
+        /** The bucket indexed photos move (or are copied) to. @default "processed" */
+        processedBucket: z.string().min(3).default('processed'),
+        /** The bucket of face crops and thumbnails with driver s3. @default "face-crops" */
+        cropsBucket: z.string().min(3).default('face-crops'),
+        /** After a photo is indexed: `move` it to processedBucket, `copy` it there, or `leave` it. Failed photos always stay. @default "move" */
+        processedAction: z.enum(['move', 'copy', 'leave']).default('move'),
+        /** `facetag storage expire` deletes originals in processedBucket older than this many days; unset keeps them forever. */
+        expireProcessedDays: positiveInt.max(36500).optional(),
+        /** Seconds a presigned thumbnail URL handed to the dashboard stays valid. @default 300 */
+        presignTtlSeconds: positiveInt.max(604800).default(300),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** trace, debug, info, warn, error, fatal or silent. @default "info" */

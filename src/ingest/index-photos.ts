@@ -15,7 +15,8 @@ import { commitPhoto, preparePhoto } from './store-photo.js';
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
 
 export interface IndexSummary {
-  photos: { seen: number; processed: number; skippedUnchanged: number; failed: number };
+  /** `unsettled`: indexed, but not yet moved out of the source (e.g. S3 down); the next run moves them. */
+  photos: { seen: number; processed: number; skippedUnchanged: number; failed: number; unsettled: number };
   faces: number;
   newFaces: number;
   people: number;
@@ -65,7 +66,7 @@ export async function indexPhotos(
   log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
 
   const summary: IndexSummary = {
-    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0 },
+    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0, unsettled: 0 },
     faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
     stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
   };
@@ -86,6 +87,12 @@ export async function indexPhotos(
     recordClusterChange(options.metrics, 'face_assigned', o.assigned);
     recordClusterChange(options.metrics, 'person_created', o.created);
   };
+  // The photo is in the catalog: a failure to settle it (an S3 move) must not record it as failed,
+  // which would drop its faces. It stays in the source; the next run skips it as unchanged and settles it.
+  const settleDone = (photo: SourcePhoto) => source.settle(photo, 'done').catch((error: unknown) => {
+    summary.photos.unsettled++;
+    log.warn({ code: toAppError(error).code }, 'an indexed photo could not be settled in its source');
+  });
 
   async function processFile(photo: SourcePhoto) {
     let sha256: string | null = null;
@@ -100,7 +107,7 @@ export async function indexPhotos(
       if (existing?.status === 'done' && existing.sha256 === sha256 && existing.model === analyser.modelKey) {
         summary.photos.skippedUnchanged++;
         if (options.metrics) recordPhotoSkipped(options.metrics);
-        await source.settle(photo, 'done');
+        await settleDone(photo);
         return;
       }
       const t1 = performance.now();
@@ -114,7 +121,7 @@ export async function indexPhotos(
         for (const k of Object.keys(committed.xmp) as Array<keyof XmpImportCounts>) summary.xmp[k] += committed.xmp[k];
         countAssignments(committed.assigned);
       });
-      await source.settle(photo, 'done');
+      await settleDone(photo);
       const t3 = performance.now();
       stages.read.push(t1 - t0);
       stages.decode.push(analysis.timings.decodeMs);

@@ -51,7 +51,7 @@ export async function indexWithQueue(
   log.info({ photos: files.length, facesKnown: index.size, driver: queue.driver }, 'queued index run started');
 
   const summary: IndexSummary = {
-    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0 },
+    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0, unsettled: 0 },
     faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
     stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
   };

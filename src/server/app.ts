@@ -11,7 +11,7 @@ import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
 import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
-import { createImageService } from './images.js';
+import { createImageService, readRegularFile } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
 import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
 import { createLoginLimiter } from './rate-limit.js';
@@ -41,6 +41,8 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   version: string;
   /** This process's metrics; default a new registry over the data folder. */
   metrics?: Metrics;
+  /** Reads a photo by its catalog path (files, s3:// objects: context.ts createPhotoReader); default: files only. */
+  readPhoto?: (path: string, photoId: number) => Promise<Buffer>;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -75,10 +77,12 @@ export function createServerApp(options: ServerAppOptions) {
   };
   const metrics = options.metrics ?? createMetrics({ dataDir: config.data.dir });
   const faceIndex = createFaceIndexCache(catalog, embedderKey(config));
+  const readPhoto = options.readPhoto ?? readRegularFile;
   const services: ServerServices = {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
-    images: createImageService(options.blobs, { maxPixels: config.index.maxPixels }),
+    images: createImageService(options.blobs, { maxPixels: config.index.maxPixels, presignTtlSeconds: config.storage.presignTtlSeconds, readPhoto }),
+    readPhoto,
     ingest: createIngestRunner({ ...options, metrics }, analyser, options.indexFolder, () => faceIndex.reset(), options.indexer),
     metrics,
     version: options.version,
@@ -105,7 +109,7 @@ export function createServerApp(options: ServerAppOptions) {
   });
   app.use(secureHeaders({
     contentSecurityPolicy: {
-      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'],
+      defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:', ...(options.blobs.urlOrigin ? [options.blobs.urlOrigin] : [])],
       connectSrc: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], objectSrc: ["'none'"],
     },
     referrerPolicy: 'no-referrer',

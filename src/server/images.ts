@@ -48,9 +48,24 @@ const etagOf = (...parts: Array<string | number>) => `"${createHash('sha1').upda
  * Face thumbnails (from the blob store) and photo previews (from the photo's file, whose path
  * comes from the catalog, never from the request), resized on the server and cached in memory.
  */
-export function createImageService(blobs: BlobStore, options: { cacheBytes?: number; maxPixels: number }) {
+export function createImageService(blobs: BlobStore, options: {
+  cacheBytes?: number; maxPixels: number; presignTtlSeconds?: number;
+  /** Reads a photo by its catalog path (files, s3:// objects); default: files only. */
+  readPhoto?: (path: string, photoId: number) => Promise<Buffer>;
+}) {
+  const readPhoto = options.readPhoto ?? readRegularFile;
   const cache = byteCache(options.cacheBytes ?? 64 * 1024 * 1024);
+  const ttl = options.presignTtlSeconds ?? 300;
   return {
+    /**
+     * A short-lived URL the browser can fetch the stored thumbnail from (S3 presigned GET), or null
+     * when the store has none or the size must be made here (only the stored 160 px is redirected).
+     */
+    async faceThumbUrl(face: FaceRecord, size: number): Promise<string | null> {
+      if (!blobs.signedUrl || size !== THUMB_SIZE) return null;
+      if (!face.thumbKey) throw new AppError('NOT_FOUND', `face ${face.id} has no thumbnail; re-index its photo`);
+      return blobs.signedUrl(face.thumbKey, ttl);
+    },
     async faceThumb(face: FaceRecord, size: number): Promise<Image> {
       if (!face.thumbKey) throw new AppError('NOT_FOUND', `face ${face.id} has no thumbnail; re-index its photo`);
       const etag = etagOf(face.thumbKey, size);
@@ -69,7 +84,7 @@ export function createImageService(blobs: BlobStore, options: { cacheBytes?: num
       const key = `p:${photo.sha256}:${size}`;
       const hit = cache.get(key);
       if (hit) return { bytes: hit, etag };
-      const input = await readRegularFile(photo.path, photo.id);
+      const input = await readPhoto(photo.path, photo.id);
       let image: sharp.Sharp;
       if (isHeic(input)) {
         const raw = await decodeHeic(input);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { createContext, createQueue, startAnalysisPool } from '../context.js';
+import { createContext, createPhotoReader, createQueue, startAnalysisPool } from '../context.js';
 import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
 import type { IndexOptions } from '../ingest/index-photos.js';
 import { AppError } from '../errors.js';
@@ -36,6 +36,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
   const config = load({ server: { host: values.host, port: values.port } });
   const ctx = await createContext(config, 'server');
   const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
+  const photos = createPhotoReader(config);
   let stopped: () => void = () => {};
   const stop = () => stopped();
   try {
@@ -48,6 +49,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       ...ctx, auth, webRoot, version,
       indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
       startAnalyser: () => startAnalysisPool(config),
+      readPhoto: photos.read,
       ...(config.queue.driver === 'bullmq' ? { indexer: (folder: string, options: IndexOptions) => indexFolderThroughQueue(ctx, () => createQueue(config, ctx.log), folder, options) } : {}),
     });
     const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
@@ -75,6 +77,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     auth.close();
+    await photos.close();
     await ctx.close();
   }
 };

@@ -23,6 +23,8 @@ export interface ServerServices extends Pick<Deps, 'config' | 'log' | 'catalog' 
   /** `id@version` of the embedder every stored embedding records. */
   embedderId: string;
   cluster: ClusterParams;
+  /** Reads a photo by its catalog path (a file, or an s3:// object). */
+  readPhoto(path: string, photoId: number): Promise<Buffer>;
 }
 
 export const SESSION_COOKIE = 'facetag_session';

@@ -7,9 +7,8 @@ import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { createFsBlobStore } from '../storage/fs-blob-store.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
-import { analyserOptions } from '../context.js';
+import { analyserOptions, createBlobStore, createPhotoReader } from '../context.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 
@@ -30,7 +29,7 @@ export function embedding(axis: number, noise: number, seed: number, dims = 512)
 
 /**
  * A data folder with a server app over it, for tests through `app.request()` (no port): real
- * SQLite catalog, real blob store, real auth store; the analysis pool is real and started only
+ * SQLite catalog, real blob store (fs, or S3 from the env), real auth store; the analysis pool is real and started only
  * if a test draws a box or indexes.
  */
 export async function makeTestServer(options: { env?: Record<string, string>; webRoot?: string } = {}) {
@@ -40,21 +39,25 @@ export async function makeTestServer(options: { env?: Record<string, string>; we
     env: { FACETAG_DATA_DIR: join(root, 'data'), FACETAG_SERVER_ADMIN_PASSWORD: PASSWORD, FACETAG_CLUSTER_MIN_SEED_QUALITY: '0', ...options.env },
   });
   const catalog = openSqliteCatalog(join(config.data.dir, 'catalog.sqlite'));
-  const blobs = createFsBlobStore(join(config.data.dir, 'blobs'));
+  const blobs = await createBlobStore(config); // fs, or S3 when the env says FACETAG_STORAGE_DRIVER=s3
   const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
   await auth.ensureAdminPassword(config.server.adminPassword);
   const log = createLogger({ dir: null, level: 'silent', component: 'test' });
+  const photos = createPhotoReader(config);
   const webRoot = options.webRoot ?? join(root, 'web');
   const server = createServerApp({
     config, log, catalog, blobs, auth, webRoot, version: 'test',
     indexFolder: config.server.indexFolder ?? null,
     startAnalyser: () => createAnalysisPool(analyserOptions(config), 1),
+    readPhoto: photos.read,
   });
   return {
     root, config, catalog, blobs, auth, server, app: server.app,
     async close() {
       await server.close();
       auth.close();
+      await blobs.close();
+      await photos.close();
       await catalog.close();
     },
   };

@@ -6,6 +6,14 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   list(prefix: string): Promise<string[]>;
+  /**
+   * A short-lived URL serving the blob without this process (an S3 presigned GET), for stores
+   * that have one; the dashboard redirects thumbnails to it. Valid for at least ttl/2 seconds;
+   * the same URL for a key within a window of ttl/2. Absent for the fs store.
+   */
+  signedUrl?(key: string, ttlSeconds: number): Promise<string>;
+  /** The origin signed URLs point at, for the dashboard's Content-Security-Policy. */
+  readonly urlOrigin?: string;
   close(): Promise<void>;
 }
 

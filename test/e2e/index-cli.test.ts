@@ -29,7 +29,7 @@ describe('facetag index (the real CLI, embedded default)', () => {
 
   it('indexes every format and orientation, and reports each broken file with a code and a fix', () => {
     const seen = expected.withFace.length + expected.sideways.length + expected.noFace.length + Object.keys(expected.failed).length;
-    expect(first.photos).toEqual({ seen, processed: seen - 4, skippedUnchanged: 0, failed: 4 });
+    expect(first.photos).toEqual({ seen, processed: seen - 4, skippedUnchanged: 0, failed: 4, unsettled: 0 });
     expect(Object.fromEntries(first.failures.map((f) => [f.file, f.code]))).toEqual(expected.failed);
     for (const f of first.failures) expect(f.message.length).toBeGreaterThan(30);
     expect(first.failures.find((f) => f.code === 'PHOTO_TOO_LARGE')!.message).toMatch(/30000x30000.*FACETAG_INDEX_MAX_PIXELS/);

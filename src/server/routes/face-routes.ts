@@ -33,11 +33,15 @@ export function faceRoutes(deps: Pick<ServerServices, 'catalog' | 'images' | 'fa
     }),
     route({
       method: 'get', path: '/api/faces/:id/thumb', tag: 'faces', params: idParam,
-      summary: `The face's thumbnail, a square JPEG of ${THUMB_SIZES.join(', ')} px; ETag and Cache-Control set`,
+      summary: `The face's thumbnail, a square JPEG of ${THUMB_SIZES.join(', ')} px; ETag and Cache-Control set. With S3 storage, size 160 is a 302 to a short-lived presigned URL`,
       query: z.object({ size: z.coerce.number().pipe(z.union(THUMB_SIZES.map((s) => z.literal(s)))).default(160) }),
       response: { media: 'image/jpeg' },
       async handle({ params, query, c }) {
-        return imageResponse(await deps.images.faceThumb(await get(params.id), query.size), c.req.header('if-none-match'));
+        const f = await get(params.id);
+        // S3 storage: the browser fetches the crop from the S3 server through a short-lived presigned URL.
+        const url = await deps.images.faceThumbUrl(f, query.size);
+        if (url) return new Response(null, { status: 302, headers: { Location: url, 'Cache-Control': 'private, no-cache' } });
+        return imageResponse(await deps.images.faceThumb(f, query.size), c.req.header('if-none-match'));
       },
     }),
     route({

@@ -1,7 +1,7 @@
 import { z } from 'zod/v4';
 import { assignFaces } from '../../cluster/incremental-assign.js';
 import { AppError } from '../../errors.js';
-import { imageResponse, PREVIEW_SIZES, readRegularFile } from '../images.js';
+import { imageResponse, PREVIEW_SIZES } from '../images.js';
 import { route, type AnyRoute } from '../route.js';
 import type { ServerServices } from '../services.js';
 import { box, face, idParam, page, paging, photo } from './schemas.js';
@@ -9,7 +9,7 @@ import { box, face, idParam, page, paging, photo } from './schemas.js';
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?$/, 'use an ISO date, 2024-06-01, or date-time, 2024-06-01T10:00');
 
 /** Photos: search by people and date, one photo with its faces, previews, and faces drawn by hand. */
-export function photoRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'images' | 'faceIndex' | 'cluster' | 'analyser' | 'log'>): AnyRoute[] {
+export function photoRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'images' | 'faceIndex' | 'cluster' | 'analyser' | 'log' | 'readPhoto'>): AnyRoute[] {
   const { catalog } = deps;
   const get = async (id: number) => {
     const p = await catalog.getPhoto(id);
@@ -69,7 +69,7 @@ export function photoRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'im
         if (Math.min(b.w, b.h) < 8) throw new AppError('INVALID_INPUT', 'the box is smaller than 8 px; draw it around the whole face');
         if (body.personId !== undefined && !(await catalog.getPerson(body.personId))) throw new AppError('NOT_FOUND', `person ${body.personId} does not exist`);
         const pool = await deps.analyser();
-        const analysis = await pool.analyse(await readRegularFile(p.path, p.id), b);
+        const analysis = await pool.analyse(await deps.readPhoto(p.path, p.id), b);
         const found = analysis.faces[0];
         if (!found) throw new AppError('INVALID_INPUT', 'no face could be embedded in that box; draw it around the whole face');
         const thumbKey = `faces/${p.sha256.slice(0, 2)}/${p.sha256}-m${Date.now().toString(36)}.jpg`;
