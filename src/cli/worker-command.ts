@@ -1,32 +1,39 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
 import { analyserOptions, createWorkerContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { cachedSourceOpener, createAnalyseHandler } from '../ingest/analyse-job.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { setModelInfo } from '../metrics/record.js';
+import { measuredAnalyser, measuredHandler, measuredReads, metricsApp } from '../metrics/worker-metrics.js';
 import type { ReleaseJob } from '../queue/queue.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
 import type { Command } from './io.js';
 
-const HELP = `Usage: facetag worker [--concurrency N] [--data DIR]
+const HELP = `Usage: facetag worker [--concurrency N] [--host H] [--port N] [--data DIR]
 
 A cluster worker: takes photo analysis jobs from the queue (BullMQ on Redis: set
 FACETAG_QUEUE_DRIVER=bullmq and FACETAG_QUEUE_REDIS_URL), reads each photo from the source,
 finds and embeds its faces, stores their thumbnails and sends the result to the management
 node, which alone writes the catalog. Run one per machine; SIGTERM finishes the jobs in flight.
 
-  --concurrency N     jobs at once (queue.concurrency; default one per CPU core)`;
+  --concurrency N     jobs at once (queue.concurrency; default one per CPU core)
+  --host H            address of its /metrics and /healthz (worker.host, default 127.0.0.1)
+  --port N            their port (worker.port, default 9101; 0 picks a free one)`;
 
 export const workerCommand: Command = async ({ args, io, config: load }) => {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { concurrency: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     io.stdout.write(`${HELP}\n`);
     return 0;
   }
   if (positionals.length > 0) throw new AppError('USAGE', `worker takes no arguments, got "${positionals[0]}"; run \`facetag worker --help\``);
-  const config = load({ queue: { concurrency: values.concurrency } });
+  const config = load({ queue: { concurrency: values.concurrency }, worker: { host: values.host, port: values.port } });
   if (config.queue.driver === 'memory') {
     throw new AppError('QUEUE_DRIVER', 'queue.driver "memory" cannot serve separate worker processes; set FACETAG_QUEUE_DRIVER=bullmq (and FACETAG_QUEUE_REDIS_URL to the cluster\'s Redis)');
   }
@@ -39,8 +46,18 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     await pool.close();
     throw error;
   });
+  const metrics = createMetrics({ dataDir: config.data.dir, queues: [] });
+  setModelInfo(metrics, { modelKey: pool.modelKey, version: facetagVersion() });
+  let running = true;
+  const http = serve({ fetch: metricsApp(metrics, () => running).fetch, hostname: config.worker.host, port: config.worker.port });
   try {
-    const handler = createAnalyseHandler(ctx, pool, ctx.queue, cachedSourceOpener(config.index.followSymlinks));
+    const metricsPort = await new Promise<number>((ok, fail) => {
+      http.once('listening', () => ok((http.address() as { port: number }).port));
+      http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
+        error.code === 'EADDRINUSE' ? `port ${config.worker.port} is in use; pick another with --port or FACETAG_WORKER_PORT (0 picks a free one)` : `cannot listen on ${config.worker.host}:${config.worker.port}: ${error.message}`)));
+    });
+    const openSource = cachedSourceOpener(config.index.followSymlinks);
+    const handler = measuredHandler(metrics, 'analyse', createAnalyseHandler(ctx, measuredAnalyser(metrics, pool), ctx.queue, async (ref) => measuredReads(metrics, await openSource(ref))));
     const worker = ctx.queue.work('analyse', handler, {
       concurrency,
       onRelease: (error) => {
@@ -49,20 +66,28 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
       },
     });
     const redis = new URL(config.queue.redisUrl);
-    io.stdout.write(`facetag worker: ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}\n`);
-    ctx.log.info({ concurrency, models: pool.modelKey }, 'worker started');
+    const shown = config.worker.host.includes(':') ? `[${config.worker.host}]` : config.worker.host;
+    io.stdout.write(`facetag worker: ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}, metrics http://${shown}:${metricsPort}/metrics\n`);
+    ctx.log.info({ concurrency, models: pool.modelKey, metricsPort }, 'worker started');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await new Promise<void>((resolve) => (stopped = resolve));
     if (!refused) io.stderr.write('stopping: finishing the jobs in flight...\n');
+    running = false;
     await worker.close();
     ctx.log.info({ refused: refused !== null }, 'worker stopped');
     if (refused) throw new AppError('MODEL_MISMATCH', (refused as ReleaseJob).message);
     return 0;
   } finally {
+    running = false;
+    await new Promise<void>((resolve) => http.close(() => resolve()));
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await pool.close();
     await ctx.close();
   }
 };
+
+function facetagVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}

@@ -249,6 +249,18 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    worker: z
+      .object({
+        /**
+         * Address the `facetag worker` process serves `/metrics` and `/healthz` on (Prometheus and
+         * the collector scrape it). In a cluster, the worker's own address. @default "127.0.0.1"
+         */
+        host: z.string().min(1).default('127.0.0.1'),
+        /** Port of the worker's `/metrics` and `/healthz` (0 picks a free port). @default 9101 */
+        port: z.coerce.number().int().min(0).max(65535).default(9101),
+      })
+      .strict()
+      .default({}),
     storage: z
       .object({
         /** Where face crops live and photos come from in cluster mode: `fs` (folders under data.dir) or `s3` (MinIO, AWS S3, Ceph RGW). @default "fs" */

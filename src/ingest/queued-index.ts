@@ -11,6 +11,7 @@ import { jobId, type JobPayload, type PhotoSourceRef } from '../queue/jobs.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { findModel } from '../vision/model-manifest.js';
+import { recordClusterChange, recordPhotoFailed, recordPhotoSkipped, recordPhotoWritten, recordStages } from '../metrics/record.js';
 import type { IndexOptions, IndexSummary } from './index-photos.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
@@ -73,8 +74,17 @@ export async function indexWithQueue(
   let wake: () => void = () => {};
   const finished = () => !scheduling && pending.size === 0;
 
+  // Metrics (IndexOptions.metrics): what this writer stores, as indexPhotos records it; analysis stages are the workers'.
+  const metrics = options.metrics;
+  const countAssignments = (o: { assigned: number; created: number }) => {
+    if (!metrics) return;
+    recordClusterChange(metrics, 'face_assigned', o.assigned);
+    recordClusterChange(metrics, 'person_created', o.created);
+  };
+
   async function fail(photo: SourcePhoto, sha256: string | null, e: { code: string; message: string }) {
     summary.photos.failed++;
+    if (metrics) recordPhotoFailed(metrics, e.code);
     summary.failures.push({ file: source.displayName(photo), code: e.code, message: e.message });
     await record(photo, sha256, e);
   }
@@ -110,6 +120,7 @@ export async function indexWithQueue(
       await serially(async () => {
         const committed = await commitPhoto({ catalog, blobs }, index, params, prepared);
         for (const k of Object.keys(committed.xmp) as Array<keyof XmpImportCounts>) summary.xmp[k] += committed.xmp[k];
+        countAssignments(committed.assigned);
       });
       await source.settle(photo, 'done');
       stages.decode.push(analysis.timings.decodeMs);
@@ -117,6 +128,7 @@ export async function indexWithQueue(
       stages.embed.push(analysis.timings.embedMs);
       stages.store.push(performance.now() - t0);
       if (ours) {
+        if (metrics) recordPhotoWritten(metrics, { store: performance.now() - t0 });
         summary.photos.processed++;
         summary.newFaces += prepared.result.faces.length;
       }
@@ -196,9 +208,11 @@ export async function indexWithQueue(
       const bytes = await source.read(photo);
       sha256 = createHash('sha256').update(bytes).digest('hex');
       stages.read.push(performance.now() - t0);
+      if (metrics) recordStages(metrics, { read: performance.now() - t0 });
       const existing = await catalog.getPhotoByPath(photo.key);
       if (existing?.status === 'done' && existing.sha256 === sha256 && existing.model === analyser.modelKey) {
         summary.photos.skippedUnchanged++;
+        if (metrics) recordPhotoSkipped(metrics);
         await source.settle(photo, 'done');
         done++;
         progress();
@@ -222,6 +236,7 @@ export async function indexWithQueue(
         if (now?.status === 'done' && now.sha256 === sha256 && now.model === analyser.modelKey) {
           pending.delete(sha256);
           summary.photos.skippedUnchanged++;
+          if (metrics) recordPhotoSkipped(metrics);
           done++;
           progress();
           return;
@@ -264,7 +279,7 @@ export async function indexWithQueue(
 
   if (!summary.interrupted) {
     const waiting = (await catalog.listFaces({ unassigned: true })).filter((f) => f.model === analyser.embedderId && f.source === null);
-    await assignFaces({ catalog, index }, waiting.map((f) => f.id), params);
+    countAssignments(await assignFaces({ catalog, index }, waiting.map((f) => f.id), params));
   }
   const counts = await catalog.counts();
   summary.faces = counts.faces;

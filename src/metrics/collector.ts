@@ -40,6 +40,7 @@ const REEXPORTED: Array<[string, string, string]> = [
   ['facetag_data_dir_bytes', 'facetag_node_data_dir_bytes', 'Bytes in the data folder of the target.'],
   ['facetag_host_network_bytes_total', 'facetag_node_network_bytes_total', 'Bytes through the node\'s network interfaces (Linux nodes), by interface and direction.'],
   ['facetag_photos_processed_total', 'facetag_node_photos_processed_total', 'Photos indexed by the target.'],
+  ['facetag_photos_analysed_total', 'facetag_node_photos_analysed_total', 'Photos analysed by the target (a cluster worker).'],
   ['facetag_process_cpu_seconds_total', 'facetag_node_process_cpu_seconds_total', 'CPU time of the target process.'],
   ['facetag_process_resident_memory_bytes', 'facetag_node_process_resident_memory_bytes', 'Resident memory of the target process.'],
 ];

@@ -40,6 +40,8 @@ export function createMetrics(options: MetricsOptions) {
   const photosProcessed = new Counter({ name: 'facetag_photos_processed_total', help: 'Photos analysed and stored with their faces.', registers: pipelineRegisters });
   const photosSkipped = new Counter({ name: 'facetag_photos_skipped_total', help: 'Photos skipped because their content and model are unchanged since the last run.', registers: pipelineRegisters });
   const photosFailed = new Counter({ name: 'facetag_photos_failed_total', help: 'Photos that could not be indexed, by error code (see src/errors.ts).', labelNames: ['code'], registers: pipelineRegisters });
+  const photosAnalysed = new Counter({ name: 'facetag_photos_analysed_total', help: 'Photos whose faces this process found and embedded for another to store (a cluster worker); the writer counts them in facetag_photos_processed_total.', registers: pipelineRegisters });
+  const jobFailures = new Counter({ name: 'facetag_job_failures_total', help: 'Runs of queue jobs that failed, by job and error code (a retried job counts each run; the photos that failed for good are in facetag_photos_failed_total).', labelNames: ['job', 'code'], registers: pipelineRegisters });
   const facesDetected = new Counter({ name: 'facetag_faces_detected_total', help: 'Faces found in analysed photos.', registers: pipelineRegisters });
   const stageSeconds = new Histogram({
     name: 'facetag_stage_seconds', help: 'Time one photo spends in a pipeline stage.', labelNames: ['stage'], registers: pipelineRegisters,
@@ -73,7 +75,7 @@ export function createMetrics(options: MetricsOptions) {
 
   return {
     registry,
-    photosProcessed, photosSkipped, photosFailed, facesDetected, stageSeconds, queueDepth, queueLag,
+    photosProcessed, photosSkipped, photosFailed, photosAnalysed, jobFailures, facesDetected, stageSeconds, queueDepth, queueLag,
     photos, photosQuarantined, faces, facesUnassigned, people, clusterChanges, modelInfo,
     httpRequestSeconds, serviceUp, serviceProbeSeconds, system,
     /** The Prometheus text exposition of every metric. */

@@ -16,6 +16,27 @@ export function recordStages(metrics: Metrics, stageMs: Partial<Record<Stage, nu
   }
 }
 
+/**
+ * One photo analysed by a cluster worker (not stored here: the management's writer stores it
+ * and counts it as processed): its analysis stages and the faces found.
+ */
+export function recordPhotoAnalysed(metrics: Metrics, photo: { stageMs: Partial<Record<Stage, number>>; faces: number }) {
+  metrics.photosAnalysed.inc();
+  metrics.facesDetected.inc(photo.faces);
+  recordStages(metrics, photo.stageMs);
+}
+
+/** One photo written by the cluster's writer from a worker's result: processed, with the stages timed here. */
+export function recordPhotoWritten(metrics: Metrics, stageMs: Partial<Record<Stage, number>>) {
+  metrics.photosProcessed.inc();
+  recordStages(metrics, stageMs);
+}
+
+/** One run of a queue job that failed, with its AppError code. */
+export function recordJobFailed(metrics: Metrics, job: string, code: string) {
+  metrics.jobFailures.inc({ job, code });
+}
+
 /** One photo skipped: same content, same models as when it was indexed. */
 export function recordPhotoSkipped(metrics: Metrics) {
   metrics.photosSkipped.inc();

@@ -6,6 +6,7 @@ import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
 import type { Deps } from '../context.js';
 import { AppError } from '../errors.js';
 import { createMetrics, type ClusterChangeKind, type Metrics } from '../metrics/metrics.js';
+import type { QueueDepthReader } from '../metrics/queue-depth.js';
 import { recordClusterChange, recordHttpRequest } from '../metrics/record.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
@@ -43,6 +44,8 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   metrics?: Metrics;
   /** Reads a photo by its catalog path (files, s3:// objects: context.ts createPhotoReader); default: files only. */
   readPhoto?: (path: string, photoId: number) => Promise<Buffer>;
+  /** Cluster mode: the queue's job counts, read into `facetag_queue_depth` at each scrape of /metrics. */
+  queueDepth?: QueueDepthReader;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -87,6 +90,7 @@ export function createServerApp(options: ServerAppOptions) {
     metrics,
     version: options.version,
     embedderId: embedderKey(config),
+    ...(options.queueDepth ? { queueDepth: options.queueDepth } : {}),
     cluster: clusterParams(config),
   };
 
@@ -179,6 +183,7 @@ export function createServerApp(options: ServerAppOptions) {
     /** Waits for an index run to stop, and stops the analysis pool. */
     async close() {
       await services.ingest.close();
+      await options.queueDepth?.close();
       if (pool) await (await pool.catch(() => null))?.close();
     },
   };

@@ -6,6 +6,7 @@ import { createContext, createPhotoReader, createQueue, startAnalysisPool } from
 import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
 import type { IndexOptions } from '../ingest/index-photos.js';
 import { AppError } from '../errors.js';
+import { createQueueDepthReader } from '../metrics/queue-depth.js';
 import type { Command } from '../cli/io.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
@@ -50,7 +51,10 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
       startAnalyser: () => startAnalysisPool(config),
       readPhoto: photos.read,
-      ...(config.queue.driver === 'bullmq' ? { indexer: (folder: string, options: IndexOptions) => indexFolderThroughQueue(ctx, () => createQueue(config, ctx.log), folder, options) } : {}),
+      ...(config.queue.driver === 'bullmq' ? {
+        indexer: (folder: string, options: IndexOptions) => indexFolderThroughQueue(ctx, () => createQueue(config, ctx.log), folder, options),
+        queueDepth: createQueueDepthReader(() => createQueue(config, ctx.log)),
+      } : {}),
     });
     const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
     const port = await new Promise<number>((ok, fail) => {

@@ -1,6 +1,7 @@
 import type { ClusterParams } from '../cluster/incremental-assign.js';
 import type { Deps } from '../context.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { QueueDepthReader } from '../metrics/queue-depth.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
 import type { FaceIndexCache } from './face-index-cache.js';
@@ -25,6 +26,8 @@ export interface ServerServices extends Pick<Deps, 'config' | 'log' | 'catalog' 
   cluster: ClusterParams;
   /** Reads a photo by its catalog path (a file, or an s3:// object). */
   readPhoto(path: string, photoId: number): Promise<Buffer>;
+  /** Cluster mode: the queue's counts for /metrics. */
+  queueDepth?: QueueDepthReader;
 }
 
 export const SESSION_COOKIE = 'facetag_session';

@@ -77,7 +77,8 @@ export function killStrays() {
 }
 
 export function startWorker(data: string, env: Record<string, string>, concurrency = 1): WorkerProcess {
-  const child = startTracked(['worker', '--concurrency', String(concurrency), '--data', data], env);
+  // Port 0: its /metrics port (default 9101) is free whatever else runs.
+  const child = startTracked(['worker', '--concurrency', String(concurrency), '--data', data], { FACETAG_WORKER_PORT: '0', ...env });
   const done = collect(child);
   const ready = new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {

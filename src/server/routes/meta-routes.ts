@@ -4,7 +4,7 @@ import { probeService, setLibraryCounts } from '../../metrics/record.js';
 import type { ServerServices } from '../services.js';
 
 /** Health, metrics and library counts. The OpenAPI document is added by the app. */
-export function metaRoutes({ catalog, metrics }: Pick<ServerServices, 'catalog' | 'metrics'>): AnyRoute[] {
+export function metaRoutes({ catalog, metrics, queueDepth }: Pick<ServerServices, 'catalog' | 'metrics' | 'queueDepth'>): AnyRoute[] {
   return [
     route({
       method: 'get', path: '/healthz', tag: 'meta', public: true,
@@ -21,7 +21,10 @@ export function metaRoutes({ catalog, metrics }: Pick<ServerServices, 'catalog' 
       response: { media: 'text/plain' },
       async handle() {
         // The catalog is read at each scrape: its counts, and whether (and how fast) it answers.
-        await probeService(metrics, 'catalog', async () => setLibraryCounts(metrics, await catalog.counts()));
+        await Promise.all([
+          probeService(metrics, 'catalog', async () => setLibraryCounts(metrics, await catalog.counts())),
+          queueDepth?.update(metrics),
+        ]);
         return new Response(await metrics.text(), { headers: { 'Content-Type': metrics.contentType } });
       },
     }),
