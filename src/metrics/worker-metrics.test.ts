@@ -35,7 +35,7 @@ describe('the worker metrics', () => {
     expect((await source.read('k')).toString()).toBe('bytes');
     expect(source.other).toBe(7);
 
-    let thrown: Error = new AppError('PHOTO_DECODE', 'bad');
+    let thrown: Error = new AppError('PHOTO_UNREADABLE', 'bad');
     const handler = measuredHandler(metrics, 'analyse', async () => {
       throw thrown;
     });
@@ -52,7 +52,7 @@ describe('the worker metrics', () => {
     expect(value(s, 'facetag_stage_seconds_sum', { stage: 'detect' })).toBeCloseTo(0.6);
     expect(value(s, 'facetag_stage_seconds_count', { stage: 'read' })).toBe(1);
     expect(value(s, 'facetag_stage_seconds_count', { stage: 'store' })).toBe(0);
-    expect(value(s, 'facetag_job_failures_total', { job: 'analyse', code: 'PHOTO_DECODE' })).toBe(2);
+    expect(value(s, 'facetag_job_failures_total', { job: 'analyse', code: 'PHOTO_UNREADABLE' })).toBe(2);
     expect(value(s, 'facetag_job_failures_total', { job: 'analyse', code: 'MODEL_MISMATCH' })).toBeUndefined();
     // No queue depth from a worker: the dashboard reports the queue once for the whole cluster.
     expect(s.some((x) => x.name === 'facetag_queue_depth')).toBe(false);
@@ -91,7 +91,7 @@ describe('the queue depth of facetag serve', () => {
     s = await read();
     expect(value(s, 'facetag_service_up', { service: 'queue' })).toBe(1);
     expect(value(s, 'facetag_queue_depth', { queue: 'index', state: 'waiting' })).toBe(2);
-    await queue.add('commit', 'commit:1', { sha256: '1'.repeat(64), photo: payload.photo, source: payload.source, result: { outcome: 'failed', code: 'PHOTO_DECODE', message: 'x' } });
+    await queue.add('commit', 'commit:1', { sha256: '1'.repeat(64), photo: payload.photo, source: payload.source, result: { outcome: 'failed', code: 'PHOTO_UNREADABLE', message: 'x' } });
     await reader.update(metrics);
     expect(value(await read(), 'facetag_queue_depth', { queue: 'index', state: 'waiting' })).toBe(3);
     expect(opens).toBe(2);
