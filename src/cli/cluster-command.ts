@@ -22,8 +22,8 @@ FACETAG_NODE_CLUSTER_FILE) describes the nodes, their VLANs and every service's 
         then check that every service it names is reachable and healthy; exit 0 only when
         all are. --static validates without touching the network.
   up [--node NAME] [--dry-run]
-        start this node's facetag processes (dashboard, queue worker, detection and embedding
-        services), restart them when they fail, stop them on SIGTERM/Ctrl-C. The node is
+        start this node's facetag processes (dashboard and metrics collector, queue worker,
+        detection and embedding services), restart them when they fail, stop them on SIGTERM/Ctrl-C. The node is
         --node, node.name, or the node whose address is on this machine.
   units --print systemd|launchd [--node NAME] [--out DIR] [--install-dir DIR]
         [--node-bin PATH] [--config-file PATH] [--user NAME] [--log-dir DIR]
@@ -166,7 +166,8 @@ export function createClusterCommand(deps: ClusterCommandDeps): Command {
       const n = node();
       const config = input.config();
       const common = [...(config.configFile ? ['--config', config.configFile] : []), '--data', config.data.dir];
-      const processes = processesOf(file, n).map((p) => ({ ...p, args: [...p.args, ...common] }));
+      // The collector watches the targets of this very file, whatever node.clusterFile says.
+      const processes = processesOf(file, n).map((p) => ({ ...p, args: [...p.args, ...(p.name === 'collector' ? ['--cluster-file', path] : []), ...common] }));
       if (values['dry-run'] || processes.length === 0) {
         io.stdout.write(`node ${n.name} (${n.roles.join(', ')}, ${n.address}) runs:\n`);
         for (const p of processes) io.stdout.write(`  facetag ${p.args.join(' ')}\n`);

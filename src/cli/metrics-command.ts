@@ -1,12 +1,15 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { AppError } from '../errors.js';
+import { loadClusterFile } from '../deploy/cluster-file.js';
+import { collectorTargetsOf, mergeTargets } from '../metrics/cluster-targets.js';
 import { createCollector } from '../metrics/collector.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { probeFromUrl } from '../metrics/service-probes.js';
 import type { Command } from './io.js';
 
-const HELP = `Usage: facetag metrics collect [--host H] [--port N] [--target node/role=url]... [--service name=url]...
+const HELP = `Usage: facetag metrics collect [--host H] [--port N] [--cluster-file FILE] [--target node/role=url]... [--service name=url]...
 
 The cluster's metrics collector (default http://127.0.0.1:9091/metrics, for Prometheus on the
 management node). At each scrape it checks every target's /healthz and every service at once,
@@ -18,14 +21,16 @@ with a short timeout (metrics.timeoutMs), and re-exports the targets' machine fi
   --target node/role=url    a process to watch, e.g. worker-1/detection=http://10.10.10.11:5001
                             (repeatable; replaces metrics.targets, env FACETAG_METRICS_TARGETS)
   --service name=url        a service to probe: tcp://host:port or an http(s) URL answering 2xx
-                            (repeatable; replaces metrics.services, env FACETAG_METRICS_SERVICES)`;
+                            (repeatable; replaces metrics.services, env FACETAG_METRICS_SERVICES)
+  --cluster-file FILE       also watch every facetag process of this cluster file (dashboard,
+                            detection, embedding, queue worker); default node.clusterFile`;
 
 export const metricsCommand: Command = async ({ args, io, config: load }) => {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: {
       host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      target: { type: 'string', multiple: true }, service: { type: 'string', multiple: true },
+      target: { type: 'string', multiple: true }, service: { type: 'string', multiple: true }, 'cluster-file': { type: 'string' },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -42,9 +47,11 @@ export const metricsCommand: Command = async ({ args, io, config: load }) => {
       services: values.service ? values.service.join(',') : undefined,
     },
   });
+  const clusterFile = values['cluster-file'] ?? config.node.clusterFile;
+  const targets = mergeTargets(config.metrics.targets, clusterFile ? collectorTargetsOf(loadClusterFile(resolve(io.cwd, clusterFile))) : []);
   const metrics = createMetrics({ dataDir: config.data.dir, queues: [], pipeline: false });
   const collector = createCollector({
-    metrics, timeoutMs: config.metrics.timeoutMs, targets: config.metrics.targets,
+    metrics, timeoutMs: config.metrics.timeoutMs, targets,
     services: config.metrics.services.map((s) => probeFromUrl(s.name, s.url)),
   });
   const http = serve({ fetch: collector.app.fetch, hostname: config.metrics.host, port: config.metrics.port });
@@ -54,7 +61,7 @@ export const metricsCommand: Command = async ({ args, io, config: load }) => {
       error.code === 'EADDRINUSE' ? `port ${config.metrics.port} is in use; pick another with --port or FACETAG_METRICS_PORT` : `cannot listen on ${config.metrics.host}:${config.metrics.port}: ${error.message}`)));
   });
   const shown = config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host;
-  io.stdout.write(`facetag metrics collector: http://${shown}:${port}/metrics (${config.metrics.targets.length} targets, ${config.metrics.services.length} services)\n`);
+  io.stdout.write(`facetag metrics collector: http://${shown}:${port}/metrics (${targets.length} targets, ${config.metrics.services.length} services)\n`);
   let stopped: () => void = () => {};
   const stop = () => stopped();
   process.once('SIGINT', stop);

@@ -24,7 +24,7 @@ describe('cluster file', () => {
     ]);
     expect(file.ports).toEqual({
       dashboard: 8080, metricsCollector: 9091, prometheus: 9090, grafana: 3000, neo4jBolt: 7687, llmApi: 8000,
-      redis: 6379, detection: 5001, embedding: 5002, minioApi: 9000, minioConsole: 9001,
+      redis: 6379, detection: 5001, embedding: 5002, workerMetrics: 9101, minioApi: 9000, minioConsole: 9001,
     });
     expect(inferenceEndpoints(file)).toEqual({
       detection: ['http://10.10.10.11:5001', 'http://10.10.10.12:5001'],
@@ -36,8 +36,15 @@ describe('cluster file', () => {
     const targets = clusterTargets(parseClusterFile(example, 'example'));
     expect(targets).toContainEqual({ node: 'worker-2', role: 'worker', service: 'embedding', url: 'http://10.10.10.12:5002/metrics', healthUrl: 'http://10.10.10.12:5002/healthz' });
     expect(targets).toContainEqual({ node: 'mgmt', role: 'management', service: 'dashboard', url: 'http://10.30.30.10:8080/metrics', healthUrl: 'http://10.30.30.10:8080/healthz' });
+    expect(targets).toContainEqual({ node: 'worker-1', role: 'worker', service: 'workerMetrics', url: 'http://10.10.10.11:9101/metrics', healthUrl: 'http://10.10.10.11:9101/healthz' });
     expect(targets.map((t) => t.service)).not.toContain('redis');
-    expect(targets).toHaveLength(8);
+    expect(targets).toHaveLength(10);
+  });
+
+  it('gives a node that runs no queue worker no worker metrics port', () => {
+    const targets = clusterTargets(parseClusterFile(loopback, 'loopback'));
+    expect(targets.filter((t) => t.service === 'workerMetrics').map((t) => t.node)).toEqual(['worker-1']);
+    expect(targets.filter((t) => t.node === 'worker-2').map((t) => t.service)).toEqual(['detection', 'embedding']);
   });
 
   it('reads the loopback copy: the same plan on 127.0.0.x', () => {

@@ -42,6 +42,7 @@ export const SERVICES = {
   redis: { role: 'management', port: 6379, protocol: 'redis', what: 'Redis (job queue)', from: ['management', 'worker'] },
   detection: { role: 'worker', port: 5001, protocol: 'http', what: 'face detection service', health: '/healthz', metrics: '/metrics', from: ['management', 'worker'] },
   embedding: { role: 'worker', port: 5002, protocol: 'http', what: 'embedding service', health: '/healthz', metrics: '/metrics', from: ['management', 'worker'] },
+  workerMetrics: { role: 'worker', port: 9101, protocol: 'http', what: 'queue worker metrics', health: '/healthz', metrics: '/metrics', from: ['management'] },
   minioApi: { role: 'storage', port: 9000, protocol: 'http', what: 'MinIO S3 API', health: '/minio/health/live', from: ['management', 'worker'] },
   minioConsole: { role: 'storage', port: 9001, protocol: 'http', what: 'MinIO console', health: '/', from: ['management'] },
 } as const satisfies Record<string, ServiceSpec>;
@@ -52,8 +53,10 @@ export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 export const PROCESSES = {
   /** `facetag serve`: the dashboard. */
   serve: { role: 'management', service: 'dashboard' },
-  /** `facetag worker`: the queue consumer. */
-  worker: { role: 'worker', service: null },
+  /** `facetag metrics collect`: the cluster's metrics collector. */
+  collector: { role: 'management', service: 'metricsCollector' },
+  /** `facetag worker`: the queue consumer (its port serves /metrics and /healthz only). */
+  worker: { role: 'worker', service: 'workerMetrics' },
   detection: { role: 'worker', service: 'detection' },
   embedding: { role: 'worker', service: 'embedding' },
 } as const satisfies Record<string, { role: Role; service: ServiceName | null }>;
@@ -117,9 +120,14 @@ export function inSubnet(address: string, cidr: string): boolean {
   return ((ipv4ToInt(address) & mask) >>> 0) === net.base;
 }
 
-/** The services a node runs: its own list, or every service of its roles. */
+/**
+ * The services a node runs: its own list, or every service of its roles, less the ports of
+ * facetag processes its `run` list leaves out (a node that runs no queue worker has no worker port).
+ */
 export function nodeServices(node: ClusterNode): ServiceName[] {
-  return node.services ?? SERVICE_NAMES.filter((s) => (node.roles as readonly Role[]).includes(SERVICES[s].role));
+  if (node.services) return node.services;
+  const notRun = new Set<ServiceName>(node.run ? PROCESS_NAMES.filter((p) => !node.run!.includes(p)).flatMap((p) => PROCESSES[p].service ?? []) : []);
+  return SERVICE_NAMES.filter((s) => (node.roles as readonly Role[]).includes(SERVICES[s].role) && !notRun.has(s));
 }
 
 /** The facetag processes a node runs: its own `run` list, or those of its roles. */

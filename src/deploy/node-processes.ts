@@ -5,7 +5,7 @@ export interface NodeProcess {
   name: ProcessName;
   /** Arguments after `facetag`. */
   args: string[];
-  /** Answers 2xx while healthy, or null (the queue worker has no port). */
+  /** Answers 2xx while healthy, or null when the process has no port. */
   healthUrl: string | null;
   description: string;
 }
@@ -20,7 +20,9 @@ export function processesOf(file: ClusterFile, node: ClusterNode): NodeProcess[]
       case 'serve':
         return { name, args: ['serve', '--host', node.address, '--port', String(port)], healthUrl: health, description: 'facetag admin dashboard + REST API' };
       case 'worker':
-        return { name, args: ['worker'], healthUrl: null, description: 'facetag queue worker' };
+        return { name, args: ['worker', '--host', node.address, '--port', String(port)], healthUrl: health, description: 'facetag queue worker' };
+      case 'collector':
+        return { name, args: ['metrics', 'collect', '--host', node.address, '--port', String(port)], healthUrl: health, description: 'facetag metrics collector (targets from node.clusterFile)' };
       case 'detection':
       case 'embedding':
         return { name, args: ['service', name, '--host', node.address, '--port', String(port)], healthUrl: health, description: `facetag ${SERVICES[name].what}` };

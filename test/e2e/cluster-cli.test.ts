@@ -50,7 +50,7 @@ describe('facetag cluster check --static', () => {
       expect(connect).not.toHaveBeenCalled();
       const report = JSON.parse(r.stdout) as { valid: boolean; rows: Array<{ status: string; service: string; address: string; port: number }> };
       expect(report.valid).toBe(true);
-      expect(report.rows).toHaveLength(13);
+      expect(report.rows).toHaveLength(15);
       expect(report.rows.every((row) => row.status === 'not checked')).toBe(true);
       expect(report.rows).toContainEqual(expect.objectContaining({ service: 'minioConsole', address: '10.20.20.100', port: 9001 }));
     } finally {
@@ -67,14 +67,14 @@ describe('facetag cluster check --static', () => {
   it('prints a table for the example through the real CLI', async () => {
     const r = await runFacetag(['cluster', 'check', '--static', '--file', EXAMPLE]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('valid (4 nodes, 3 VLANs, 13 services)');
+    expect(r.stdout).toContain('valid (4 nodes, 3 VLANs, 15 services)');
     expect(r.stdout).toMatch(/worker-2\s+worker\s+detection\s+10\.10\.10\.12:5001\s+not checked/);
   });
 
   it.each([
     ['duplicate port', (d: ReturnType<typeof parseDocument>) => d.setIn(['ports', 'embedding'], 5001), 'ports.embedding: port 5001 is given to detection and embedding; give each service its own port'],
     ['address outside its VLAN', (d: ReturnType<typeof parseDocument>) => d.setIn(['nodes', 0, 'address'], '10.10.10.10'), 'nodes[0].address: node mgmt has address 10.10.10.10, outside VLAN 30 (10.30.30.0/24)'],
-    ['missing role', (d: ReturnType<typeof parseDocument>) => { d.deleteIn(['nodes', 2]); d.deleteIn(['nodes', 1]); }, 'nodes: no node has the worker role (it runs detection, embedding); add a node with roles: [worker]'],
+    ['missing role', (d: ReturnType<typeof parseDocument>) => { d.deleteIn(['nodes', 2]); d.deleteIn(['nodes', 1]); }, 'nodes: no node has the worker role (it runs detection, embedding, workerMetrics); add a node with roles: [worker]'],
   ])('refuses a %s with a message naming the entry and the fix', async (name, edit, message) => {
     const path = brokenExample(`${name.replace(/ /g, '-')}.yaml`, edit);
     const r = await runFacetag(['cluster', 'check', '--static', '--file', path]);
@@ -183,7 +183,8 @@ describe('facetag cluster targets', () => {
     expect(list.code).toBe(0);
     expect(json(list)).toContainEqual({ node: 'worker-1', role: 'worker', service: 'detection', url: 'http://10.10.10.11:5001/metrics', healthUrl: 'http://10.10.10.11:5001/healthz' });
     const sd = json<Array<{ targets: string[]; labels: Record<string, string> }>>(await runFacetag(['cluster', 'targets', '--file', EXAMPLE, '--format', 'prometheus']));
-    expect(sd).toHaveLength(8);
+    expect(sd).toHaveLength(10);
+    expect(sd).toContainEqual({ targets: ['10.10.10.11:9101'], labels: { node: 'worker-1', role: 'worker', service: 'workerMetrics', __metrics_path__: '/metrics' } });
     expect(sd).toContainEqual({ targets: ['10.10.10.12:5002'], labels: { node: 'worker-2', role: 'worker', service: 'embedding', __metrics_path__: '/metrics' } });
   });
 });
@@ -196,7 +197,8 @@ describe('facetag cluster units and firewall', () => {
     expect(r.code).toBe(0);
     const files = readdirSync(out).sort();
     expect(files).toEqual(['facetag-detection-health.service', 'facetag-detection-health.timer', 'facetag-detection.service',
-      'facetag-embedding-health.service', 'facetag-embedding-health.timer', 'facetag-embedding.service', 'facetag-worker.service']);
+      'facetag-embedding-health.service', 'facetag-embedding-health.timer', 'facetag-embedding.service',
+      'facetag-worker-health.service', 'facetag-worker-health.timer', 'facetag-worker.service']);
     const detection = readFileSync(join(out, 'facetag-detection.service'), 'utf8');
     expect(detection).toContain('Restart=on-failure');
     expect(detection).toMatch(/ExecStart=\S+ \S+\/bin\/facetag\.js service detection --host 127\.0\.0\.11 --port 15001/);
@@ -218,7 +220,7 @@ describe('facetag cluster units and firewall', () => {
     expect(r.code).toBe(0);
     const plists = r.stdout.split(/^# ==> (.+) <==$/m).slice(1);
     const names = plists.filter((_, i) => i % 2 === 0);
-    expect(names).toEqual(['org.facetag.serve.plist', 'org.facetag.serve.health.plist']);
+    expect(names).toEqual(['org.facetag.serve.plist', 'org.facetag.serve.health.plist', 'org.facetag.collector.plist', 'org.facetag.collector.health.plist']);
     const serve = plists[1]!;
     expect(serve).toContain('<key>KeepAlive</key>');
     expect(serve).toMatch(/<key>SuccessfulExit<\/key>\s*<false\/>/);

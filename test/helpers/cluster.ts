@@ -25,7 +25,14 @@ export async function freePort(): Promise<number> {
 export async function loopbackClusterCopy(path: string, edit: (doc: YamlDoc) => void = () => {}): Promise<string> {
   const doc = parseDocument(readFileSync(fixture('cluster.loopback.yaml'), 'utf8'));
   const ports = doc.get('ports') as { items: Array<{ key: { value: string } }> };
-  for (const item of ports.items) doc.setIn(['ports', item.key.value], await freePort());
+  // Each its own port: a port just freed can be handed out again.
+  const taken = new Set<number>();
+  for (const item of ports.items) {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    doc.setIn(['ports', item.key.value], port);
+  }
   edit(doc);
   writeFileSync(path, doc.toString());
   return path;
