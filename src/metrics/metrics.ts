@@ -24,6 +24,11 @@ export interface MetricsOptions {
    * false: its handles still work but nothing of them is exported. @default true
    */
   pipeline?: boolean;
+  /**
+   * Export the request metrics of a detection or embedding service (`facetag service`), which
+   * sets true (with `pipeline: false`). @default false
+   */
+  service?: boolean;
 }
 
 /**
@@ -60,6 +65,12 @@ export function createMetrics(options: MetricsOptions) {
     name: 'facetag_http_request_seconds', help: 'Time to answer an HTTP request, by route pattern and status.', labelNames: ['method', 'route', 'status'], registers: pipelineRegisters,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
+  const serviceRegisters = options.service === true ? registers : [];
+  const serviceRequests = new Counter({ name: 'facetag_service_requests_total', help: 'Requests a facetag service answered, by status.', labelNames: ['service', 'status'], registers: serviceRegisters });
+  const serviceRequestSeconds = new Histogram({
+    name: 'facetag_service_request_seconds', help: 'Time to answer a request of a facetag service.', labelNames: ['service'], registers: serviceRegisters,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
   const serviceUp = new Gauge({ name: 'facetag_service_up', help: '1 when a service this process depends on answered its last probe, 0 when not.', labelNames: ['service'], registers });
   const serviceProbeSeconds = new Gauge({ name: 'facetag_service_probe_seconds', help: 'Time the last probe of a service took (until failure or timeout when down).', labelNames: ['service'], registers });
 
@@ -77,7 +88,7 @@ export function createMetrics(options: MetricsOptions) {
     registry,
     photosProcessed, photosSkipped, photosFailed, photosAnalysed, jobFailures, facesDetected, stageSeconds, queueDepth, queueLag,
     photos, photosQuarantined, faces, facesUnassigned, people, clusterChanges, modelInfo,
-    httpRequestSeconds, serviceUp, serviceProbeSeconds, system,
+    httpRequestSeconds, serviceRequests, serviceRequestSeconds, serviceUp, serviceProbeSeconds, system,
     /** The Prometheus text exposition of every metric. */
     text: () => registry.metrics(),
     contentType: registry.contentType,

@@ -83,6 +83,12 @@ export function recordHttpRequest(metrics: Metrics, request: { method: string; r
   metrics.httpRequestSeconds.observe({ method: request.method, route: request.route, status: String(request.status) }, request.seconds);
 }
 
+/** One inference request answered by a detection or embedding service (`facetag service`). */
+export function recordServiceRequest(metrics: Metrics, request: { service: string; status: number; seconds: number }) {
+  metrics.serviceRequests.inc({ service: request.service, status: String(request.status) });
+  metrics.serviceRequestSeconds.observe({ service: request.service }, request.seconds);
+}
+
 /** The outcome of probing a service this process depends on. */
 export function recordServiceProbe(metrics: Metrics, service: string, probe: { up: boolean; seconds: number }) {
   metrics.serviceUp.set({ service }, probe.up ? 1 : 0);

@@ -106,6 +106,10 @@ describe('detection and embedding services (real models, app.request)', () => {
     expect(metrics).toMatch(/facetag_service_requests_total\{service="detection",status="200"\} [1-9]/);
     expect(metrics).toMatch(/facetag_service_requests_total\{service="detection",status="415"\} [1-9]/);
     expect(metrics).toContain('facetag_service_request_seconds_bucket{le="0.01",service="detection"}');
+    // The shared definitions: the machine and process figures the collector re-exports per node, no pipeline series.
+    expect(metrics).toMatch(/^facetag_host_cpu_cores [1-9]/m);
+    expect(metrics).toMatch(/^facetag_process_resident_memory_bytes [1-9]/m);
+    expect(metrics).not.toContain('facetag_photos_processed_total');
     const doc = (await (await embedding.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/v1/embed']!.post!.requestBody).toBeDefined();

@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { Counter, Histogram, Registry } from 'prom-client';
 import { z } from 'zod/v4';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { recordServiceRequest } from '../metrics/record.js';
 
 /**
  * What the detection and embedding services share: bearer-token check, body limit, errors as
@@ -58,12 +59,8 @@ export function checkModel(asked: string | undefined, serving: string) {
 }
 
 export function createServiceApp(options: ServiceAppOptions) {
-  const registry = new Registry();
-  const requests = new Counter({ name: 'facetag_service_requests_total', help: 'Requests a facetag service answered, by status.', labelNames: ['service', 'status'], registers: [registry] });
-  const seconds = new Histogram({
-    name: 'facetag_service_request_seconds', help: 'Time to answer a request of a facetag service.', labelNames: ['service'],
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
-  });
+  // The shared metric definitions: request counts and times, plus process and machine figures.
+  const metrics = createMetrics({ dataDir: null, queues: [], pipeline: false, service: true });
   const started = Date.now();
 
   const document = {
@@ -86,8 +83,7 @@ export function createServiceApp(options: ServiceAppOptions) {
     const t0 = performance.now();
     await next();
     if (c.req.method === 'POST') {
-      requests.inc({ service: options.service, status: String(c.res.status) });
-      seconds.observe({ service: options.service }, (performance.now() - t0) / 1000);
+      recordServiceRequest(metrics, { service: options.service, status: c.res.status, seconds: (performance.now() - t0) / 1000 });
     }
   });
   app.use('/v1/*', async (c, next) => {
@@ -104,7 +100,7 @@ export function createServiceApp(options: ServiceAppOptions) {
     },
   }));
   app.get('/healthz', (c) => c.json({ ok: true, service: options.service, models: options.models, uptimeSeconds: Math.round((Date.now() - started) / 1000) }));
-  app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
+  app.get('/metrics', async (c) => c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType }));
   app.get('/openapi.json', (c) => c.json(document));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /openapi.json` } }, 404));
   app.onError((error, c) => {
@@ -113,7 +109,7 @@ export function createServiceApp(options: ServiceAppOptions) {
     options.log.error({ err: { message: (error as Error).message, stack: (error as Error).stack }, service: options.service }, 'request failed');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error; the service log has the details' } }, 500);
   });
-  return { app, registry };
+  return { app, registry: metrics.registry, metrics };
 }
 
 /** The raw body of an image request, refusing an empty one or a JSON/form body with a clear message. */
