@@ -28,7 +28,7 @@ describe('service definitions from one spec', () => {
     expect(text).toContain(`ExecStart=${process.execPath} "/opt/face tag/bin/facetag.js" serve --data "/srv/facetag data" --note "100%% \\"quoted\\""\n`);
     expect(text).toContain('Environment=FACETAG_LOG_LEVELS=server=debug,index=info\n');
     expect(text).toContain('WantedBy=multi-user.target');
-    expect(() => systemdTimer(role)).toThrow(/only a daily job has a timer/);
+    expect(() => systemdTimer(role)).toThrow(/only a daily or periodic job has a timer/);
   });
 
   it('systemd: a daily job is a oneshot service with a persistent timer', () => {
@@ -41,6 +41,22 @@ describe('service definitions from one spec', () => {
     expect(timer).toContain('OnCalendar=*-*-* 03:05:00\n');
     expect(timer).toContain('Persistent=true\n');
     expect(timer).toContain('Unit=facetag-backup.service\n');
+  });
+
+  it('a periodic job (the cluster units\' health checks) runs every N seconds: a systemd timer, a launchd StartInterval', () => {
+    const check: UnitSpec = { ...role, name: 'facetag-serve-health', label: 'org.facetag.serve.health', every: { seconds: 30, afterBootSeconds: 120 }, header: 'Generated -- by a test' };
+    const service = systemdService(check);
+    expect(service.startsWith('# Generated -- by a test\n[Unit]\n')).toBe(true);
+    expect(service).toContain('Type=oneshot\n');
+    expect(service).not.toContain('Restart=');
+    const timer = systemdTimer(check);
+    expect(timer).toContain('OnBootSec=120\nOnUnitActiveSec=30\nUnit=facetag-serve-health.service\n');
+    expect(timer).not.toContain('OnCalendar');
+    const plist = parsePlist(launchdPlist(check).replace(/<!--[\s\S]*?-->/g, '')) as Record<string, unknown>;
+    expect(plist.Label).toBe('org.facetag.serve.health');
+    expect(plist.StartInterval).toBe(30);
+    expect(plist.KeepAlive).toBeUndefined();
+    expect(launchdPlist(check)).toContain('<!-- Generated - - by a test -->');
   });
 
   it('systemd-analyze verify accepts both, with nothing to say', (ctx) => {
