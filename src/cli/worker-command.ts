@@ -39,8 +39,11 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     await pool.close();
     throw error;
   });
+  let stopSources = async () => {};
   try {
-    const handler = createAnalyseHandler(ctx, pool, ctx.queue, cachedSourceOpener(config.index.followSymlinks));
+    const sources = cachedSourceOpener(config);
+    stopSources = sources.close;
+    const handler = createAnalyseHandler(ctx, pool, ctx.queue, sources);
     const worker = ctx.queue.work('analyse', handler, {
       concurrency,
       onRelease: (error) => {
@@ -63,6 +66,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await pool.close();
+    await stopSources();
     await ctx.close();
   }
 };

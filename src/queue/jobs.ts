@@ -11,8 +11,15 @@ import { z } from 'zod';
 
 const sourcePhoto = z.object({ key: z.string().min(1), size: z.number().int().nonnegative(), mtimeMs: z.number() });
 
-/** Where a worker reads the photo: a folder every node mounts at the same path (S3 comes as another kind). */
-const photoSourceRef = z.discriminatedUnion('kind', [z.object({ kind: z.literal('folder'), root: z.string().min(1) })]);
+/**
+ * Where a worker reads the photo: a folder every node mounts at the same path, or a bucket of the
+ * cluster's S3 server (each worker connects with its own `storage.*` settings; nothing secret
+ * travels in a job).
+ */
+const photoSourceRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), root: z.string().min(1) }),
+  z.object({ kind: z.literal('s3'), bucket: z.string().min(3).max(63), prefix: z.string() }),
+]);
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,9 @@ import { openNeo4jCatalog } from '../../src/catalog/neo4j-catalog.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 import { createS3BlobStore, ensureBuckets } from '../../src/storage/s3-blob-store.js';
-import { json, runFacetag } from '../helpers/cli.js';
+import { clusterEnv, killStrays, startTracked, startWorker, stopWorker, until, type WorkerProcess } from '../helpers/cluster.js';
+import { collect, json, runFacetag } from '../helpers/cli.js';
+import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { requireNeo4j, startNeo4j, type Neo4jServer } from '../helpers/neo4j.js';
 import { requireS3, s3Env, startS3, uniqueBucket, type S3Server } from '../helpers/s3.js';
 import { requireShared, SHARED_FACES } from '../helpers/shared.js';
@@ -113,4 +115,108 @@ describe.runIf(available)(suite, () => {
       for (const s of [incoming, processed, crops]) await s.close();
     }
   }, 300_000);
+
+  describe.runIf(requireRedis('cluster mode with an s3:// source'))('cluster mode: a worker process and the management on a real Redis', () => {
+    let redis: TestRedis;
+    let worker: WorkerProcess;
+    let workerData: string;
+    const root = mkdtempSync(join(tmpdir(), 'facetag-s3cluster-'));
+    /** Everything one machine of the cluster needs: the S3 server, Neo4j (the management only reads it), Redis. */
+    const envFor = (buckets: { incoming: string; processed: string; crops: string }) => ({
+      ...s3Env(s3, buckets),
+      FACETAG_CATALOG_DRIVER: 'neo4j', FACETAG_CATALOG_NEO4J_URL: neo4j.url, FACETAG_CATALOG_NEO4J_PASSWORD: neo4j.password,
+      ...clusterEnv(redis.url),
+    });
+    const buckets = { incoming: uniqueBucket('c-incoming'), processed: uniqueBucket('c-processed'), crops: uniqueBucket('c-crops') };
+    beforeAll(async () => {
+      redis = await startRedis();
+      await ensureBuckets(loadConfig({ env: s3Env(s3) }).storage, Object.values(buckets));
+      // The worker's own data folder (another machine): the thumbnails must not land there.
+      workerData = join(root, 'worker');
+      worker = startWorker(workerData, envFor(buckets));
+      await worker.ready;
+    }, 120_000);
+    afterAll(async () => {
+      if (worker) await stopWorker(worker);
+      killStrays();
+      await redis?.stop();
+    });
+
+    it('the management queues a bucket, the worker reads it and stores the crops in S3, the management writes Neo4j and moves each photo once', async () => {
+      const env = { ...envFor(buckets), FACETAG_DATA_DIR: join(root, 'management') };
+      const settings = loadConfig({ env }).storage;
+      const [incoming, processed, crops] = [buckets.incoming, buckets.processed, buckets.crops].map((b) => createS3BlobStore(settings, b));
+      try {
+        for (const [key, p] of Object.entries(REAL_PHOTOS)) await incoming!.put(key, readFileSync(join(SHARED_FACES, p.file)), 'image/jpeg');
+        // Identical content at a second key: one analysis, two photos.
+        await incoming!.put('copies/jolie-a.jpg', readFileSync(join(SHARED_FACES, REAL_PHOTOS['jolie/a.jpg']!.file)), 'image/jpeg');
+        await incoming!.put('broken.jpg', Buffer.from('this is not a JPEG at all'), 'image/jpeg');
+        const keys = [...Object.keys(REAL_PHOTOS), 'copies/jolie-a.jpg'];
+
+        const run = await runFacetag(['index', '--source', `s3://${buckets.incoming}`, '--json'], { env });
+        expect(run.code, run.stderr).toBe(0);
+        const summary = json<Summary & { failures: Array<{ file: string; code: string }> }>(run);
+        expect(summary.photos).toEqual({ seen: keys.length + 1, processed: keys.length, skippedUnchanged: 0, failed: 1, unsettled: 0 });
+        expect(summary.failures).toEqual([expect.objectContaining({ file: 'broken.jpg', code: 'PHOTO_UNSUPPORTED' })]);
+
+        // Each photo exactly once in Neo4j; the copy has the same faces as its original.
+        const catalog = await openNeo4jCatalog({ url: neo4j.url, user: neo4j.user, password: neo4j.password });
+        let photos: Array<{ path: string; status: string; faceCount: number; sha256: string | null }>;
+        try {
+          photos = await catalog.listPhotos();
+        } finally {
+          await catalog.close();
+        }
+        const done = photos.filter((p) => p.path.startsWith(`s3://${buckets.incoming}/`) && p.status === 'done');
+        expect(done.map((p) => p.path).sort()).toEqual(keys.map((k) => `s3://${buckets.incoming}/${k}`).sort());
+        const byPath = new Map(done.map((p) => [p.path.slice(`s3://${buckets.incoming}/`.length), p]));
+        expect(byPath.get('copies/jolie-a.jpg')!.sha256).toBe(byPath.get('jolie/a.jpg')!.sha256);
+        expect(byPath.get('copies/jolie-a.jpg')!.faceCount).toBe(byPath.get('jolie/a.jpg')!.faceCount);
+        expect(photos.filter((p) => p.path === `s3://${buckets.incoming}/broken.jpg`).map((p) => p.status)).toEqual(['failed']);
+
+        // The worker analysed each distinct content once and stored its crops in the bucket, none on its disk.
+        const log = readFileSync(join(workerData, 'logs', 'worker.log'), 'utf8');
+        expect(log.split('\n').filter((l) => l.includes('"msg":"photo analysed"')).length).toBe(Object.keys(REAL_PHOTOS).length);
+        expect(existsSync(join(workerData, 'blobs'))).toBe(false);
+        const faces = json<FaceRow[]>(await runFacetag(['faces', 'list', '--json'], { env }));
+        const ours = faces.filter((f) => f.file.startsWith(`s3://${buckets.incoming}/`));
+        expect(ours.length).toBe(done.reduce((n, p) => n + p.faceCount, 0));
+        expect((await crops!.list('')).sort()).toEqual([...new Set(ours.map((f) => f.thumbKey))].sort());
+        const jolie = labelledPeople(ours, buckets.incoming, 'jolie');
+        expect(new Set(jolie).size, `jolie ${jolie}`).toBe(1);
+        expect(jolie[0]).not.toBeNull();
+
+        // Moved once the catalog held them, byte for byte; the failed one stays.
+        expect(await incoming!.list('')).toEqual(['broken.jpg']);
+        expect((await processed!.list('')).sort()).toEqual([...keys].sort());
+        for (const [key, p] of Object.entries(REAL_PHOTOS)) expect((await processed!.get(key))!.equals(readFileSync(join(SHARED_FACES, p.file)))).toBe(true);
+      } finally {
+        for (const s of [incoming, processed, crops]) await s!.close();
+      }
+    }, 300_000);
+
+    it('--watch through the queue: a photo uploaded later is analysed by the worker and moved; SIGTERM stops it', async () => {
+      const watched = { incoming: uniqueBucket('w-incoming'), processed: uniqueBucket('w-processed'), crops: buckets.crops };
+      const env = { ...envFor(watched), FACETAG_DATA_DIR: join(root, 'management') };
+      const settings = loadConfig({ env }).storage;
+      await ensureBuckets(settings, [watched.incoming, watched.processed]);
+      const [incoming, processed] = [watched.incoming, watched.processed].map((b) => createS3BlobStore(settings, b));
+      try {
+        const child = startTracked(['index', '--source', `s3://${watched.incoming}`, '--watch', '--interval-ms', '200', '--json'], env);
+        const result = collect(child);
+        await incoming!.put('later.jpg', readFileSync(join(SHARED_FACES, REAL_PHOTOS['powell/a.jpg']!.file)), 'image/jpeg');
+        await until('the watched photo in processed', () => processed!.exists('later.jpg'), (v) => v, 120_000);
+        child.kill('SIGTERM');
+        const r = await result;
+        expect(r.code, r.stderr).toBe(0);
+        const runs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Summary);
+        expect(runs.reduce((n, s) => n + s.photos.processed, 0)).toBe(1);
+        expect(await incoming!.list('')).toEqual([]);
+        const faces = json<FaceRow[]>(await runFacetag(['faces', 'list', '--json'], { env }));
+        expect(faces.filter((f) => f.file === `s3://${watched.incoming}/later.jpg`).length).toBeGreaterThanOrEqual(1);
+      } finally {
+        for (const s of [incoming, processed]) await s!.close();
+      }
+    }, 180_000);
+  });
 });
