@@ -60,7 +60,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     if (!refused) io.stderr.write('stopping: finishing the jobs in flight...\n');
     await worker.close();
     ctx.log.info({ refused: refused !== null }, 'worker stopped');
-    if (refused) throw new AppError('MODEL_MISMATCH', (refused as ReleaseJob).message);
+    if (refused) throw new AppError((refused as ReleaseJob).code === 'CONFIG_INVALID' ? 'CONFIG_INVALID' : 'MODEL_MISMATCH', (refused as ReleaseJob).message);
     return 0;
   } finally {
     process.off('SIGINT', stop);

@@ -10,6 +10,9 @@ import { createFolderSource } from './folder-source.js';
 import type { PhotoSource } from './photo-source.js';
 import { faceThumbKey } from './store-photo.js';
 
+/** Where this node's blob store keeps face crops, as the `crops` of an analyse job. */
+export const cropsLocation = (config: Pick<ResolvedConfig, 'storage'>) => (config.storage.driver === 's3' ? `s3://${config.storage.cropsBucket}` : 'fs');
+
 /** Opens the source a job names, once per source. */
 export type SourceOpener = (ref: PhotoSourceRef) => Promise<Pick<PhotoSource, 'read'>>;
 
@@ -53,7 +56,7 @@ export function cachedSourceOpener(config: Pick<ResolvedConfig, 'index' | 'stora
  * is released back to the queue, untouched, for a worker that has them.
  */
 export function createAnalyseHandler(
-  { blobs, log }: Pick<Deps, 'blobs' | 'log'>,
+  { config, blobs, log }: Pick<Deps, 'config' | 'blobs' | 'log'>,
   analyser: Pick<AnalysisPool, 'modelKey' | 'analyse'>,
   queue: Pick<JobQueue, 'add'>,
   openSource: SourceOpener,
@@ -61,9 +64,14 @@ export function createAnalyseHandler(
   const sendResult = (p: JobPayload<'analyse'>, result: JobPayload<'commit'>['result']) =>
     queue.add('commit', jobId('commit', p.sha256), { sha256: p.sha256, photo: p.photo, source: p.source, result }, { removeWhenDone: true });
 
+  const crops = cropsLocation(config);
   return async (p, info) => {
     if (p.modelKey !== analyser.modelKey) {
       throw new ReleaseJob('MODEL_MISMATCH', `this worker has models ${analyser.modelKey} but the management expects ${p.modelKey}; install the same facetag version and models (vision.detector, vision.embedder) on every node`);
+    }
+    if (p.crops !== undefined && p.crops !== crops) {
+      // Crops stored where the management cannot read them would be lost: give the job back untouched.
+      throw new ReleaseJob('CONFIG_INVALID', `this worker stores face crops in ${crops === 'fs' ? 'its own data folder (storage.driver fs)' : crops} but the management reads them from ${p.crops === 'fs' ? 'its data folder (storage.driver fs)' : p.crops}; set the same storage.driver and storage.cropsBucket (FACETAG_STORAGE_DRIVER, FACETAG_STORAGE_CROPS_BUCKET) on every node`);
     }
     try {
       const source = await openSource(p.source);

@@ -54,6 +54,11 @@ export const jobPayloads = {
     source: photoSourceRef,
     /** The models the management expects; a worker with others refuses the job. */
     modelKey: z.string().min(1),
+    /**
+     * Where the management reads face crops (`fs`, or `s3://<cropsBucket>`); a worker that would
+     * store them elsewhere refuses the job. Absent in jobs of older versions (not checked).
+     */
+    crops: z.string().min(1).optional(),
   }),
   commit: z.object({
     sha256,

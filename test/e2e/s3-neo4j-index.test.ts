@@ -195,6 +195,34 @@ describe.runIf(available)(suite, () => {
       }
     }, 300_000);
 
+    it('a worker that would keep crops on its own disk refuses the jobs and exits naming the fix; a right worker then does them', async () => {
+      const b = { incoming: uniqueBucket('m-incoming'), processed: uniqueBucket('m-processed'), crops: buckets.crops };
+      // Its own queue prefix: the suite's worker does not see these jobs.
+      const env = { ...envFor(b), FACETAG_QUEUE_PREFIX: 'mismatch', FACETAG_DATA_DIR: join(root, 'management') };
+      const settings = loadConfig({ env }).storage;
+      await ensureBuckets(settings, [b.incoming, b.processed]);
+      const [incoming, processed] = [b.incoming, b.processed].map((x) => createS3BlobStore(settings, x));
+      try {
+        await incoming!.put('one.jpg', readFileSync(join(SHARED_FACES, REAL_PHOTOS['powell/b.jpg']!.file)), 'image/jpeg');
+        const management = collect(startTracked(['index', '--source', `s3://${b.incoming}`, '--json'], env));
+        const wrongData = join(root, 'wrong-worker');
+        const wrong = startWorker(wrongData, { ...env, FACETAG_STORAGE_DRIVER: 'fs' });
+        const refused = await wrong.done;
+        expect(refused.code).toBe(78);
+        expect(refused.stderr).toMatch(/stores face crops in its own data folder \(storage\.driver fs\) but the management reads them from s3:\/\/c-crops-[^ ]+; set the same storage\.driver/);
+        expect(existsSync(join(wrongData, 'blobs'))).toBe(false);
+        expect(await incoming!.list('')).toEqual(['one.jpg']);
+        const right = startWorker(join(root, 'right-worker'), env);
+        const r = await management;
+        expect(r.code, r.stderr).toBe(0);
+        expect(json<Summary>(r).photos).toMatchObject({ seen: 1, processed: 1, failed: 0 });
+        await stopWorker(right);
+        expect(await processed!.list('')).toEqual(['one.jpg']);
+      } finally {
+        for (const s of [incoming, processed]) await s!.close();
+      }
+    }, 180_000);
+
     it('--watch through the queue: a photo uploaded later is analysed by the worker and moved; SIGTERM stops it', async () => {
       const watched = { incoming: uniqueBucket('w-incoming'), processed: uniqueBucket('w-processed'), crops: buckets.crops };
       const env = { ...envFor(watched), FACETAG_DATA_DIR: join(root, 'management') };
