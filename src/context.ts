@@ -134,7 +134,8 @@ export async function createQueue(config: ResolvedConfig, log: Logger): Promise<
 /** A worker node's resources: it reads photos, stores thumbnails and talks to the queue, but never opens the catalog. */
 export async function createWorkerContext(config: ResolvedConfig, component: string): Promise<Pick<Deps, 'config' | 'log' | 'blobs'> & { queue: JobQueue; close(): Promise<void> }> {
   const log = createLogger({ ...config.log, dir: logsDir(config), component });
-  const blobs = createFsBlobStore(join(config.data.dir, 'blobs'));
+  // The thumbnails go where the management's catalog expects them: storage.driver's blob store.
+  const blobs = await createBlobStore(config);
   const queue = await createQueue(config, log).catch(async (error: unknown) => {
     await blobs.close();
     throw error;

@@ -44,6 +44,8 @@ export const errorCodes = {
   S3_BUCKET_MISSING: { http: 502, exit: 69, retry: false },
   S3_UNAVAILABLE: { http: 503, exit: 69, retry: true },
   S3_TLS: { http: 502, exit: 69, retry: false },
+  // cluster mode: every worker that took the photo's job died on it (BullMQ's stalled limit)
+  WORKER_CRASHED: { http: 500, exit: 70, retry: false },
 } as const satisfies Record<string, { http: number; exit: number; retry: boolean }>;
 
 export type ErrorCode = keyof typeof errorCodes;

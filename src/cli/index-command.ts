@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
-import { createContext, createQueue, startAnalysisPool, type Context } from '../context.js';
+import { resolve } from 'node:path';
+import { createContext, createQueue, startAnalysisPool } from '../context.js';
 import { AppError } from '../errors.js';
 import { createFolderSource } from '../ingest/folder-source.js';
-import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
-import { indexPhotos, type IndexOptions, type IndexSummary } from '../ingest/index-photos.js';
+import { indexSourceThroughQueue, watchSourceThroughQueue } from '../ingest/index-through-queue.js';
+import { indexPhotos, type IndexSummary } from '../ingest/index-photos.js';
 import type { PhotoSource } from '../ingest/photo-source.js';
-import { watchPhotos } from '../ingest/watch-photos.js';
+import { watchPhotos, type WatchOptions, type WatchTotals } from '../ingest/watch-photos.js';
+import type { PhotoSourceRef } from '../queue/jobs.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import { printJson, type Command } from './io.js';
@@ -26,7 +28,10 @@ Ctrl-C or SIGTERM, which stop it cleanly after the photos in flight.
 
   --queue bullmq   cluster mode (queue.driver): this process queues the photos on Redis and
                    writes the results; \`facetag worker\` processes on any machine analyse them.
-                   <folder> must be at the same path on every worker (a shared folder).`;
+                   <folder> must be at the same path on every worker (a shared folder);
+                   with an s3:// source each worker reads the bucket with its own storage.*
+                   settings, and this process moves each photo to processed once written.
+                   --watch works the same way: each poll's new photos go through the queue.`;
 
 export const indexCommand: Command = async ({ args, io, config: load }) => {
   const { values, positionals } = parseArgs({
@@ -47,9 +52,6 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   const intervalMs = Number(values['interval-ms'] ?? 5000);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new AppError('USAGE', `--interval-ms ${values['interval-ms']} is not a whole number of milliseconds >= 10; e.g. --interval-ms 5000`);
   const config = load({ index: { concurrency: values.concurrency }, queue: { driver: values.queue } });
-  if (config.queue.driver === 'bullmq' && (values.watch || where.startsWith('s3://'))) {
-    throw new AppError('USAGE', 'cluster mode (queue.driver bullmq) indexes a shared folder, once: run `facetag index <folder> --queue bullmq`, or use the memory queue for s3:// sources and --watch');
-  }
   const ctx = await createContext(config, 'index');
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -58,25 +60,30 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   const bar = createProgressBar(io.stderr, !values.json && !values.watch);
   let source: PhotoSource | null = null;
   try {
+    source = await openSource(config, ctx.log, where, !values.watch);
+    const watchOptions: WatchOptions = {
+      intervalMs, signal: controller.signal,
+      onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
+      onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
+    };
+    const watched = (totals: WatchTotals) => {
+      if (!values.json) io.stdout.write(`watch stopped after ${totals.polls} polls: ${totals.processed} indexed, ${totals.failed} failed\n`);
+      return 0;
+    };
     if (config.queue.driver === 'bullmq') {
-      const summary = await indexThroughQueue(ctx, where, { onProgress: (p) => bar.update(p), signal: controller.signal });
+      // Cluster mode: this process schedules and writes; `facetag worker` processes analyse.
+      const ref = await sourceRef(where);
+      const openQueue = () => createQueue(ctx.config, ctx.log);
+      if (values.watch) return watched(await watchSourceThroughQueue(ctx, openQueue, source, ref, watchOptions));
+      const summary = await indexSourceThroughQueue(ctx, openQueue, source, ref, { onProgress: (p) => bar.update(p), signal: controller.signal });
       bar.finish();
       if (values.json) printJson(io, summary);
       else printSummary(io.stdout, summary);
       return summary.interrupted ? 130 : 0;
     }
-    source = await openSource(config, ctx.log, where, !values.watch);
     const analyser = await startAnalysisPool(config);
     try {
-      if (values.watch) {
-        const totals = await watchPhotos(ctx, analyser, source, {
-          intervalMs, signal: controller.signal,
-          onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
-          onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
-        });
-        if (!values.json) io.stdout.write(`watch stopped after ${totals.polls} polls: ${totals.processed} indexed, ${totals.failed} failed\n`);
-        return 0;
-      }
+      if (values.watch) return watched(await watchPhotos(ctx, analyser, source, watchOptions));
       const summary = await indexPhotos(ctx, analyser, source, { onProgress: (p) => bar.update(p), signal: controller.signal });
       bar.finish();
       if (values.json) printJson(io, summary);
@@ -121,7 +128,9 @@ async function openSource(config: ResolvedConfig, log: Logger, where: string, ch
   });
 }
 
-/** Cluster mode: this process schedules and writes; `facetag worker` processes analyse. */
-function indexThroughQueue(ctx: Context, folder: string, options: IndexOptions): Promise<IndexSummary> {
-  return indexFolderThroughQueue(ctx, () => createQueue(ctx.config, ctx.log), folder, options);
+/** Where the workers read the photos of `where` (already opened, so valid). */
+async function sourceRef(where: string): Promise<PhotoSourceRef> {
+  if (!where.startsWith('s3://')) return { kind: 'folder', root: resolve(where) };
+  const url = (await import('../storage/s3-client.js')).parseS3Url(where)!;
+  return { kind: 's3', bucket: url.bucket, prefix: url.prefix };
 }

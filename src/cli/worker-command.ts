@@ -50,14 +50,16 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
   setModelInfo(metrics, { modelKey: pool.modelKey, version: facetagVersion() });
   let running = true;
   const http = serve({ fetch: metricsApp(metrics, () => running).fetch, hostname: config.worker.host, port: config.worker.port });
+  let stopSources = async () => {};
   try {
     const metricsPort = await new Promise<number>((ok, fail) => {
       http.once('listening', () => ok((http.address() as { port: number }).port));
       http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
         error.code === 'EADDRINUSE' ? `port ${config.worker.port} is in use; pick another with --port or FACETAG_WORKER_PORT (0 picks a free one)` : `cannot listen on ${config.worker.host}:${config.worker.port}: ${error.message}`)));
     });
-    const openSource = cachedSourceOpener(config.index.followSymlinks);
-    const handler = measuredHandler(metrics, 'analyse', createAnalyseHandler(ctx, measuredAnalyser(metrics, pool), ctx.queue, async (ref) => measuredReads(metrics, await openSource(ref))));
+    const sources = cachedSourceOpener(config);
+    stopSources = sources.close;
+    const handler = measuredHandler(metrics, 'analyse', createAnalyseHandler(ctx, measuredAnalyser(metrics, pool), ctx.queue, async (ref) => measuredReads(metrics, await sources(ref))));
     const worker = ctx.queue.work('analyse', handler, {
       concurrency,
       onRelease: (error) => {
@@ -76,7 +78,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     running = false;
     await worker.close();
     ctx.log.info({ refused: refused !== null }, 'worker stopped');
-    if (refused) throw new AppError('MODEL_MISMATCH', (refused as ReleaseJob).message);
+    if (refused) throw new AppError((refused as ReleaseJob).code === 'CONFIG_INVALID' ? 'CONFIG_INVALID' : 'MODEL_MISMATCH', (refused as ReleaseJob).message);
     return 0;
   } finally {
     running = false;
@@ -84,6 +86,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await pool.close();
+    await stopSources();
     await ctx.close();
   }
 };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ResolvedConfig } from '../config/load-config.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import { encodeAnalysis } from '../queue/analysis-codec.js';
@@ -9,16 +10,42 @@ import { createFolderSource } from './folder-source.js';
 import type { PhotoSource } from './photo-source.js';
 import { faceThumbKey } from './store-photo.js';
 
+/** Where this node's blob store keeps face crops, as the `crops` of an analyse job. */
+export const cropsLocation = (config: Pick<ResolvedConfig, 'storage'>) => (config.storage.driver === 's3' ? `s3://${config.storage.cropsBucket}` : 'fs');
+
 /** Opens the source a job names, once per source. */
 export type SourceOpener = (ref: PhotoSourceRef) => Promise<Pick<PhotoSource, 'read'>>;
 
-export function cachedSourceOpener(followSymlinks: boolean): SourceOpener {
+/**
+ * A folder by its path; a bucket with this node's own `storage.*` settings (endpoint and
+ * credentials), read only: moving a photo to `processed` is the management's, after the commit.
+ * The S3 SDK is loaded on the first S3 job.
+ */
+export function cachedSourceOpener(config: Pick<ResolvedConfig, 'index' | 'storage'>): SourceOpener & { close(): Promise<void> } {
   const open = new Map<string, Promise<PhotoSource>>();
-  return (ref) => {
-    const id = JSON.stringify(ref);
-    if (!open.has(id)) open.set(id, createFolderSource(ref.root, { followSymlinks }));
-    return open.get(id)!;
+  const openOne = async (ref: PhotoSourceRef): Promise<PhotoSource> => {
+    if (ref.kind === 'folder') return createFolderSource(ref.root, { followSymlinks: config.index.followSymlinks });
+    const { createS3Source } = await import('./s3-source.js');
+    return createS3Source(config.storage, {
+      bucket: ref.bucket, prefix: ref.prefix, processedBucket: config.storage.processedBucket, processedAction: 'leave', maxFileBytes: config.index.maxFileBytes,
+    });
   };
+  return Object.assign((ref: PhotoSourceRef) => {
+    const id = JSON.stringify(ref);
+    if (!open.has(id)) {
+      const opening = openOne(ref);
+      // A failed open (a bad setting) is tried again by the next job, not cached.
+      opening.catch(() => open.delete(id));
+      open.set(id, opening);
+    }
+    return open.get(id)!;
+  }, {
+    async close() {
+      const all = [...open.values()];
+      open.clear();
+      await Promise.all(all.map(async (s) => (await s.catch(() => null))?.close()));
+    },
+  });
 }
 
 /**
@@ -29,7 +56,7 @@ export function cachedSourceOpener(followSymlinks: boolean): SourceOpener {
  * is released back to the queue, untouched, for a worker that has them.
  */
 export function createAnalyseHandler(
-  { blobs, log }: Pick<Deps, 'blobs' | 'log'>,
+  { config, blobs, log }: Pick<Deps, 'config' | 'blobs' | 'log'>,
   analyser: Pick<AnalysisPool, 'modelKey' | 'analyse'>,
   queue: Pick<JobQueue, 'add'>,
   openSource: SourceOpener,
@@ -37,9 +64,14 @@ export function createAnalyseHandler(
   const sendResult = (p: JobPayload<'analyse'>, result: JobPayload<'commit'>['result']) =>
     queue.add('commit', jobId('commit', p.sha256), { sha256: p.sha256, photo: p.photo, source: p.source, result }, { removeWhenDone: true });
 
+  const crops = cropsLocation(config);
   return async (p, info) => {
     if (p.modelKey !== analyser.modelKey) {
       throw new ReleaseJob('MODEL_MISMATCH', `this worker has models ${analyser.modelKey} but the management expects ${p.modelKey}; install the same facetag version and models (vision.detector, vision.embedder) on every node`);
+    }
+    if (p.crops !== undefined && p.crops !== crops) {
+      // Crops stored where the management cannot read them would be lost: give the job back untouched.
+      throw new ReleaseJob('CONFIG_INVALID', `this worker stores face crops in ${crops === 'fs' ? 'its own data folder (storage.driver fs)' : crops} but the management reads them from ${p.crops === 'fs' ? 'its data folder (storage.driver fs)' : p.crops}; set the same storage.driver and storage.cropsBucket (FACETAG_STORAGE_DRIVER, FACETAG_STORAGE_CROPS_BUCKET) on every node`);
     }
     try {
       const source = await openSource(p.source);

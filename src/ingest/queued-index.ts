@@ -14,6 +14,7 @@ import { findModel } from '../vision/model-manifest.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoSkipped, recordPhotoWritten, recordStages } from '../metrics/record.js';
 import type { IndexOptions, IndexSummary } from './index-photos.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { cropsLocation } from './analyse-job.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
 
 export interface QueuedIndexOptions extends IndexOptions {
@@ -187,7 +188,7 @@ export async function indexWithQueue(
         continue;
       }
       log.warn({ photo: sha256.slice(0, 12), analyse: analyse.state }, 'a job was lost; queueing the photo again');
-      await queue.add('analyse', jobId('analyse', sha256), { sha256, photo: photos[0]!, source: sourceRef, modelKey: analyser.modelKey }, { replaceFinished: true });
+      await queue.add('analyse', jobId('analyse', sha256), { sha256, photo: photos[0]!, source: sourceRef, modelKey: analyser.modelKey, crops: cropsLocation(config) }, { replaceFinished: true });
     }
   }
 
@@ -242,7 +243,7 @@ export async function indexWithQueue(
           return;
         }
       }
-      await queue.add('analyse', id, { sha256, photo, source: sourceRef, modelKey: analyser.modelKey }, { replaceFinished: rerun });
+      await queue.add('analyse', id, { sha256, photo, source: sourceRef, modelKey: analyser.modelKey, crops: cropsLocation(config) }, { replaceFinished: rerun });
     } catch (error) {
       if (sha256) pending.delete(sha256);
       await fail(photo, sha256, toAppError(error));

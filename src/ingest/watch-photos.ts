@@ -1,4 +1,5 @@
 import type { Deps } from '../context.js';
+import type { Logger } from '../log.js';
 import { toAppError, type AppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { indexPhotos, type IndexOptions, type IndexSummary } from './index-photos.js';
@@ -24,12 +25,24 @@ export interface WatchOptions extends IndexOptions {
  * A failed photo stays in the source and is retried every `retryFailedAfterPolls` polls; a poll
  * that cannot list (S3 down) is reported and retried, and the watch resumes when the server is back.
  */
-export async function watchPhotos(
+export function watchPhotos(
   deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
   analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
   source: PhotoSource,
   options: WatchOptions,
-): Promise<{ polls: number; runs: number; processed: number; failed: number }> {
+): Promise<WatchTotals> {
+  return watchSource(deps.log, source, (view) => indexPhotos(deps, analyser, view, options), options);
+}
+
+export interface WatchTotals { polls: number; runs: number; processed: number; failed: number }
+
+/** The watch loop around any index run (`run` indexes the view of one poll: in process, or through the queue). */
+export async function watchSource(
+  log: Pick<Logger, 'warn'>,
+  source: PhotoSource,
+  run: (view: PhotoSource) => Promise<IndexSummary>,
+  options: WatchOptions,
+): Promise<WatchTotals> {
   const handled = new Map<string, { signature: string; failedAtPoll: number | null }>();
   const signature = (p: SourcePhoto) => `${p.size}:${p.mtimeMs}`;
   const retryAfter = options.retryFailedAfterPolls ?? 10;
@@ -52,7 +65,7 @@ export async function watchPhotos(
             handled.set(photo.key, { signature: signature(photo), failedAtPoll: outcome === 'failed' ? poll : null });
           },
         };
-        const summary = await indexPhotos(deps, analyser, view, options);
+        const summary = await run(view);
         totals.runs++;
         totals.processed += summary.photos.processed;
         totals.failed += summary.photos.failed;
@@ -60,7 +73,7 @@ export async function watchPhotos(
       }
     } catch (error) {
       const e = toAppError(error);
-      deps.log.warn({ code: e.code }, 'a watch poll failed; trying again');
+      log.warn({ code: e.code }, 'a watch poll failed; trying again');
       options.onPollError?.(e);
     }
     await sleep(options.intervalMs, options.signal);

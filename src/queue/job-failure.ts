@@ -4,6 +4,13 @@ import { toAppError, type AppError } from '../errors.js';
 export const failureReason = (e: AppError) => `${e.code}: ${e.message}`;
 
 export function parseFailureReason(reason: string | null | undefined): { code: string; message: string } {
+  // BullMQ's own reason when the job's worker died (lock lost) more than maxStalledCount times.
+  if (/stalled more than allowable limit/.test(reason ?? '')) {
+    return {
+      code: 'WORKER_CRASHED',
+      message: 'the worker process analysing this photo stopped (crashed, killed, or out of memory) on every attempt; check the workers\' logs and memory, e.g. for a huge image; the photo is tried again on the next run',
+    };
+  }
   const m = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(reason ?? '');
   return m ? { code: m[1]!, message: m[2]! } : { code: 'INTERNAL', message: reason || 'the job failed with no reason' };
 }

@@ -11,8 +11,15 @@ import { z } from 'zod';
 
 const sourcePhoto = z.object({ key: z.string().min(1), size: z.number().int().nonnegative(), mtimeMs: z.number() });
 
-/** Where a worker reads the photo: a folder every node mounts at the same path (S3 comes as another kind). */
-const photoSourceRef = z.discriminatedUnion('kind', [z.object({ kind: z.literal('folder'), root: z.string().min(1) })]);
+/**
+ * Where a worker reads the photo: a folder every node mounts at the same path, or a bucket of the
+ * cluster's S3 server (each worker connects with its own `storage.*` settings; nothing secret
+ * travels in a job).
+ */
+const photoSourceRef = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), root: z.string().min(1) }),
+  z.object({ kind: z.literal('s3'), bucket: z.string().min(3).max(63), prefix: z.string() }),
+]);
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -47,6 +54,11 @@ export const jobPayloads = {
     source: photoSourceRef,
     /** The models the management expects; a worker with others refuses the job. */
     modelKey: z.string().min(1),
+    /**
+     * Where the management reads face crops (`fs`, or `s3://<cropsBucket>`); a worker that would
+     * store them elsewhere refuses the job. Absent in jobs of older versions (not checked).
+     */
+    crops: z.string().min(1).optional(),
   }),
   commit: z.object({
     sha256,

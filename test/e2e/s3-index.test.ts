@@ -11,7 +11,9 @@ import { requireS3, s3Env, startS3, uniqueBucket, type S3Server } from '../helpe
 
 /**
  * The catalog the run writes to. The SQLite default here; a cluster catalog (Neo4j) runs the same
- * suite by adding its FACETAG_* environment (its server started by its own helper).
+ * suite by adding its FACETAG_* environment (its server started by its own helper). The Neo4j
+ * run of the cluster stack, kept short (one Neo4j and one RGW start), is
+ * test/e2e/s3-neo4j-index.test.ts: real photos, Neo4j, and the same through the queue.
  */
 export const catalogDrivers: Array<{ name: string; env: () => Promise<Record<string, string>>; stop?: () => Promise<void> }> = [
   { name: 'sqlite', env: async () => ({}) },
