@@ -74,8 +74,10 @@ describe.runIf(requireRedis('cluster mode: a photo that kills its worker every t
     const status = await q.status('analyse', jobId('analyse', sha));
     expect(status.state).toBe('failed');
     expect(status.failedReason).toMatch(/stalled more than allowable limit/);
-    // maxStalledCount is 2: the third loss fails the job (without running it again).
-    expect(kills).toBe(3);
+    // maxStalledCount is 2: the job fails on the third loss, or, when a worker takes the job
+    // before BullMQ's stall check has marked it, on the next one: bounded either way.
+    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(kills).toBeLessThanOrEqual(4);
 
     const r = await management;
     expect(r.code, r.stderr).toBe(0);
