@@ -6,11 +6,12 @@ import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { findModel } from '../vision/model-manifest.js';
-import { emptyXmpCounts, type XmpImportCounts } from '../interop/import-regions.js';
+import type { XmpImportCounts } from '../interop/import-regions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped } from '../metrics/record.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
+import { finishIndexSummary, startIndexSummary } from './index-summary.js';
 
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
 
@@ -65,12 +66,7 @@ export async function indexPhotos(
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
 
-  const summary: IndexSummary = {
-    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0, unsettled: 0 },
-    faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
-    stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
-  };
-  const stages: Record<keyof IndexSummary['stageMedianMs'], number[]> = { read: [], decode: [], detect: [], embed: [], store: [] };
+  const { summary, stages } = startIndexSummary(files.length);
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
@@ -176,19 +172,7 @@ export async function indexPhotos(
     countAssignments(await assignFaces({ catalog, index }, waiting.map((f) => f.id), params));
   }
 
-  const counts = await catalog.counts();
-  summary.faces = counts.faces;
-  summary.people = counts.people;
-  summary.unassigned = counts.unassigned;
-  summary.durationMs = Math.round(performance.now() - started);
-  for (const key of Object.keys(stages) as Array<keyof typeof stages>) summary.stageMedianMs[key] = median(stages[key]);
-  summary.failures.sort((a, b) => a.file.localeCompare(b.file));
+  finishIndexSummary(summary, stages, await catalog.counts(), started);
   log.info({ processed: summary.photos.processed, skipped: summary.photos.skippedUnchanged, failed: summary.photos.failed, faces: summary.faces, people: summary.people, ms: summary.durationMs }, 'index run finished');
   return summary;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  return Math.round(s[s.length >> 1]! * 10) / 10;
 }

@@ -4,7 +4,7 @@ import { clusterParams } from '../cluster/cluster-params.js';
 import { createVectorIndex } from '../cluster/create-vector-index.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
-import { emptyXmpCounts, type XmpImportCounts } from '../interop/import-regions.js';
+import type { XmpImportCounts } from '../interop/import-regions.js';
 import { decodeAnalysis } from '../queue/analysis-codec.js';
 import { parseFailureReason } from '../queue/job-failure.js';
 import { jobId, type JobPayload, type PhotoSourceRef } from '../queue/jobs.js';
@@ -16,6 +16,7 @@ import type { IndexOptions, IndexSummary } from './index-photos.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 import { cropsLocation } from './analyse-job.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
+import { finishIndexSummary, startIndexSummary } from './index-summary.js';
 
 export interface QueuedIndexOptions extends IndexOptions {
   /** With no result for this long, the writer asks the queue about the photos it waits for. @default 5000 */
@@ -52,12 +53,7 @@ export async function indexWithQueue(
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, driver: queue.driver }, 'queued index run started');
 
-  const summary: IndexSummary = {
-    photos: { seen: files.length, processed: 0, skippedUnchanged: 0, failed: 0, unsettled: 0 },
-    faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
-    stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
-  };
-  const stages: Record<keyof IndexSummary['stageMedianMs'], number[]> = { read: [], decode: [], detect: [], embed: [], store: [] };
+  const { summary, stages } = startIndexSummary(files.length);
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
@@ -282,19 +278,7 @@ export async function indexWithQueue(
     const waiting = (await catalog.listFaces({ unassigned: true })).filter((f) => f.model === analyser.embedderId && f.source === null);
     countAssignments(await assignFaces({ catalog, index }, waiting.map((f) => f.id), params));
   }
-  const counts = await catalog.counts();
-  summary.faces = counts.faces;
-  summary.people = counts.people;
-  summary.unassigned = counts.unassigned;
-  summary.durationMs = Math.round(performance.now() - started);
-  for (const key of Object.keys(stages) as Array<keyof typeof stages>) summary.stageMedianMs[key] = median(stages[key]);
-  summary.failures.sort((a, b) => a.file.localeCompare(b.file));
+  finishIndexSummary(summary, stages, await catalog.counts(), started);
   log.info({ processed: summary.photos.processed, skipped: summary.photos.skippedUnchanged, failed: summary.photos.failed, faces: summary.faces, ms: summary.durationMs }, 'queued index run finished');
   return summary;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  return Math.round(s[s.length >> 1]! * 10) / 10;
 }
