@@ -8,7 +8,7 @@ import { acceptSuggestion, rejectSuggestion, suggestionEditSchema } from '../ann
 import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { llmFlags, llmOptions } from './ask-command.js';
-import { printJson, printTable, type CliIo, type Command } from './io.js';
+import { printJson, type CliIo, type Command } from './io.js';
 
 const HELP = `Usage: facetag suggest <verb> [options] [--json]
 
