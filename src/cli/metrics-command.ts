@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import { AppError } from '../errors.js';
 import { loadClusterFile } from '../deploy/cluster-file.js';
 import { collectorTargetsOf, mergeTargets } from '../metrics/cluster-targets.js';
@@ -8,6 +7,7 @@ import { createCollector } from '../metrics/collector.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { probeFromUrl } from '../metrics/service-probes.js';
 import type { Command } from './io.js';
+import { listen } from '../server/listen.js';
 
 const HELP = `Usage: facetag metrics collect [--host H] [--port N] [--cluster-file FILE] [--target node/role=url]... [--service name=url]...
 
@@ -54,21 +54,15 @@ export const metricsCommand: Command = async ({ args, io, config: load }) => {
     metrics, timeoutMs: config.metrics.timeoutMs, targets,
     services: config.metrics.services.map((s) => probeFromUrl(s.name, s.url)),
   });
-  const http = serve({ fetch: collector.app.fetch, hostname: config.metrics.host, port: config.metrics.port });
-  const port = await new Promise<number>((ok, fail) => {
-    http.once('listening', () => ok((http.address() as { port: number }).port));
-    http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
-      error.code === 'EADDRINUSE' ? `port ${config.metrics.port} is in use; pick another with --port or FACETAG_METRICS_PORT` : `cannot listen on ${config.metrics.host}:${config.metrics.port}: ${error.message}`)));
-  });
-  const shown = config.metrics.host.includes(':') ? `[${config.metrics.host}]` : config.metrics.host;
-  io.stdout.write(`facetag metrics collector: http://${shown}:${port}/metrics (${targets.length} targets, ${config.metrics.services.length} services)\n`);
+  const http = await listen(collector.app.fetch, config.metrics.host, config.metrics.port, 'FACETAG_METRICS_PORT');
+  io.stdout.write(`facetag metrics collector: ${http.origin}/metrics (${targets.length} targets, ${config.metrics.services.length} services)\n`);
   let stopped: () => void = () => {};
   const stop = () => stopped();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     await new Promise<void>((resolve) => (stopped = resolve));
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await http.close();
     return 0;
   } finally {
     process.off('SIGINT', stop);

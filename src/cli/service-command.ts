@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
-import { analyserOptions } from '../context.js';
+import { analyserOptions, logsDir } from '../context.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createDetectionService } from '../services/detection-service.js';
@@ -10,6 +8,7 @@ import { createEmbeddingService } from '../services/embedding-service.js';
 import { createFaceAnalyser } from '../vision/face-analyser.js';
 import { decodeHeic } from '../vision/heic-decode.js';
 import type { Command } from './io.js';
+import { listen } from '../server/listen.js';
 
 const HELP = `Usage: facetag service detection|embedding [--host H] [--port N]
 
@@ -44,7 +43,7 @@ export const serviceCommand: Command = async ({ args, io, config: load }) => {
   const config = load({ services: { host: values.host, [portKey]: values.port } });
   const { host, maxBodyBytes, token } = config.services;
   const wanted = config.services[portKey];
-  const log = createLogger({ dir: config.log.dir ?? join(config.data.dir, 'logs'), level: config.log.level, component: `${which}-service` });
+  const log = createLogger({ ...config.log, dir: logsDir(config), component: `${which}-service` });
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const analyser = await createFaceAnalyser(analyserOptions(config), decodeHeic);
   let stopped: () => void = () => {};
@@ -53,20 +52,15 @@ export const serviceCommand: Command = async ({ args, io, config: load }) => {
     const service = which === 'detection'
       ? createDetectionService({ analyser, log, maxBodyBytes, token, version })
       : createEmbeddingService({ analyser, log, maxBodyBytes, token, version });
-    const http = serve({ fetch: service.app.fetch, hostname: host, port: wanted });
-    const port = await new Promise<number>((ok, fail) => {
-      http.once('listening', () => ok((http.address() as { port: number }).port));
-      http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
-        error.code === 'EADDRINUSE' ? `port ${wanted} is in use on ${host}; pick another with --port or FACETAG_SERVICES_${portKey === 'detectionPort' ? 'DETECTION' : 'EMBEDDING'}_PORT` : `cannot listen on ${host}:${wanted}: ${error.message}`)));
-    });
-    const shown = host.includes(':') ? `[${host}]` : host;
-    io.stdout.write(`facetag ${which} service: http://${shown}:${port}/ (${which === 'detection' ? analyser.detectorId : analyser.embedderId})\n`);
+    const http = await listen(service.app.fetch, host, wanted, `FACETAG_SERVICES_${portKey === 'detectionPort' ? 'DETECTION' : 'EMBEDDING'}_PORT`);
+    const port = http.port;
+    io.stdout.write(`facetag ${which} service: ${http.origin}/ (${which === 'detection' ? analyser.detectorId : analyser.embedderId})\n`);
     if (!loopback(host) && !token) io.stderr.write(`warning: the ${which} service listens on ${host} with no services.token; only the firewall (facetag cluster firewall) keeps other machines out\n`);
     log.info({ port, host, service: which }, 'service listening');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await new Promise<void>((resolve) => (stopped = resolve));
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await http.close();
     return 0;
   } finally {
     process.off('SIGINT', stop);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import { analyserOptions, createWorkerContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { cachedSourceOpener, createAnalyseHandler } from '../ingest/analyse-job.js';
@@ -11,6 +10,7 @@ import { measuredAnalyser, measuredHandler, measuredReads, metricsApp } from '..
 import type { ReleaseJob } from '../queue/queue.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
 import type { Command } from './io.js';
+import { listen, type Listening } from '../server/listen.js';
 
 const HELP = `Usage: facetag worker [--concurrency N] [--host H] [--port N] [--data DIR]
 
@@ -49,14 +49,11 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
   const metrics = createMetrics({ dataDir: config.data.dir, queues: [] });
   setModelInfo(metrics, { modelKey: pool.modelKey, version: facetagVersion() });
   let running = true;
-  const http = serve({ fetch: metricsApp(metrics, () => running).fetch, hostname: config.worker.host, port: config.worker.port });
+  let http: Listening | null = null;
   let stopSources = async () => {};
   try {
-    const metricsPort = await new Promise<number>((ok, fail) => {
-      http.once('listening', () => ok((http.address() as { port: number }).port));
-      http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
-        error.code === 'EADDRINUSE' ? `port ${config.worker.port} is in use; pick another with --port or FACETAG_WORKER_PORT (0 picks a free one)` : `cannot listen on ${config.worker.host}:${config.worker.port}: ${error.message}`)));
-    });
+    http = await listen(metricsApp(metrics, () => running).fetch, config.worker.host, config.worker.port, 'FACETAG_WORKER_PORT');
+    const metricsPort = http.port;
     const sources = cachedSourceOpener(config);
     stopSources = sources.close;
     const handler = measuredHandler(metrics, 'analyse', createAnalyseHandler(ctx, measuredAnalyser(metrics, pool), ctx.queue, async (ref) => measuredReads(metrics, await sources(ref))));
@@ -68,8 +65,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
       },
     });
     const redis = new URL(config.queue.redisUrl);
-    const shown = config.worker.host.includes(':') ? `[${config.worker.host}]` : config.worker.host;
-    io.stdout.write(`facetag worker: ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}, metrics http://${shown}:${metricsPort}/metrics\n`);
+    io.stdout.write(`facetag worker: ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}, metrics ${http.origin}/metrics\n`);
     ctx.log.info({ concurrency, models: pool.modelKey, metricsPort }, 'worker started');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -82,7 +78,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     return 0;
   } finally {
     running = false;
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await http?.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await pool.close();

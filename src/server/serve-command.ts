@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import { createContext, createPhotoReader, createQueue, startAnalysisPool } from '../context.js';
 import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
 import type { IndexOptions } from '../ingest/index-photos.js';
@@ -11,6 +10,7 @@ import type { Command } from '../cli/io.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 import { ensureWebBuild } from './web-build.js';
+import { listen } from './listen.js';
 
 const HELP = `Usage: facetag serve [--data DIR] [--host H] [--port N] [--reset-password]
 
@@ -56,14 +56,9 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
         queueDepth: createQueueDepthReader(() => createQueue(config, ctx.log)),
       } : {}),
     });
-    const http = serve({ fetch: server.app.fetch, hostname: config.server.host, port: config.server.port });
-    const port = await new Promise<number>((ok, fail) => {
-      http.once('listening', () => ok((http.address() as { port: number }).port));
-      http.once('error', (error: NodeJS.ErrnoException) => fail(new AppError(error.code === 'EADDRINUSE' ? 'CONFLICT' : 'INTERNAL',
-        error.code === 'EADDRINUSE' ? `port ${config.server.port} is in use; pick another with --port or FACETAG_SERVER_PORT` : `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)));
-    });
-    const shown = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-    io.stdout.write(`facetag dashboard: http://${shown}:${port}/\n`);
+    const http = await listen(server.app.fetch, config.server.host, config.server.port, 'FACETAG_SERVER_PORT');
+    const port = http.port;
+    io.stdout.write(`facetag dashboard: ${http.origin}/\n`);
     if (!loopback(config.server.host)) io.stderr.write(`warning: listening on ${config.server.host}, reachable from other machines; put it behind HTTPS (and set server.secureCookies)\n`);
     if (generated) {
       // Printed here only: the data folder keeps a scrypt hash, and the logs never see it.
@@ -74,7 +69,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
     process.once('SIGTERM', stop);
     await new Promise<void>((resolve) => (stopped = resolve));
     io.stderr.write('stopping: finishing the requests and photos in flight...\n');
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await http.close();
     await server.close();
     return 0;
   } finally {

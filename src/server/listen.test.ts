@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { listen } from './listen.js';
+
+const hello = () => new Response('hello');
+
+describe('listen', () => {
+  it('serves on a free port and closes', async () => {
+    const http = await listen(hello, '127.0.0.1', 0, 'FACETAG_X_PORT');
+    expect(http.port).toBeGreaterThan(0);
+    expect(http.origin).toBe(`http://127.0.0.1:${http.port}`);
+    expect(await (await fetch(`${http.origin}/`)).text()).toBe('hello');
+    await http.close();
+    await expect(fetch(`${http.origin}/`)).rejects.toThrow();
+  });
+
+  it('names the port setting when the port is taken', async () => {
+    const first = await listen(hello, '127.0.0.1', 0, 'FACETAG_X_PORT');
+    await expect(listen(hello, '127.0.0.1', first.port, 'FACETAG_X_PORT')).rejects.toMatchObject({
+      code: 'CONFLICT', message: `port ${first.port} is in use on 127.0.0.1; pick another with --port or FACETAG_X_PORT (0 picks a free one)`,
+    });
+    await first.close();
+  });
+});
