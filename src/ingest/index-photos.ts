@@ -12,6 +12,7 @@ import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhoto
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
 import { finishIndexSummary, startIndexSummary } from './index-summary.js';
+import { oneAtATime } from './one-at-a-time.js';
 
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
 
@@ -71,12 +72,8 @@ export async function indexPhotos(
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
   // One writer: results are applied to the catalog and the index in order, one at a time.
-  let writer: Promise<unknown> = Promise.resolve();
-  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = writer.then(fn, fn);
-    writer = next.catch(() => undefined);
-    return next;
-  };
+  const writer = oneAtATime();
+  const serially = writer.run;
 
   const countAssignments = (o: AssignOutcome) => {
     if (!options.metrics) return;
@@ -164,7 +161,7 @@ export async function indexPhotos(
   });
   progress();
   await Promise.all(workers);
-  await writer;
+  await writer.idle();
 
   // Faces that found no person when they arrived may have one now that the run is complete.
   if (!summary.interrupted) {

@@ -17,6 +17,7 @@ import type { PhotoSource, SourcePhoto } from './photo-source.js';
 import { cropsLocation } from './analyse-job.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
 import { finishIndexSummary, startIndexSummary } from './index-summary.js';
+import { oneAtATime } from './one-at-a-time.js';
 
 export interface QueuedIndexOptions extends IndexOptions {
   /** With no result for this long, the writer asks the queue about the photos it waits for. @default 5000 */
@@ -57,12 +58,9 @@ export async function indexWithQueue(
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
-  let writer: Promise<unknown> = Promise.resolve();
-  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = writer.then(fn, fn);
-    writer = next.catch(() => undefined);
-    return next;
-  };
+  // One writer: results are applied to the catalog and the index in order, one at a time.
+  const writer = oneAtATime();
+  const serially = writer.run;
 
   /** Photos queued and not yet written, by content hash (two files may hold the same bytes). */
   const pending = new Map<string, SourcePhoto[]>();
@@ -271,7 +269,7 @@ export async function indexWithQueue(
     // Every result of this run is written: results for other runs wait in the queue for the next writer.
     while (applying.size > 0) await Promise.allSettled([...applying]);
     await commits.close();
-    await writer;
+    await writer.idle();
   }
 
   if (!summary.interrupted) {
