@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openAuthStore } from '../../src/server/auth-store.js';
 import { collect, json, runFacetag, startFacetag } from '../helpers/cli.js';
 import { personalDataInLogs, readLogLines } from '../helpers/logs.js';
-import { fixture } from '../helpers/photos.js';
+import { fixture, makeFacePhotos } from '../helpers/photos.js';
+import { processedSoFar } from '../helpers/catalog-rows.js';
 
 // The cameraman photo's face is small and soft: let it seed a person in this small library.
 const env = { FACETAG_CLUSTER_MIN_SEED_QUALITY: '0' };
@@ -182,20 +183,6 @@ describe('facetag backup and restore (the real CLI)', () => {
   });
 });
 
-/** Count rows while the indexer runs (WAL lets a reader in beside the writer). */
-function processedSoFar(file: string): number {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM photos WHERE status = 'done'").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
-
 describe('a backup taken while another process indexes', () => {
   it('is one consistent state: intact catalog, every thumbnail it names, and it restores', async () => {
     const root = mkdtempSync(join(tmpdir(), 'facetag-backup-live-'));
@@ -203,9 +190,7 @@ describe('a backup taken while another process indexes', () => {
     const data = join(root, 'data');
     mkdirSync(photos);
     const PHOTOS = 24;
-    for (let i = 0; i < PHOTOS; i++) {
-      await sharp(fixture('astronaut.jpg')).resize(400 + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(photos, `p${String(i).padStart(2, '0')}.jpg`));
-    }
+    await makeFacePhotos(photos, PHOTOS, 0, 400);
     const child = startFacetag(['index', photos, '--data', data, '--json']);
     const indexing = collect(child);
     const catalog = join(data, 'catalog.sqlite');

@@ -2,26 +2,12 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { collect, json, runFacetag, startFacetag } from '../helpers/cli.js';
-import { fixture } from '../helpers/photos.js';
+import { makeFacePhotos } from '../helpers/photos.js';
+import { processedSoFar } from '../helpers/catalog-rows.js';
 
 const PHOTOS = 24;
-
-/** Count rows while the indexer runs (WAL lets a reader in beside the writer). */
-function processedSoFar(file: string): number {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM photos WHERE status = 'done'").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
 
 describe('a run killed with SIGKILL resumes with no duplicate and nothing lost', () => {
   it('kills mid-run, runs again, and ends with every photo once and every face once', async () => {
@@ -29,10 +15,7 @@ describe('a run killed with SIGKILL resumes with no duplicate and nothing lost',
     const photos = join(root, 'photos');
     const data = join(root, 'data');
     mkdirSync(photos);
-    // Distinct files (distinct hashes) with one face each: the fixture at several scales and mirrored.
-    for (let i = 0; i < PHOTOS; i++) {
-      await sharp(fixture('astronaut.jpg')).resize(400 + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(photos, `p${String(i).padStart(2, '0')}.jpg`));
-    }
+    await makeFacePhotos(photos, PHOTOS, 0, 400);
 
     const child = startFacetag(['index', photos, '--data', data, '--json']);
     const done = collect(child);

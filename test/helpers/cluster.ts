@@ -3,7 +3,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import sharp from 'sharp';
 import { parseDocument } from 'yaml';
 import { createBullmqQueue } from '../../src/queue/bullmq-queue.js';
 import type { JobQueue } from '../../src/queue/queue.js';
@@ -40,17 +39,6 @@ export async function loopbackClusterCopy(path: string, edit: (doc: YamlDoc) => 
 
 /** The ports of a cluster file copy. */
 export const clusterPorts = (path: string) => (parseDocument(readFileSync(path, 'utf8')).toJS() as { ports: Record<string, number> }).ports;
-
-/** `n` distinct photos (distinct hashes) with one face each: the fixture at several scales, mirrored. */
-export async function makeFacePhotos(dir: string, n: number, first = 0, width = 320): Promise<string[]> {
-  const names: string[] = [];
-  for (let i = first; i < first + n; i++) {
-    const name = `p${String(i).padStart(2, '0')}.jpg`;
-    await sharp(fixture('astronaut.jpg')).resize(width + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(dir, name));
-    names.push(name);
-  }
-  return names;
-}
 
 /** The environment of every process of one test cluster: BullMQ on the test's Redis, quick retries and lock expiry. */
 export function clusterEnv(redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {

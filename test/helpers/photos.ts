@@ -58,3 +58,14 @@ export async function makeMixedFolder(dir: string) {
     failed: { 'empty.jpg': 'PHOTO_EMPTY', 'truncated.jpg': 'PHOTO_CORRUPT', 'notes.jpg': 'PHOTO_UNSUPPORTED', 'bomb.png': 'PHOTO_TOO_LARGE' } as Record<string, string>,
   };
 }
+
+/** `n` distinct photos (distinct hashes) with one face each: the fixture at several scales, mirrored. */
+export async function makeFacePhotos(dir: string, n: number, first = 0, width = 320): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = first; i < first + n; i++) {
+    const name = `p${String(i).padStart(2, '0')}.jpg`;
+    await sharp(fixture('astronaut.jpg')).resize(width + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(dir, name));
+    names.push(name);
+  }
+  return names;
+}

@@ -7,9 +7,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobId } from '../../src/queue/jobs.js';
 import type { JobQueue } from '../../src/queue/queue.js';
-import { clusterEnv, killStrays, makeFacePhotos, startTracked, startWorker, stopWorker, testQueue, until, type WorkerProcess } from '../helpers/cluster.js';
+import { clusterEnv, killStrays, startTracked, startWorker, stopWorker, testQueue, until, type WorkerProcess } from '../helpers/cluster.js';
 import { collect, json } from '../helpers/cli.js';
-import { fixture } from '../helpers/photos.js';
+import { fixture, makeFacePhotos } from '../helpers/photos.js';
 import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 
 /**

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEnv, compareWithEmbedded, embeddedRun, killStrays, makeFacePhotos, startTracked, startWorker, stopWorker, testQueue } from '../helpers/cluster.js';
+import { clusterEnv, compareWithEmbedded, embeddedRun, killStrays, startTracked, startWorker, stopWorker, testQueue } from '../helpers/cluster.js';
+import { makeFacePhotos } from '../helpers/photos.js';
 import { collect, json, runFacetag } from '../helpers/cli.js';
 import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { requireShared, SHARED_MODELS } from '../helpers/shared.js';

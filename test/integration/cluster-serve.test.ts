@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEnv, killStrays, makeFacePhotos, startTracked, startWorker, stopWorker, until } from '../helpers/cluster.js';
+import { clusterEnv, killStrays, startTracked, startWorker, stopWorker, until } from '../helpers/cluster.js';
+import { makeFacePhotos } from '../helpers/photos.js';
 import { collect } from '../helpers/cli.js';
 import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 

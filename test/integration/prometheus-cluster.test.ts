@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../helpers/cli.js';
-import { clusterEnv, killStrays, makeFacePhotos, startTracked, startWorker, stopWorker, until, type WorkerProcess } from '../helpers/cluster.js';
+import { clusterEnv, killStrays, startTracked, startWorker, stopWorker, until, type WorkerProcess } from '../helpers/cluster.js';
+import { makeFacePhotos } from '../helpers/photos.js';
 import { freePort, loopbackConfig, PROMETHEUS, PROMTOOL, promtool, requireBinary, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 
