@@ -9,9 +9,10 @@ import { createClusterCommand } from '../../src/cli/cluster-command.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Probe } from '../../src/deploy/cluster-check.js';
 import { json, REPO, runFacetag, startFacetag } from '../helpers/cli.js';
-import { clusterPorts, freePort, loopbackClusterCopy, type YamlDoc } from '../helpers/cluster.js';
+import { clusterPorts, loopbackClusterCopy, type YamlDoc } from '../helpers/cluster.js';
 import { fixture } from '../helpers/photos.js';
 import { startService, type RunningService } from '../helpers/service.js';
+import { freePort } from '../helpers/ports.js';
 
 const EXAMPLE = join(REPO, 'deploy/cluster.example.yaml');
 const tmp = mkdtempSync(join(tmpdir(), 'facetag-cluster-'));

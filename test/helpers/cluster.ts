@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseDocument } from 'yaml';
@@ -8,17 +7,9 @@ import { createBullmqQueue } from '../../src/queue/bullmq-queue.js';
 import type { JobQueue } from '../../src/queue/queue.js';
 import { collect, json, runFacetag, startFacetag, type CliResult } from './cli.js';
 import { fixture } from './photos.js';
+import { freePort } from './ports.js';
 
 export type YamlDoc = ReturnType<typeof parseDocument>;
-
-/** A port nobody listens on right now (bound on 127.0.0.1 then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** Writes to `path` a copy of test/fixtures/cluster.loopback.yaml with free ports, after `edit`. */
 export async function loopbackClusterCopy(path: string, edit: (doc: YamlDoc) => void = () => {}): Promise<string> {

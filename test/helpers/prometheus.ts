@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
 export const PROMETHEUS = '/usr/bin/prometheus';
@@ -21,15 +21,6 @@ export function requireBinary(path: string, suite: string): boolean {
   return false;
 }
 
-/** A port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** `promtool <args>`: its exit code and output. */
 export function promtool(args: string[]) {
   const r = spawnSync(PROMTOOL, args, { encoding: 'utf8' });
@@ -44,6 +35,20 @@ export interface RunningPrometheus {
   api<T = any>(path: string): Promise<T>;
   log(): string;
   stop(): Promise<void>;
+}
+
+/** The series an instant query answers, as labels and a number; the query must succeed. */
+export async function seriesOf(prom: RunningPrometheus, expr: string) {
+  const r = await prom.query(expr);
+  expect(r.status, `${expr}: ${r.error}`).toBe('success');
+  return r.data.result.map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
+}
+
+/** The value of a query that must answer exactly one series. */
+export async function oneValue(prom: RunningPrometheus, expr: string): Promise<number> {
+  const rows = await seriesOf(prom, expr);
+  expect(rows, expr).toHaveLength(1);
+  return rows[0]!.value;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 /**
  * True when `redis-server` is installed. Outside CI a suite that needs it is skipped with a loud
@@ -13,17 +14,6 @@ export function requireRedis(suite: string): boolean {
   if (process.env.CI === 'true') throw new Error(`${suite}: redis-server is missing, and CI=true requires this suite to run (apt-get install redis-server)`);
   console.warn(`\n!!! SKIPPED: ${suite} needs redis-server, which is absent (apt-get install redis-server) !!!\n`);
   return false;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface TestRedis {

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../helpers/cli.js';
 import { clusterEnv, killStrays, startTracked, startWorker, stopWorker, until, type WorkerProcess } from '../helpers/cluster.js';
 import { makeFacePhotos } from '../helpers/photos.js';
-import { freePort, loopbackConfig, PROMETHEUS, PROMTOOL, promtool, requireBinary, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
+import { loopbackConfig, oneValue, PROMETHEUS, PROMTOOL, promtool, requireBinary, seriesOf, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
 
 const SUITE = 'Prometheus in cluster mode (test/integration/prometheus-cluster.test.ts)';
 const HAVE = requireBinary(PROMETHEUS, SUITE) && requireBinary(PROMTOOL, SUITE) && requireRedis(SUITE);
@@ -28,16 +29,8 @@ describe.skipIf(!HAVE)('a real Prometheus scraping facetag serve and a facetag w
   let worker: WorkerProcess | undefined;
   let server: ReturnType<typeof startTracked> | undefined;
   let last: { photos: Record<string, number> } | null = null;
-  const value = async (expr: string) => {
-    const r = await prom!.query(expr);
-    expect(r.status, `${expr}: ${r.error}`).toBe('success');
-    return r.data.result.map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
-  };
-  const one = async (expr: string) => {
-    const rows = await value(expr);
-    expect(rows, expr).toHaveLength(1);
-    return rows[0]!.value;
-  };
+  const value = (expr: string) => seriesOf(prom!, expr);
+  const one = (expr: string) => oneValue(prom!, expr);
   /** Waits until Prometheus answers `expr` with one series whose value passes `ok`. */
   const eventually = (what: string, expr: string, ok: (v: number) => boolean) =>
     until(what, async () => (await prom!.query(expr)).data?.result ?? [], (rows) => rows.length === 1 && ok(Number(rows[0]!.value[1])), 90_000);

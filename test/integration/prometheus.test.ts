@@ -7,8 +7,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFacetag } from '../helpers/cli.js';
 import { fixture } from '../helpers/photos.js';
-import { DEPLOY, freePort, loopbackConfig, PROMETHEUS, PROMTOOL, promtool, requireBinary, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
+import { DEPLOY, loopbackConfig, oneValue, PROMETHEUS, PROMTOOL, promtool, requireBinary, seriesOf, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { alertRules, dashboardExprs, grafanaToPromql, isNumber, topLevelOperands } from '../helpers/promql.js';
+import { freePort } from '../helpers/ports.js';
 
 const SUITE = 'Prometheus integration (test/integration/prometheus.test.ts)';
 const HAVE = requireBinary(PROMETHEUS, SUITE) && requireBinary(PROMTOOL, SUITE);
@@ -63,16 +64,8 @@ describe.skipIf(!HAVE)('a real Prometheus scraping real facetag processes on 127
   let redis: Server | undefined;
   let indexed: Record<string, number>;
   let dead = 0;
-  const value = async (expr: string) => {
-    const r = await prom!.query(expr);
-    expect(r.status, `${expr}: ${r.error}`).toBe('success');
-    return r.data.result.map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
-  };
-  const one = async (expr: string) => {
-    const rows = await value(expr);
-    expect(rows, expr).toHaveLength(1);
-    return rows[0]!.value;
-  };
+  const value = (expr: string) => seriesOf(prom!, expr);
+  const one = (expr: string) => oneValue(prom!, expr);
 
   beforeAll(async () => {
     mkdirSync(photos);
