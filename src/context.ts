@@ -13,7 +13,6 @@ import { resolveModel } from './vision/model-registry.js';
 import { inferenceEndpoints, loadClusterFile } from './deploy/cluster-file.js';
 import { createRemoteInference } from './services/remote-inference.js';
 import { createRemoteAnalysisPool } from './services/remote-analysis-pool.js';
-import { createBullmqQueue } from './queue/bullmq-queue.js';
 import { createMemoryQueue } from './queue/memory-queue.js';
 import type { JobQueue } from './queue/queue.js';
 
@@ -128,6 +127,8 @@ export async function startAnalysisPool(config: ResolvedConfig): Promise<Analysi
 export async function createQueue(config: ResolvedConfig, log: Logger): Promise<JobQueue> {
   const { attempts, backoffMs } = config.queue;
   if (config.queue.driver === 'memory') return createMemoryQueue({ attempts, backoffMs });
+  // BullMQ (and its Redis client) load only in cluster mode, not for every command.
+  const { createBullmqQueue } = await import('./queue/bullmq-queue.js');
   return createBullmqQueue({ redisUrl: config.queue.redisUrl, prefix: config.queue.prefix, attempts, backoffMs, lockMs: config.queue.lockMs, log });
 }
 
