@@ -1,4 +1,5 @@
 import type { Box, Point } from '../vision/image.js';
+import type { WriterTx } from './writer-tx.js';
 
 /**
  * The catalog port: photos, faces (with embeddings), people and every human decision.
@@ -126,6 +127,15 @@ export interface FaceVector {
   source: AssignSource | null;
   quality: number;
   embedding: Float32Array;
+}
+
+/** What clustering needs of a face it may vote with or join: no embedding. */
+export interface FaceState {
+  id: number;
+  photoId: number;
+  personId: number | null;
+  source: AssignSource | null;
+  quality: number;
 }
 
 export interface FaceFilter {
@@ -314,6 +324,8 @@ export interface Catalog {
   getFace(id: number): Promise<FaceRecord | null>;
   listFaces(filter?: FaceFilter): Promise<FaceRecord[]>;
   getFaceVectors(ids: number[]): Promise<FaceVector[]>;
+  /** The faces among `ids` that exist, without their embeddings (what clustering reads of a neighbour). */
+  faceStates(ids: number[]): Promise<FaceState[]>;
   /** Every face of the model with its embedding, for building an in-process index. */
   allFaceVectors(model: string): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
@@ -419,6 +431,13 @@ export interface Catalog {
   importMerge(merge: Omit<MergeDetail, 'id' | 'faceCount'>): Promise<number>;
   /** Restores a dismissed box from a dump. */
   importDismissal(dismissal: Dismissal): Promise<void>;
+
+  /**
+   * The index run's single writer: runs `work` in one transaction (everything or nothing) and
+   * returns its result. Other calls on this catalog wait while it is open. A transaction the
+   * server gave up on (a deadlock, a leader switch) may run `work` again from the start.
+   */
+  writeBatch<T>(work: (tx: WriterTx) => Promise<T>): Promise<T>;
 
   counts(): Promise<CatalogCounts>;
   close(): Promise<void>;

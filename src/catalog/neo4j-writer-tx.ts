@@ -1,0 +1,205 @@
+import { iou, type Box } from '../vision/image.js';
+import type { AssignSource, FaceState, PhotoFailure, PhotoResult } from './catalog.js';
+import { addRejections, orphaned, prune, setFaces, type Row, type Tx } from './neo4j-tx.js';
+import { FACE_VECTOR, PHOTO, faceProps, now, toFaceVector, toPhoto } from './neo4j-rows.js';
+import type { ExistingPhoto, SavedPhoto, WriterTx } from './writer-tx.js';
+
+const MIN_CARRY_IOU = 0.5;
+
+/** A face of an earlier version of a photo, with what a person decided about it. */
+interface OldFace extends Box {
+  pid: number;
+  id: number;
+  manual: boolean;
+  k: string | null;
+  personId: number | null;
+  source: AssignSource | null;
+  rejected: number[];
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const toState = (r: Row): FaceState => ({
+  id: Number(r.id), photoId: Number(r.photoId), personId: num(r.personId), source: (r.source as AssignSource | null) ?? null, quality: Number(r.quality),
+});
+const STATE = 'f.id AS id, ph.id AS photoId, pe.id AS personId, o.source AS source, f.quality AS quality';
+
+/**
+ * `n` fresh ids for each kind, from the `(:Counter)` nodes, in one statement. Counters are taken
+ * in name order, as every other transaction takes them one at a time, so two writers never wait
+ * on each other in a cycle.
+ */
+async function nextIdsOf(tx: Tx, wants: Record<string, number>): Promise<Record<string, number[]>> {
+  const list = Object.entries(wants).filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b)).map(([name, n]) => ({ name, n: tx.int(n) }));
+  const out: Record<string, number[]> = {};
+  for (const name of Object.keys(wants)) out[name] = [];
+  if (list.length === 0) return out;
+  const rows = await tx.rows(`UNWIND $list AS w MERGE (c:Counter {name: w.name}) ON CREATE SET c.value = 0
+    SET c.value = c.value + w.n RETURN w.name AS name, c.value AS last`, { list });
+  for (const r of rows) {
+    const n = wants[r.name as string]!;
+    const last = Number(r.last);
+    out[r.name as string] = Array.from({ length: n }, (_, i) => last - n + 1 + i);
+  }
+  return out;
+}
+
+/** Creates or updates photos by path (their property maps), in one round of statements. */
+async function upsertPhotos(tx: Tx, rows: Row[]): Promise<number[]> {
+  const known = new Map((await tx.rows('UNWIND $paths AS path MATCH (ph:Photo {path: path}) RETURN path, ph.id AS id', { paths: rows.map((r) => r.path) }))
+    .map((r) => [r.path as string, Number(r.id)]));
+  const fresh = rows.filter((r) => !known.has(r.path as string));
+  const { Photo: ids } = await nextIdsOf(tx, { Photo: fresh.length });
+  fresh.forEach((r, i) => known.set(r.path as string, ids![i]!));
+  await tx.run('UNWIND $rows AS r MERGE (ph:Photo {path: r.props.path}) ON CREATE SET ph.id = r.id SET ph += r.props', {
+    rows: rows.map((props) => ({ props, id: tx.int(known.get(props.path as string)!) })),
+  });
+  return rows.map((r) => known.get(r.path as string)!);
+}
+
+const photoProps = (result: PhotoResult): Row => ({
+  path: result.path, sha256: result.sha256, size: result.size, mtimeMs: result.mtimeMs, width: result.width, height: result.height,
+  takenAt: result.takenAt, gpsLat: result.gps?.lat ?? null, gpsLon: result.gps?.lon ?? null, gpsAlt: result.gps?.alt ?? null,
+  status: 'done', errorCode: null, errorMessage: null, model: result.model, indexedAt: now(),
+});
+
+/**
+ * The single writer's transaction on Neo4j: every call is one or a few parameterised UNWIND
+ * statements over the whole batch, so a batch of photos costs a handful of round trips. New
+ * faces carry their embedding property, which the native vector index takes in at commit.
+ */
+export function neo4jWriterTx(tx: Tx): WriterTx {
+  return {
+    async existingPhotos(paths) {
+      const rows = await tx.rows(`UNWIND $paths AS path MATCH (ph:Photo {path: path})
+        RETURN path, ${PHOTO} AS r,
+          COLLECT { MATCH (d:DismissedBox)-[:ON]->(ph) RETURN d { .x, .y, .w, .h } ORDER BY d.id } AS dismissed,
+          COLLECT { MATCH (f:Face)-[:IN]->(ph) WHERE f.manual RETURN f { .id, .x, .y, .w, .h } ORDER BY f.id } AS manual`, { paths });
+      const box = (b: Row): Box => ({ x: Number(b.x), y: Number(b.y), w: Number(b.w), h: Number(b.h) });
+      return new Map(rows.map((r): [string, ExistingPhoto] => [r.path as string, {
+        record: toPhoto(r.r as Row),
+        dismissed: (r.dismissed as Row[]).map(box),
+        manual: (r.manual as Row[]).map((f) => ({ id: Number(f.id), box: box(f) })),
+      }]));
+    },
+
+    async savePhotos(results) {
+      if (results.length === 0) return [];
+      const before = new Map((await tx.rows('UNWIND $paths AS path MATCH (ph:Photo {path: path}) RETURN path, ph.id AS id', { paths: results.map((r) => r.path) }))
+        .map((r) => [r.path as string, Number(r.id)]));
+      const old = before.size === 0 ? [] : (await tx.rows(`UNWIND $pids AS pid MATCH (f:Face)-[:IN]->(:Photo {id: pid})
+        OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+        RETURN pid, f.id AS id, f.manual AS manual, f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, pe.id AS personId, o.source AS source,
+          COLLECT { MATCH (f)-[:NOT_OF]->(r:Person) RETURN r.id } AS rejected ORDER BY f.id`, { pids: [...before.values()] }))
+        .map((r) => ({ ...r, pid: Number(r.pid), id: Number(r.id), personId: num(r.personId), rejected: (r.rejected as unknown[]).map(Number) }) as OldFace);
+      // Drawn faces stay; the detected ones are replaced, their decisions carried over below.
+      const replaced = old.filter((f) => !f.manual);
+      if (replaced.length > 0) await tx.run('UNWIND $ids AS id MATCH (f:Face {id: id}) DETACH DELETE f', { ids: replaced.map((f) => tx.int(f.id)) });
+
+      const photoIds = await upsertPhotos(tx, results.map(photoProps));
+      const { Face: faceIds } = await nextIdsOf(tx, { Face: results.reduce((n, r) => n + r.faces.length, 0) });
+      const rows: Row[] = [];
+      const saved: SavedPhoto[] = [];
+      const keep: Array<{ faceId: number; personId: number; source: AssignSource; distance: null }> = [];
+      const rejections: Array<{ faceId: number; personId: number }> = [];
+      let next = 0;
+      results.forEach((result, p) => {
+        const photoId = photoIds[p]!;
+        const mine = replaced.filter((f) => f.pid === before.get(result.path));
+        const ids = result.faces.map(() => faceIds![next++]!);
+        const faces = result.faces.map((f, i): SavedPhoto['faces'][number] => {
+          rows.push({ photoId: tx.int(photoId), id: tx.int(ids[i]!), props: faceProps(f) });
+          const from = mine
+            .map((d) => ({ d, overlap: iou(f.box, d) }))
+            .filter((c) => c.overlap >= MIN_CARRY_IOU)
+            .sort((a, b) => b.overlap - a.overlap)[0]?.d;
+          if (!from) return { personId: null, source: null, rejected: [] };
+          for (const personId of from.rejected) rejections.push({ faceId: ids[i]!, personId });
+          if (from.personId === null || from.source === 'auto') return { personId: null, source: null, rejected: from.rejected };
+          keep.push({ faceId: ids[i]!, personId: from.personId, source: from.source!, distance: null });
+          return { personId: from.personId, source: from.source, rejected: from.rejected };
+        });
+        saved.push({
+          photoId, faceIds: ids, faces, removedFaceIds: mine.map((f) => f.id), removedThumbKeys: [],
+          touched: [...new Set(mine.flatMap((f) => (f.personId === null ? [] : [f.personId])))],
+        });
+      });
+      if (rows.length > 0) {
+        await tx.run(`UNWIND $rows AS r MATCH (ph:Photo {id: r.photoId})
+          CREATE (n:Face) SET n = r.props, n.id = r.id CREATE (n)-[:IN]->(ph)`, { rows });
+      }
+      const at = now();
+      if (keep.length > 0) await setFaces(tx, keep, at);
+      if (rejections.length > 0) await addRejections(tx, rejections, at);
+      if (replaced.length > 0) {
+        // Thumbnails of the replaced faces that no face (new ones included) uses any more.
+        const gone = new Set(await orphaned(tx, replaced.map((f) => f.k)));
+        saved.forEach((s, p) => {
+          const pid = before.get(results[p]!.path);
+          s.removedThumbKeys = [...new Set(replaced.filter((f) => f.pid === pid && f.k !== null && gone.has(f.k)).map((f) => f.k!))];
+        });
+      }
+      return saved;
+    },
+
+    async recordFailures(failures: PhotoFailure[]) {
+      if (failures.length === 0) return { touched: [] };
+      const paths = failures.map((f) => f.path);
+      const touched = (await tx.rows('UNWIND $paths AS path MATCH (:Photo {path: path})<-[:IN]-(:Face)-[:OF]->(p:Person) RETURN DISTINCT p.id AS id', { paths }))
+        .map((r) => Number(r.id));
+      await tx.run('UNWIND $paths AS path MATCH (f:Face)-[:IN]->(:Photo {path: path}) DETACH DELETE f', { paths });
+      await upsertPhotos(tx, failures.map((f) => ({
+        path: f.path, sha256: f.sha256, size: f.size, mtimeMs: f.mtimeMs, width: null, height: null, takenAt: null,
+        gpsLat: null, gpsLon: null, gpsAlt: null, status: 'failed', errorCode: f.code, errorMessage: f.message, model: null, indexedAt: now(),
+      })));
+      return { touched };
+    },
+
+    async faceStates(ids) {
+      if (ids.length === 0) return [];
+      return (await tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo) WHERE f.id IN $ids OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+        RETURN ${STATE} ORDER BY id`, { ids: ids.map((id) => tx.int(id)) })).map(toState);
+    },
+    async faceVectors(ids) {
+      if (ids.length === 0) return [];
+      return (await tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo) WHERE f.id IN $ids OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+        RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { ids: ids.map((id) => tx.int(id)) })).map((x) => toFaceVector(x.r as Row));
+    },
+    async facesOfPhotos(photoIds) {
+      if (photoIds.length === 0) return [];
+      return (await tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo) WHERE ph.id IN $ids OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+        RETURN ${STATE} ORDER BY id`, { ids: photoIds.map((id) => tx.int(id)) })).map(toState);
+    },
+    async rejectedPeople(faceIds) {
+      const out = new Map<number, number[]>();
+      if (faceIds.length === 0) return out;
+      const rows = await tx.rows('MATCH (f:Face)-[:NOT_OF]->(p:Person) WHERE f.id IN $ids RETURN f.id AS faceId, p.id AS personId ORDER BY personId',
+        { ids: faceIds.map((id) => tx.int(id)) });
+      for (const r of rows) out.set(Number(r.faceId), [...(out.get(Number(r.faceId)) ?? []), Number(r.personId)]);
+      return out;
+    },
+    async peopleByName(names) {
+      const unique = [...new Set(names)];
+      if (unique.length === 0) return new Map();
+      const rows = await tx.rows(`UNWIND $names AS name
+        CALL (name) { MATCH (p:Person {name: name}) WHERE p.mergedInto IS NULL RETURN p.id AS id ORDER BY p.id LIMIT 1 }
+        RETURN name, id`, { names: unique });
+      return new Map(rows.map((r) => [r.name as string, Number(r.id)]));
+    },
+    async createPeople(names) {
+      const { Person: ids } = await nextIdsOf(tx, { Person: names.length });
+      if (names.length > 0) {
+        await tx.run(`UNWIND $people AS p CREATE (n:Person {id: p.id, hidden: false, createdAt: $at}) SET n.name = p.name`, {
+          people: names.map((name, i) => ({ id: tx.int(ids![i]!), name })), at: now(),
+        });
+      }
+      return ids!;
+    },
+    async assign(assignments) {
+      // A face given twice ends on its last assignment (one statement may apply its rows in any order).
+      const last = new Map(assignments.map((a) => [a.faceId, a]));
+      if (last.size === 0) return;
+      await setFaces(tx, [...last.values()].map((a) => ({ ...a, source: a.personId === null ? null : a.source })), now());
+    },
+    prune: (touched) => prune(tx, touched),
+  };
+}
