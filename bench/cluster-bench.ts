@@ -11,11 +11,6 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterParams } from '../src/cluster/cluster-params.js';
-import { createVectorIndex } from '../src/cluster/create-vector-index.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { createContext } from '../src/context.js';
-import { commitPhoto, faceThumbKey, preparePhoto } from '../src/ingest/store-photo.js';
 import { encodeAnalysis } from '../src/queue/analysis-codec.js';
 import { createBullmqQueue } from '../src/queue/bullmq-queue.js';
 import { jobId } from '../src/queue/jobs.js';
@@ -34,7 +29,7 @@ const { values } = parseArgs({
     commits: { type: 'string', default: '2000' },
     'queue-jobs': { type: 'string', default: '2000' },
     /** Which parts to run, comma-separated. */
-    parts: { type: 'string', default: 'throughput,queue,writer' },
+    parts: { type: 'string', default: 'throughput,queue' },
   },
 });
 const root = mkdtempSync(join(tmpdir(), 'facetag-cluster-bench-'));
@@ -91,16 +86,6 @@ try {
   say('');
   }
 
-  // --- 3. single writer -----------------------------------------------------------------
-  if (parts.has('writer')) {
-  const commits = Number(values.commits);
-  const w = await writerRate(join(root, 'writer'), commits);
-  say(`Single writer on SQLite (preparePhoto + commitPhoto, 2 faces per photo, clustering on):`);
-  say('');
-  say('| photos already in the catalog | photos/s | ms per photo |');
-  say('| --- | --- | --- |');
-  for (const s of w) say(`| ${s.from}–${s.to} | ${(1000 / s.msPerPhoto).toFixed(0)} | ${s.msPerPhoto.toFixed(2)} |`);
-  }
 } finally {
   await redis.stop();
   rmSync(root, { recursive: true, force: true });
@@ -127,16 +112,17 @@ function fakeAnalysis(random: () => number, faces: number) {
     return v.map((x) => x / norm);
   };
   const analysis = {
+    modelKey: 'bench@1+bench@1',
     meta: { width: 1600, height: 1200, format: 'jpeg', orientation: 1, takenAt: null, gps: null },
     faces: Array.from({ length: faces }, (_, i) => ({
       box: { x: 100 + i * 300, y: 200, w: 160, h: 160 },
       landmarks: [[150, 250], [210, 250], [180, 280], [160, 310], [200, 310]] as Array<[number, number]>,
       detScore: 0.95, quality: { quality: 0.8, size: 1, sharpness: 0.9, pose: 0.9, yaw: 0 }, embedding: embedding(),
-      thumbnail: new Uint8Array(0),
+      thumbKey: `faces/xx/bench-${i}.jpg`,
     })),
-    dropped: 0, timings: { decodeMs: 10, detectMs: 100, embedMs: 30 },
+    dropped: 0, timings: { decodeMs: 10, detectMs: 100, embedMs: 30 }, xmp: { regions: [], personKeywords: [], keywords: [], problems: [] },
   };
-  const encoded = encodeAnalysis(analysis, analysis.faces.map((_, i) => `faces/xx/bench-${i}.jpg`), 'bench@1+bench@1');
+  const encoded = encodeAnalysis(analysis);
   return { analysis, encoded, bytes: JSON.stringify(encoded).length };
 }
 
@@ -185,32 +171,4 @@ function commandCount(port: number): Promise<number> {
     s.on('error', reject);
     s.write('INFO commandstats\r\n');
   });
-}
-
-async function writerRate(dir: string, n: number) {
-  const config = loadConfig({ env: {}, flags: { data: { dir }, log: { level: 'warn' } } });
-  const ctx = await createContext(config, 'bench');
-  const random = seededRandom(7);
-  const index = createVectorIndex(512);
-  const params = clusterParams(config);
-  const analyser = { modelKey: 'bench@1+bench@1', embedderId: 'bench@1', analyse: () => Promise.reject(new Error('not used')) };
-  const slices: Array<{ from: number; to: number; msPerPhoto: number }> = [];
-  const step = Math.max(1, Math.floor(n / 4));
-  let t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const { analysis } = fakeAnalysis(random, 2);
-    const sha256 = createHash('sha256').update(`writer ${i}`).digest('hex');
-    const faces = analysis.faces.map((f, k) => ({ ...f, thumbKey: faceThumbKey(sha256, k) }));
-    const prepared = await preparePhoto(ctx, analyser, {
-      key: `/bench/${i}.jpg`, size: 1, mtimeMs: 1, sha256, bytes: Buffer.from('no xmp here'), analysis: { ...analysis, faces }, existing: null,
-    });
-    await commitPhoto(ctx, index, params, prepared);
-    if ((i + 1) % step === 0) {
-      const now = performance.now();
-      slices.push({ from: i + 1 - step, to: i + 1, msPerPhoto: (now - t0) / step });
-      t0 = now;
-    }
-  }
-  await ctx.close();
-  return slices;
 }

@@ -15,6 +15,10 @@ import { createRemoteInference } from './services/remote-inference.js';
 import { createRemoteAnalysisPool } from './services/remote-analysis-pool.js';
 import { createMemoryQueue } from './queue/memory-queue.js';
 import type { JobQueue } from './queue/queue.js';
+import type { AnalysisTransport } from './ingest/analysis-transport.js';
+import { poolTransport } from './ingest/pool-transport.js';
+import { queueTransport } from './ingest/queue-transport.js';
+import { modelKeys } from './vision/model-key.js';
 
 /** What capability code may ask for. Functions take `Pick<Deps, ...>` of what they use. */
 export interface Deps {
@@ -121,6 +125,23 @@ export async function startAnalysisPool(config: ResolvedConfig): Promise<Analysi
     size: Math.max(1, endpoints.detection.length) * 2,
     local: () => createAnalysisPool(options, 1),
   });
+}
+
+/**
+ * How this process's index runs have photos analysed: by `facetag worker` processes through the
+ * queue (`queue.driver: bullmq`), by the workers' detection and embedding services
+ * (`node.remoteInference`), or on this machine's threads. Its `close` closes the queue or pool
+ * it opened.
+ */
+export async function createAnalysisTransport(deps: Pick<Deps, 'config' | 'blobs' | 'log'>): Promise<AnalysisTransport> {
+  const { config, log } = deps;
+  if (config.queue.driver === 'bullmq') {
+    // The management analyses nothing itself: it only needs to know the models' keys.
+    const models = modelKeys(analyserOptions(config));
+    return queueTransport(deps, await createQueue(config, log), models);
+  }
+  const pool = await startAnalysisPool(config);
+  return { ...poolTransport(deps, pool), close: () => pool.close() };
 }
 
 /** The job queue `queue.driver` asks for: in-process, or BullMQ on `queue.redisUrl`. */

@@ -10,6 +10,7 @@ const MIN_CARRY_IOU = 0.5;
 interface OldFace extends Box {
   pid: number;
   id: number;
+  quality: number;
   manual: boolean;
   k: string | null;
   personId: number | null;
@@ -88,9 +89,9 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
         .map((r) => [r.path as string, Number(r.id)]));
       const old = before.size === 0 ? [] : (await tx.rows(`UNWIND $pids AS pid MATCH (f:Face)-[:IN]->(:Photo {id: pid})
         OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-        RETURN pid, f.id AS id, f.manual AS manual, f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, pe.id AS personId, o.source AS source,
+        RETURN pid, f.id AS id, f.quality AS quality, f.manual AS manual, f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, pe.id AS personId, o.source AS source,
           COLLECT { MATCH (f)-[:NOT_OF]->(r:Person) RETURN r.id } AS rejected ORDER BY f.id`, { pids: [...before.values()] }))
-        .map((r) => ({ ...r, pid: Number(r.pid), id: Number(r.id), personId: num(r.personId), rejected: (r.rejected as unknown[]).map(Number) }) as OldFace);
+        .map((r) => ({ ...r, pid: Number(r.pid), id: Number(r.id), quality: Number(r.quality), personId: num(r.personId), rejected: (r.rejected as unknown[]).map(Number) }) as OldFace);
       // Drawn faces stay; the detected ones are replaced, their decisions carried over below.
       const replaced = old.filter((f) => !f.manual);
       if (replaced.length > 0) await tx.run('UNWIND $ids AS id MATCH (f:Face {id: id}) DETACH DELETE f', { ids: replaced.map((f) => tx.int(f.id)) });
@@ -119,7 +120,8 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
           return { personId: from.personId, source: from.source, rejected: from.rejected };
         });
         saved.push({
-          photoId, faceIds: ids, faces, removedFaceIds: mine.map((f) => f.id), removedThumbKeys: [],
+          photoId, faceIds: ids, faces, removedThumbKeys: [],
+          removed: mine.map((f) => ({ id: f.id, photoId: f.pid, personId: f.personId, source: f.source, quality: f.quality })),
           touched: [...new Set(mine.flatMap((f) => (f.personId === null ? [] : [f.personId])))],
         });
       });

@@ -7,6 +7,8 @@ import type { ExistingPhoto, SavedPhoto, TouchedPeople, WriterTx } from './write
 /** An earlier face that a re-index replaces: where it was and what a person decided about it. */
 interface OldFace extends Box {
   id: number;
+  photo_id: number;
+  quality: number;
   person_id: number | null;
   source: AssignSource | null;
   manual: number;
@@ -14,6 +16,9 @@ interface OldFace extends Box {
 }
 
 const MIN_CARRY_IOU = 0.5;
+
+type StateRow = { id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number };
+const toState = (r: StateRow): FaceState => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality });
 
 /**
  * The writes of the SQLite catalog that the single writer batches, as synchronous steps (each
@@ -23,7 +28,7 @@ const MIN_CARRY_IOU = 0.5;
 export function sqliteWrites(db: Database.Database) {
   const q = {
     photoByPath: db.prepare(`${PHOTO_SELECT} WHERE path = ?`),
-    oldFaces: db.prepare(`SELECT f.id, f.x, f.y, f.w, f.h, f.person_id, f.source, f.manual,
+    oldFaces: db.prepare(`SELECT f.id, f.photo_id, f.quality, f.x, f.y, f.w, f.h, f.person_id, f.source, f.manual,
         (SELECT json_group_array(r.person_id) FROM rejections r WHERE r.face_id = f.id) AS rejected
       FROM faces f WHERE f.photo_id = ?`),
     thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
@@ -91,7 +96,7 @@ export function sqliteWrites(db: Database.Database) {
       faces.push(state);
       return id;
     });
-    return { photoId, faceIds, faces, removedFaceIds: old.map((f) => f.id), removedThumbKeys: orphaned(oldThumbs), touched: touchedBy(old) };
+    return { photoId, faceIds, faces, removed: old.map(toState), removedThumbKeys: orphaned(oldThumbs), touched: touchedBy(old) };
   }
 
   function recordFailure(f: PhotoFailure): TouchedPeople {
@@ -113,8 +118,6 @@ export function sqliteWrites(db: Database.Database) {
   }
 
   const inList = (n: number) => Array.from({ length: n }, () => '?').join(',');
-  type StateRow = { id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number };
-  const toState = (r: StateRow): FaceState => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality });
   /** Runs `fn` over `ids` in chunks (SQLite limits bound parameters). */
   const chunked = <T>(ids: number[], fn: (chunk: number[]) => T[]): T[] => {
     const out: T[] = [];

@@ -52,8 +52,8 @@ export interface SavedPhoto extends TouchedPeople {
   photoId: number;
   /** Ids of the result's faces, in order. */
   faceIds: number[];
-  /** Faces of the earlier version that were deleted. */
-  removedFaceIds: number[];
+  /** Faces of the earlier version that were deleted, as they were just before. */
+  removed: FaceState[];
   /** Thumbnails that no face uses any more. */
   removedThumbKeys: string[];
   /** Each new face as saved: a human decision carried over from the earlier version, and its rejections. */

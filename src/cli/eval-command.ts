@@ -11,7 +11,7 @@ import { loadDataset, type Dataset } from '../eval/dataset.js';
 import { evalDetect } from '../eval/detect-eval.js';
 import { clusterText, detectText, forJson, verifyText, type ReportText } from '../eval/report-format.js';
 import { evalVerify } from '../eval/verify-eval.js';
-import type { IndexProgress } from '../ingest/index-photos.js';
+import type { IndexProgress } from '../ingest/index-summary.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';
 import { createProgressBar } from './progress.js';

@@ -1,13 +1,11 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { createContext, createQueue, startAnalysisPool } from '../context.js';
+import { createAnalysisTransport, createContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { createFolderSource } from '../ingest/folder-source.js';
-import { indexSourceThroughQueue, watchSourceThroughQueue } from '../ingest/index-through-queue.js';
-import { indexPhotos, type IndexSummary } from '../ingest/index-photos.js';
+import { openFolderSource } from '../ingest/index-folder.js';
+import { openIndexer } from '../ingest/index-run.js';
+import type { IndexSummary } from '../ingest/index-summary.js';
 import type { PhotoSource } from '../ingest/photo-source.js';
-import { watchPhotos, type WatchOptions, type WatchTotals } from '../ingest/watch-photos.js';
-import type { PhotoSourceRef } from '../queue/jobs.js';
+import type { WatchOptions, WatchTotals } from '../ingest/watch-photos.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { Logger } from '../log.js';
 import { printJson, type Command } from './io.js';
@@ -61,42 +59,40 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   let source: PhotoSource | null = null;
   try {
     source = await openSource(config, ctx.log, where, !values.watch);
-    const watchOptions: WatchOptions = {
-      intervalMs, signal: controller.signal,
-      onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
-      onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
-    };
-    const watched = (totals: WatchTotals) => {
-      if (!values.json) io.stdout.write(`watch stopped after ${totals.polls} polls: ${totals.processed} indexed, ${totals.failed} failed\n`);
-      return 0;
-    };
-    if (config.queue.driver === 'bullmq') {
-      // Cluster mode: this process schedules and writes; `facetag worker` processes analyse.
-      const ref = await sourceRef(where);
-      const openQueue = () => createQueue(ctx.config, ctx.log);
-      if (values.watch) return watched(await watchSourceThroughQueue(ctx, openQueue, source, ref, watchOptions));
-      const summary = await indexSourceThroughQueue(ctx, openQueue, source, ref, { onProgress: (p) => bar.update(p), signal: controller.signal });
-      bar.finish();
-      if (values.json) printJson(io, summary);
-      else printSummary(io.stdout, summary);
-      return summary.interrupted ? 130 : 0;
-    }
-    const analyser = await startAnalysisPool(config);
+    // Cluster mode: this process schedules and writes; `facetag worker` processes analyse.
+    const transport = await createAnalysisTransport(ctx);
     try {
-      if (values.watch) return watched(await watchPhotos(ctx, analyser, source, watchOptions));
-      const summary = await indexPhotos(ctx, analyser, source, { onProgress: (p) => bar.update(p), signal: controller.signal });
-      bar.finish();
-      if (values.json) printJson(io, summary);
-      else printSummary(io.stdout, summary);
-      return summary.interrupted ? 130 : 0;
+      const indexer = await openIndexer(ctx, transport);
+      try {
+        if (values.watch) {
+          const totals = await indexer.watch(source, {
+            intervalMs, signal: controller.signal,
+            onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
+            onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
+          } satisfies WatchOptions);
+          return watched(totals);
+        }
+        const summary = await indexer.run(source, { onProgress: (p) => bar.update(p), signal: controller.signal });
+        bar.finish();
+        if (values.json) printJson(io, summary);
+        else printSummary(io.stdout, summary);
+        return summary.interrupted ? 130 : 0;
+      } finally {
+        await indexer.close();
+      }
     } finally {
-      await analyser.close();
+      await transport.close();
     }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await source?.close();
     await ctx.close();
+  }
+
+  function watched(totals: WatchTotals) {
+    if (!values.json) io.stdout.write(`watch stopped after ${totals.polls} polls: ${totals.processed} indexed, ${totals.failed} failed\n`);
+    return 0;
   }
 };
 
@@ -110,12 +106,7 @@ function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
 
 /** A folder, or `s3://bucket[/prefix]` (the S3 SDK is loaded only then). */
 async function openSource(config: ResolvedConfig, log: Logger, where: string, check: boolean): Promise<PhotoSource> {
-  if (!where.startsWith('s3://')) {
-    return createFolderSource(where, {
-      followSymlinks: config.index.followSymlinks,
-      onListError: (code) => log.warn({ code }, 'a folder could not be listed'),
-    });
-  }
+  if (!where.startsWith('s3://')) return openFolderSource({ config, log }, where);
   const { parseS3Url } = await import('../storage/s3-client.js');
   const { checkS3Source, createS3Source } = await import('../ingest/s3-source.js');
   const url = parseS3Url(where);
@@ -126,11 +117,4 @@ async function openSource(config: ResolvedConfig, log: Logger, where: string, ch
   return createS3Source(s, {
     bucket: url.bucket, prefix: url.prefix, processedBucket: s.processedBucket, processedAction: s.processedAction, maxFileBytes: config.index.maxFileBytes,
   });
-}
-
-/** Where the workers read the photos of `where` (already opened, so valid). */
-async function sourceRef(where: string): Promise<PhotoSourceRef> {
-  if (!where.startsWith('s3://')) return { kind: 'folder', root: resolve(where) };
-  const url = (await import('../storage/s3-client.js')).parseS3Url(where)!;
-  return { kind: 's3', bucket: url.bucket, prefix: url.prefix };
 }

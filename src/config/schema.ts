@@ -39,6 +39,13 @@ export const configSchema = z
         maxFileBytes: positiveInt.default(500_000_000),
         /** Follow symbolic links while walking a folder (loops are always detected). @default true */
         followSymlinks: bool.default(true),
+        /**
+         * The index run's single writer commits results in batches, one catalog transaction each:
+         * a batch is written once it holds this many photos... @default 256
+         */
+        writeBatchPhotos: positiveInt.max(10_000).default(256),
+        /** ...or once its first photo has waited this many milliseconds for others. @default 20 */
+        writeBatchWaitMs: z.coerce.number().int().min(0).max(60_000).default(20),
       })
       .strict()
       .default({}),

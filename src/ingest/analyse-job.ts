@@ -8,7 +8,7 @@ import { ReleaseJob, type JobHandler, type JobQueue } from '../queue/queue.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { createFolderSource } from './folder-source.js';
 import type { PhotoSource } from './photo-source.js';
-import { faceThumbKey } from './store-photo.js';
+import { analysePhoto } from './analyse-photo.js';
 
 /** Where this node's blob store keeps face crops, as the `crops` of an analyse job. */
 export const cropsLocation = (config: Pick<ResolvedConfig, 'storage'>) => (config.storage.driver === 's3' ? `s3://${config.storage.cropsBucket}` : 'fs');
@@ -50,10 +50,11 @@ export function cachedSourceOpener(config: Pick<ResolvedConfig, 'index' | 'stora
 
 /**
  * The `analyse` job, run by `facetag worker`: reads the photo from the source, checks it is
- * the content the job was made for, detects and embeds its faces, stores their thumbnails
- * (content-keyed, so a rerun overwrites the same blobs) and sends the result to the
- * management's writer as a `commit` job. It never writes the catalog. A job for other models
- * is released back to the queue, untouched, for a worker that has them.
+ * the content the job was made for, and analyses it as an in-process run would
+ * (`analysePhoto`: faces, thumbnails stored content-keyed so a rerun overwrites the same blobs,
+ * XMP regions and keywords), then sends the result to the management's writer as a `commit`
+ * job. It never writes the catalog. A job for other models is released back to the queue,
+ * untouched, for a worker that has them.
  */
 export function createAnalyseHandler(
   { config, blobs, log }: Pick<Deps, 'config' | 'blobs' | 'log'>,
@@ -80,13 +81,8 @@ export function createAnalyseHandler(
       if (sha256 !== p.sha256) {
         throw new AppError('PHOTO_CHANGED', `the photo changed after it was queued (sha256 ${sha256.slice(0, 12)}, queued ${p.sha256.slice(0, 12)}); the next index run picks up the new content`);
       }
-      const analysis = await analyser.analyse(bytes);
-      const thumbKeys = await Promise.all(analysis.faces.map(async (face, i) => {
-        const key = faceThumbKey(sha256, i);
-        await blobs.put(key, Buffer.from(face.thumbnail), 'image/jpeg');
-        return key;
-      }));
-      await sendResult(p, { outcome: 'done', analysis: encodeAnalysis(analysis, thumbKeys, analyser.modelKey) });
+      const analysis = await analysePhoto({ blobs }, analyser, { key: p.photo.key, sha256, bytes });
+      await sendResult(p, { outcome: 'done', analysis: encodeAnalysis(analysis) });
       log.debug({ photo: sha256.slice(0, 12), faces: analysis.faces.length }, 'photo analysed');
     } catch (error) {
       const e = toAppError(error);

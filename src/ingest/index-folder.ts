@@ -1,21 +1,33 @@
 import type { Deps } from '../context.js';
-import type { AnalysisPool } from '../vision/analysis-pool.js';
+import type { AnalysisTransport } from './analysis-transport.js';
 import { createFolderSource } from './folder-source.js';
-import { indexPhotos, type IndexOptions, type IndexSummary } from './index-photos.js';
+import { openIndexer } from './index-run.js';
+import type { IndexOptions, IndexSummary } from './index-summary.js';
+import type { PhotoSource } from './photo-source.js';
 
-/** Indexes every photo under `folder` (see `indexPhotos`). */
+/** The folder source of the config's settings; a folder that cannot be listed is logged by its error code only. */
+export function openFolderSource({ config, log }: Pick<Deps, 'config' | 'log'>, folder: string): Promise<PhotoSource> {
+  return createFolderSource(folder, {
+    followSymlinks: config.index.followSymlinks,
+    onListError: (code) => log.warn({ code }, 'a folder could not be listed'),
+  });
+}
+
+/** One index run over every photo under `folder` (ingest/index-run.ts), analysed by `transport`. */
 export async function indexFolder(
   deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
-  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
+  transport: AnalysisTransport,
   folder: string,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const source = await createFolderSource(folder, {
-    followSymlinks: deps.config.index.followSymlinks,
-    onListError: (code) => deps.log.warn({ code }, 'a folder could not be listed'),
-  });
+  const source = await openFolderSource(deps, folder);
   try {
-    return await indexPhotos(deps, analyser, source, options);
+    const indexer = await openIndexer(deps, transport);
+    try {
+      return await indexer.run(source, options);
+    } finally {
+      await indexer.close();
+    }
   } finally {
     await source.close();
   }

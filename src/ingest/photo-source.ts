@@ -1,3 +1,5 @@
+import type { PhotoSourceRef } from '../queue/jobs.js';
+
 /**
  * The photo source port: where photos to index come from. The folder adapter is the embedded
  * default; an S3 adapter reads a bucket (`incoming`) in cluster mode. An item's `key` is what
@@ -12,6 +14,8 @@ export interface SourcePhoto {
 }
 
 export interface PhotoSource {
+  /** Where the source is, as a job names it: a worker on another machine reads the photos from there. */
+  readonly ref: PhotoSourceRef;
   /** Every photo to consider, in a stable order. Unlistable parts are reported through `onError` and skipped. */
   list(): Promise<SourcePhoto[]>;
   /** The photo's bytes; throws `AppError('PHOTO_UNREADABLE', …)` when they cannot be read. */

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createContext, createPhotoReader, createQueue, startAnalysisPool } from '../context.js';
-import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
-import type { IndexOptions } from '../ingest/index-photos.js';
+import { createAnalysisTransport, createContext, createPhotoReader, createQueue, startAnalysisPool } from '../context.js';
 import { AppError } from '../errors.js';
 import { createQueueDepthReader } from '../metrics/queue-depth.js';
 import type { Command } from '../cli/io.js';
@@ -52,7 +50,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       startAnalyser: () => startAnalysisPool(config),
       readPhoto: photos.read,
       ...(config.queue.driver === 'bullmq' ? {
-        indexer: (folder: string, options: IndexOptions) => indexFolderThroughQueue(ctx, () => createQueue(config, ctx.log), folder, options),
+        indexTransport: () => createAnalysisTransport(ctx),
         queueDepth: createQueueDepthReader(() => createQueue(config, ctx.log)),
       } : {}),
     });
