@@ -122,24 +122,20 @@ export function createSingleWriter(
       jobs.forEach((job, i) => job.resolve(outcomes[i]!));
     } catch (error) {
       await undo((ids) => catalog.getFaceVectors(ids)).catch((undoError: unknown) => log.error({ code: toAppError(undoError).code }, 'could not restore the vector index after a failed batch'));
-      if (jobs.length > 1) {
-        log.warn({ code: toAppError(error).code, photos: jobs.length }, 'a batch failed; writing its photos one at a time');
+      const e = toAppError(error);
+      // A photo the catalog refuses fails alone; a catalog that is down fails the batch as a whole.
+      if (jobs.length > 1 && e.code !== 'STORE_FAILED') {
+        log.warn({ code: e.code, photos: jobs.length }, 'a batch failed; writing its photos one at a time');
         for (const job of jobs) await runBatch([job]);
         return;
       }
-      const job = jobs[0]!;
-      const e = toAppError(error);
-      if (job.kind === 'failure') {
-        log.error({ code: e.code }, 'could not record a failure');
-        job.resolve({ kind: 'failed', code: job.failure.code, message: job.failure.message, recorded: false });
-        return;
-      }
-      log.warn({ photo: job.sha256.slice(0, 12), code: e.code }, 'photo could not be written');
-      const recorded = await catalog.writeBatch(async (tx) => tx.prune((await tx.recordFailures([failureOf(job, e)])).touched)).then(() => true, (recordError: unknown) => {
-        log.error({ code: toAppError(recordError).code }, 'could not record a failure');
+      for (const job of jobs) if (job.kind === 'photo') log.warn({ photo: job.sha256.slice(0, 12), code: e.code }, 'photo could not be written');
+      const failures = jobs.map((job) => (job.kind === 'failure' ? job.failure : failureOf(job, e)));
+      const recorded = await catalog.writeBatch(async (tx) => tx.prune((await tx.recordFailures(failures)).touched)).then(() => true, (recordError: unknown) => {
+        log.error({ code: toAppError(recordError).code, photos: failures.length }, 'could not record a failure');
         return false;
       });
-      job.resolve({ kind: 'failed', code: e.code, message: e.message, recorded });
+      jobs.forEach((job, i) => job.resolve({ kind: 'failed', code: failures[i]!.code, message: failures[i]!.message, recorded }));
     }
   }
 
@@ -176,10 +172,6 @@ export function createSingleWriter(
       }];
     });
     const saved = await tx.savePhotos(todo.map((t) => t.result));
-    const failures = jobs.flatMap((job, i) => (job.kind === 'failure' ? [{ job, i }] : []));
-    // A failure is only ever the batch's last job: no photo of the batch sees the faces it deletes.
-    view.touch((await tx.recordFailures(failures.map(({ job }) => job.failure))).touched);
-    for (const { job, i } of failures) outcomes[i] = { kind: 'failed', code: job.failure.code, message: job.failure.message, recorded: true };
 
     // Faces a photo replaces stay as they were until its turn, as they would one photo at a time.
     for (const s of saved) view.holdRemoved(s.removed);
@@ -209,6 +201,10 @@ export function createSingleWriter(
       const assigned = await assignFaces({ catalog: view.view, index }, detected, params);
       outcomes[t.i] = { kind: 'written', faces: t.result.faces.length, xmp, assigned };
     }
+    // A failure is only ever the batch's last job (it deletes the photo's faces): recorded after the rest.
+    const failures = jobs.flatMap((job, i) => (job.kind === 'failure' ? [{ job, i }] : []));
+    view.touch((await tx.recordFailures(failures.map(({ job }) => job.failure))).touched);
+    for (const { job, i } of failures) outcomes[i] = { kind: 'failed', code: job.failure.code, message: job.failure.message, recorded: true };
     await view.flush();
 
     return {
