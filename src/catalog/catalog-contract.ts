@@ -428,6 +428,94 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await expect(c.dismissFace(faceIds[0]!)).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await c.close();
     });
+
+    it('writeBatch is one transaction: a batch that throws leaves nothing, one that returns leaves everything', async () => {
+      const c = await make();
+      await expect(c.writeBatch(async (tx) => {
+        await tx.savePhotos([photo('/w/half.jpg', [face(1)])]);
+        await tx.createPeople(['Half']);
+        throw new Error('the writer failed mid-batch');
+      })).rejects.toThrow('the writer failed mid-batch');
+      expect(await c.getPhotoByPath('/w/half.jpg')).toBeNull();
+      expect(await c.findPersonByName('Half')).toBeNull();
+      expect(await c.counts()).toMatchObject({ photos: 0, faces: 0, people: 0 });
+      await c.close();
+    });
+
+    it('writeBatch answers and writes what the single writer needs, many photos and faces per call', async () => {
+      const c = await make();
+      const old = await c.savePhoto(photo('/w/old.jpg', [face(1), face(2)], 'v1'));
+      const ann = await c.createPerson('Ann');
+      const other = await c.createPerson(null);
+      await c.assign([{ faceId: old.faceIds[0]!, personId: ann, source: 'confirmed', distance: null }, { faceId: old.faceIds[1]!, personId: other, source: 'auto', distance: 0.3 }]);
+      await c.reject(old.faceIds[1]!, ann);
+      await c.dismissFace((await c.savePhoto(photo('/w/dis.jpg', [face(5), face(6)]))).faceIds[1]!);
+      const drawn = await c.addManualFace((await c.getPhotoByPath('/w/dis.jpg'))!.id, { ...face(7), manual: true });
+
+      const got = await c.writeBatch(async (tx) => {
+        const existing = await tx.existingPhotos(['/w/old.jpg', '/w/dis.jpg', '/w/none.jpg']);
+        const saved = await tx.savePhotos([photo('/w/a.jpg', [face(3), face(4)]), photo('/w/old.jpg', [face(1), face(8, 900)], 'v2')]);
+        const [bob, nameless] = await tx.createPeople(['Bob', null]);
+        // A face given twice ends on the last; the person it leaves is pruned.
+        await tx.assign([
+          { faceId: saved[0]!.faceIds[0]!, personId: bob!, source: 'auto', distance: 0.2 },
+          { faceId: saved[0]!.faceIds[1]!, personId: nameless!, source: 'auto', distance: 0.2 },
+          { faceId: saved[0]!.faceIds[1]!, personId: bob!, source: 'auto', distance: 0.25 },
+        ]);
+        await tx.prune([nameless!, ...saved[1]!.touched]);
+        return {
+          existing, saved, bob: bob!, nameless: nameless!,
+          states: await tx.faceStates([...saved[0]!.faceIds, old.faceIds[0]!, 999_999]),
+          vectors: await tx.faceVectors([saved[0]!.faceIds[0]!]),
+          photoFaces: await tx.facesOfPhotos([saved[0]!.photoId]),
+          rejected: await tx.rejectedPeople([...saved[1]!.faceIds, saved[0]!.faceIds[0]!]),
+          byName: await tx.peopleByName(['Ann', 'Bob', 'Nobody']),
+        };
+      });
+
+      expect([...got.existing.keys()].sort()).toEqual(['/w/dis.jpg', '/w/old.jpg']);
+      expect(got.existing.get('/w/old.jpg')!.record).toMatchObject({ sha256: 'v1', status: 'done', faceCount: 2 });
+      expect(got.existing.get('/w/dis.jpg')!.dismissed).toEqual([face(6).box]);
+      expect(got.existing.get('/w/dis.jpg')!.manual).toEqual([{ id: drawn, box: face(7).box }]);
+      // The re-saved photo: its old faces reported as they were, the confirmed decision and the rejection carried over.
+      const [fresh, again] = got.saved;
+      expect(again!.removed.map((f) => [f.id, f.personId, f.source])).toEqual([[old.faceIds[0], ann, 'confirmed'], [old.faceIds[1], other, 'auto']]);
+      expect(again!.faces).toEqual([{ personId: ann, source: 'confirmed', rejected: [] }, { personId: null, source: null, rejected: [] }]);
+      expect(again!.touched.sort()).toEqual([ann, other].sort());
+      expect(fresh!.faces).toEqual([{ personId: null, source: null, rejected: [] }, { personId: null, source: null, rejected: [] }]);
+      expect(got.states.map((f) => [f.id, f.personId, f.source])).toEqual([[fresh!.faceIds[0], got.bob, 'auto'], [fresh!.faceIds[1], got.bob, 'auto']]);
+      expect(got.vectors.map((v) => Array.from(v.embedding))).toEqual([Array.from(face(3).embedding)]);
+      expect(got.photoFaces.map((f) => f.id)).toEqual(fresh!.faceIds);
+      expect([...got.rejected.entries()]).toEqual([]);
+      expect([...got.byName.entries()]).toEqual([['Ann', ann], ['Bob', got.bob]]);
+
+      expect(await c.getPerson(got.nameless)).toBeNull();
+      expect(await c.getPerson(other)).toBeNull(); // left with no face by the re-save, and pruned
+      expect((await c.getPerson(got.bob))?.faceCount).toBe(2);
+      expect(await c.getPhotoByPath('/w/old.jpg')).toMatchObject({ sha256: 'v2', faceCount: 2 });
+      const reFaces = await c.listFaces({ photoId: again!.photoId });
+      expect(reFaces.map((f) => [f.personId, f.source])).toEqual([[ann, 'confirmed'], [null, null]]);
+      await c.close();
+    });
+
+    it('writeBatch records failures as recordFailure does, many at once', async () => {
+      const c = await make();
+      const { faceIds } = await c.savePhoto(photo('/w/was-good.jpg', [face(1)]));
+      const p = await c.createPerson(null);
+      await c.assign([{ faceId: faceIds[0]!, personId: p, source: 'auto', distance: 0.1 }]);
+      const touched = await c.writeBatch(async (tx) => {
+        const t = await tx.recordFailures([
+          { path: '/w/was-good.jpg', sha256: 'x', size: 1, mtimeMs: 1, code: 'PHOTO_CORRUPT', message: 'broken now' },
+          { path: '/w/never.jpg', sha256: null, size: 0, mtimeMs: 1, code: 'PHOTO_EMPTY', message: 'empty' },
+        ]);
+        await tx.prune(t.touched);
+        return t.touched;
+      });
+      expect(touched).toEqual([p]);
+      expect((await c.listFailures()).map((f) => [f.path, f.errorCode, f.faceCount])).toEqual([['/w/never.jpg', 'PHOTO_EMPTY', 0], ['/w/was-good.jpg', 'PHOTO_CORRUPT', 0]]);
+      expect(await c.getPerson(p)).toBeNull();
+      await c.close();
+    });
   });
 }
 
