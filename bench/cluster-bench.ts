@@ -1,32 +1,41 @@
-// npm run bench:cluster [-- --folder DIR] [--limit N] [--commits N]
-// Cluster mode on this machine (a benchmark, not a test):
-//  1. photos/s: the embedded all-in-one run against a management process plus 1 and 2
-//     `facetag worker` processes (BullMQ on a private redis-server on 127.0.0.1);
+// npm run bench:cluster [-- --folder DIR] [--limit N] [--catalogs sqlite,neo4j] [--queue-jobs N] [--parts throughput,queue]
+// Cluster mode on this one machine, every part real and on loopback (a benchmark, not a test):
+//  1. photos/s: the embedded run (`facetag index DIR`, SQLite, 2 analysis threads) against the
+//     cluster: photos uploaded to an S3 bucket (Ceph RGW), a management process
+//     (`facetag index --source s3://incoming`, BullMQ on a private Redis) and 2 `facetag worker`
+//     processes (`--concurrency 1` each), crops in S3, the catalog on SQLite or on Neo4j (run
+//     as docs/INSTALLATION.md tells an operator: bench/operator-neo4j.ts). Same photos throughout;
+//     the ratio to the embedded run is printed with the load average.
 //  2. the queue's overhead per photo (analyse + commit round trip with an empty handler) and the
-//     Redis commands it costs (INFO commandstats);
-//  3. the single writer's commit rate on SQLite (preparePhoto + commitPhoto, thumbnails already stored).
+//     Redis commands it costs (INFO commandstats).
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load-config.js';
 import { encodeAnalysis } from '../src/queue/analysis-codec.js';
 import { createBullmqQueue } from '../src/queue/bullmq-queue.js';
 import { jobId } from '../src/queue/jobs.js';
 import { createMemoryQueue } from '../src/queue/memory-queue.js';
 import type { JobQueue } from '../src/queue/queue.js';
+import { createS3BlobStore, ensureBuckets } from '../src/storage/s3-blob-store.js';
 import { seededRandom } from '../src/cluster/seeded-random.js';
 import { collect, json, runFacetag } from '../test/helpers/cli.js';
 import { clusterEnv, startTracked, startWorker, stopWorker } from '../test/helpers/cluster.js';
+import type { Neo4jServer } from '../test/helpers/neo4j.js';
 import { startRedis } from '../test/helpers/redis.js';
+import { s3Env, startS3, uniqueBucket, type S3Server } from '../test/helpers/s3.js';
 import { SHARED_FACES } from '../test/helpers/shared.js';
+import { startOperatorNeo4j } from './operator-neo4j.js';
 
 const { values } = parseArgs({
   options: {
     folder: { type: 'string', default: join(SHARED_FACES, 'images') },
-    limit: { type: 'string', default: '80' },
-    commits: { type: 'string', default: '2000' },
+    limit: { type: 'string', default: '177' },
+    catalogs: { type: 'string', default: 'sqlite,neo4j' },
+    workers: { type: 'string', default: '2' },
     'queue-jobs': { type: 'string', default: '2000' },
     /** Which parts to run, comma-separated. */
     parts: { type: 'string', default: 'throughput,queue' },
@@ -34,65 +43,80 @@ const { values } = parseArgs({
 });
 const root = mkdtempSync(join(tmpdir(), 'facetag-cluster-bench-'));
 const redis = await startRedis();
-const out: string[] = [];
-const say = (line: string) => {
-  out.push(line);
-  console.log(line);
-};
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const say = (line: string) => console.log(line);
+let s3: S3Server | null = null;
+let neo4j: Neo4jServer | null = null;
 
 try {
   const parts = new Set(values.parts!.split(','));
   // --- 1. throughput --------------------------------------------------------------------
   if (parts.has('throughput')) {
-  const photos = join(root, 'photos');
-  mkdirSync(photos);
-  const files = walk(values.folder!).slice(0, Number(values.limit));
-  for (const f of files) symlinkSync(f, join(photos, relative(values.folder!, f).replaceAll('/', '_')));
-  say(`## facetag cluster bench: ${files.length} photos from ${values.folder}, ${new Date().toISOString()}`);
-  say('');
-  say('| setup | photos/s | run s |');
-  say('| --- | --- | --- |');
-  const embedded = json(await runFacetag(['index', photos, '--data', join(root, 'embedded'), '--json', '--concurrency', '2']));
-  say(`| all-in-one (embedded, 2 analysis threads) | ${rate(embedded)} | ${(embedded.durationMs / 1000).toFixed(1)} |`);
-  for (const [label, layout] of [['management + 1 worker (--concurrency 2)', [2]], ['management + 2 workers (--concurrency 1 each)', [1, 1]]] as const) {
-    const data = join(root, `cluster-${layout.length}`);
-    const env = clusterEnv(redis.url, { FACETAG_QUEUE_PREFIX: `bench${layout.length}`, FACETAG_LOG_LEVEL: 'warn' });
-    const workers = layout.map((c) => startWorker(data, env, c));
-    await Promise.all(workers.map((w) => w.ready));
-    // The management process schedules and writes; the workers analyse.
-    const r = await collect(startTracked(['index', photos, '--data', data, '--json'], env));
-    for (const w of workers) await stopWorker(w);
-    const summary = json(r);
-    say(`| ${label} | ${rate(summary)} | ${(summary.durationMs / 1000).toFixed(1)} |`);
-  }
-  say('');
+    const photos = join(root, 'photos');
+    mkdirSync(photos);
+    const files = walk(values.folder!).slice(0, Number(values.limit));
+    const keys = files.map((f) => relative(values.folder!, f).replaceAll('/', '_'));
+    files.forEach((f, i) => symlinkSync(f, join(photos, keys[i]!)));
+    say(`## facetag cluster bench: ${files.length} photos from ${values.folder}, ${new Date().toISOString()}`);
+    say('');
+    say('| setup | photos/s | run s | x embedded | load average (1, 5, 15 min) at the end |');
+    say('| --- | --- | --- | --- | --- |');
+    const embedded = json(await runFacetag(['index', photos, '--data', join(root, 'embedded'), '--json', '--concurrency', '2']));
+    const base = rate(embedded);
+    say(`| embedded (\`facetag index\`, SQLite, 2 analysis threads) | ${base.toFixed(2)} | ${(embedded.durationMs / 1000).toFixed(1)} | 1.00 | ${load()} |`);
+
+    s3 = await startS3();
+    const catalogs = values.catalogs!.split(',');
+    if (catalogs.includes('neo4j')) neo4j = await startOperatorNeo4j(() => undefined);
+    const workers = Number(values.workers);
+    for (const catalog of catalogs) {
+      const buckets = { incoming: uniqueBucket('incoming'), processed: uniqueBucket('processed'), crops: uniqueBucket('crops') };
+      const data = join(root, `cluster-${catalog}`);
+      const env = clusterEnv(redis.url, {
+        ...s3Env(s3, buckets), FACETAG_QUEUE_PREFIX: `bench-${catalog}`, FACETAG_LOG_LEVEL: 'warn',
+        ...(catalog === 'neo4j' ? { FACETAG_CATALOG_DRIVER: 'neo4j', FACETAG_CATALOG_NEO4J_URL: neo4j!.url, FACETAG_CATALOG_NEO4J_PASSWORD: neo4j!.password } : {}),
+      });
+      const settings = loadConfig({ env }).storage;
+      await ensureBuckets(settings, Object.values(buckets));
+      const incoming = createS3BlobStore(settings, buckets.incoming);
+      for (const [i, f] of files.entries()) await incoming.put(keys[i]!, readFileSync(f), 'image/jpeg');
+      await incoming.close();
+      const started = Array.from({ length: workers }, () => startWorker(data, env, 1));
+      await Promise.all(started.map((w) => w.ready));
+      // The management lists the bucket, hashes, queues and writes; the workers read, analyse and store crops.
+      const r = await collect(startTracked(['index', '--source', `s3://${buckets.incoming}`, '--data', data, '--json'], env));
+      for (const w of started) await stopWorker(w);
+      const summary = json(r);
+      if (summary.photos.processed !== embedded.photos.processed) throw new Error(`the cluster run wrote ${summary.photos.processed} photos, the embedded one ${embedded.photos.processed}: ${r.stderr}`);
+      say(`| management + ${workers} workers (\`--concurrency 1\` each), BullMQ, S3 (Ceph RGW), ${catalog} catalog | ${rate(summary).toFixed(2)} | ${(summary.durationMs / 1000).toFixed(1)} | ${(rate(summary) / base).toFixed(2)} | ${load()} |`);
+    }
+    say('');
   }
 
   // --- 2. queue overhead ----------------------------------------------------------------
   if (parts.has('queue')) {
-  const n = Number(values['queue-jobs']);
-  const sample = fakeAnalysis(seededRandom(1), 2);
-  say(`Queue round trip per photo (analyse job → commit job, empty handlers, ${n} photos, 2 faces each):`);
-  say('');
-  say('| queue | ms per photo (wall) | Redis commands per photo |');
-  say('| --- | --- | --- |');
-  const memory = await roundTrip(createMemoryQueue({ attempts: 3, backoffMs: 100 }), n, sample);
-  say(`| memory | ${memory.msPerPhoto.toFixed(3)} | 0 |`);
-  const before = await commandCount(redis.port);
-  const bull = await roundTrip(await createBullmqQueue({ redisUrl: redis.url, prefix: 'overhead', attempts: 3, backoffMs: 100, lockMs: 30_000, log: { warn: () => undefined } }), n, sample);
-  const after = await commandCount(redis.port);
-  say(`| bullmq (Redis 127.0.0.1) | ${bull.msPerPhoto.toFixed(3)} | ${((after - before) / n).toFixed(1)} |`);
-  say(`commit payload: ${sample.bytes} bytes of JSON for 2 faces (512-d embeddings as base64 float32)`);
-  say('');
+    const n = Number(values['queue-jobs']);
+    const sample = fakeAnalysis(seededRandom(1), 2);
+    say(`Queue round trip per photo (analyse job → commit job, empty handlers, ${n} photos, 2 faces each):`);
+    say('');
+    say('| queue | ms per photo (wall) | Redis commands per photo |');
+    say('| --- | --- | --- |');
+    const memory = await roundTrip(createMemoryQueue({ attempts: 3, backoffMs: 100 }), n, sample);
+    say(`| memory | ${memory.msPerPhoto.toFixed(3)} | 0 |`);
+    const before = await commandCount(redis.port);
+    const bull = await roundTrip(await createBullmqQueue({ redisUrl: redis.url, prefix: 'overhead', attempts: 3, backoffMs: 100, lockMs: 30_000, log: { warn: () => undefined } }), n, sample);
+    const after = await commandCount(redis.port);
+    say(`| bullmq (Redis 127.0.0.1) | ${bull.msPerPhoto.toFixed(3)} | ${((after - before) / n).toFixed(1)} |`);
+    say(`commit payload: ${sample.bytes} bytes of JSON for 2 faces (512-d embeddings as base64 float32)`);
+    say('');
   }
-
 } finally {
-  await redis.stop();
+  await Promise.all([redis.stop(), s3?.stop(), neo4j?.stop()]);
   rmSync(root, { recursive: true, force: true });
 }
 
 function rate(s: { photos: { processed: number; failed: number }; durationMs: number }) {
-  return ((s.photos.processed + s.photos.failed) / (s.durationMs / 1000)).toFixed(2);
+  return (s.photos.processed + s.photos.failed) / (s.durationMs / 1000);
 }
 
 function walk(dir: string): string[] {

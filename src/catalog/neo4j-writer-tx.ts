@@ -44,17 +44,21 @@ async function nextIdsOf(tx: Tx, wants: Record<string, number>): Promise<Record<
   return out;
 }
 
-/** Creates or updates photos by path (their property maps), in one round of statements. */
-async function upsertPhotos(tx: Tx, rows: Row[]): Promise<number[]> {
-  const known = new Map((await tx.rows('UNWIND $paths AS path MATCH (ph:Photo {path: path}) RETURN path, ph.id AS id', { paths: rows.map((r) => r.path) }))
+/**
+ * Creates or updates photos by path (their property maps); `known` holds the ids of those that
+ * exist (looked up when not given). New photos' ids, and `faces` fresh face ids, come from the
+ * counters in the same statement round. Returns the photos' ids, in order, and the face ids.
+ */
+async function upsertPhotos(tx: Tx, rows: Row[], faces = 0, known?: Map<string, number>): Promise<{ photoIds: number[]; faceIds: number[] }> {
+  const ids = known ?? new Map((await tx.rows('UNWIND $paths AS path MATCH (ph:Photo {path: path}) RETURN path, ph.id AS id', { paths: rows.map((r) => r.path) }))
     .map((r) => [r.path as string, Number(r.id)]));
-  const fresh = rows.filter((r) => !known.has(r.path as string));
-  const { Photo: ids } = await nextIdsOf(tx, { Photo: fresh.length });
-  fresh.forEach((r, i) => known.set(r.path as string, ids![i]!));
+  const fresh = rows.filter((r) => !ids.has(r.path as string));
+  const { Photo: photoIds, Face: faceIds } = await nextIdsOf(tx, { Photo: fresh.length, Face: faces });
+  fresh.forEach((r, i) => ids.set(r.path as string, photoIds![i]!));
   await tx.run('UNWIND $rows AS r MERGE (ph:Photo {path: r.props.path}) ON CREATE SET ph.id = r.id SET ph += r.props', {
-    rows: rows.map((props) => ({ props, id: tx.int(known.get(props.path as string)!) })),
+    rows: rows.map((props) => ({ props, id: tx.int(ids.get(props.path as string)!) })),
   });
-  return rows.map((r) => known.get(r.path as string)!);
+  return { photoIds: rows.map((r) => ids.get(r.path as string)!), faceIds: faceIds! };
 }
 
 const photoProps = (result: PhotoResult): Row => ({
@@ -70,6 +74,7 @@ const photoProps = (result: PhotoResult): Row => ({
  */
 export function neo4jWriterTx(tx: Tx): WriterTx {
   return {
+    remote: true,
     async existingPhotos(paths) {
       const rows = await tx.rows(`UNWIND $paths AS path MATCH (ph:Photo {path: path})
         RETURN path, ${PHOTO} AS r,
@@ -96,8 +101,7 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
       const replaced = old.filter((f) => !f.manual);
       if (replaced.length > 0) await tx.run('UNWIND $ids AS id MATCH (f:Face {id: id}) DETACH DELETE f', { ids: replaced.map((f) => tx.int(f.id)) });
 
-      const photoIds = await upsertPhotos(tx, results.map(photoProps));
-      const { Face: faceIds } = await nextIdsOf(tx, { Face: results.reduce((n, r) => n + r.faces.length, 0) });
+      const { photoIds, faceIds } = await upsertPhotos(tx, results.map(photoProps), results.reduce((n, r) => n + r.faces.length, 0), new Map(before));
       const rows: Row[] = [];
       const saved: SavedPhoto[] = [];
       const keep: Array<{ faceId: number; personId: number; source: AssignSource; distance: null }> = [];
@@ -188,13 +192,14 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
       return new Map(rows.map((r) => [r.name as string, Number(r.id)]));
     },
     async createPeople(names) {
-      const { Person: ids } = await nextIdsOf(tx, { Person: names.length });
-      if (names.length > 0) {
-        await tx.run(`UNWIND $people AS p CREATE (n:Person {id: p.id, hidden: false, createdAt: $at}) SET n.name = p.name`, {
-          people: names.map((name, i) => ({ id: tx.int(ids![i]!), name })), at: now(),
-        });
-      }
-      return ids!;
+      if (names.length === 0) return [];
+      const r = await tx.one(`MERGE (c:Counter {name: 'Person'}) ON CREATE SET c.value = 0
+        WITH c, c.value AS before SET c.value = before + size($names)
+        WITH before UNWIND range(0, size($names) - 1) AS i
+        CREATE (n:Person {id: before + 1 + i, hidden: false, createdAt: $at}) SET n.name = $names[i]
+        WITH before, count(n) AS made RETURN before`, { names, at: now() });
+      const before = Number(r!.before);
+      return names.map((_, i) => before + 1 + i);
     },
     async assign(assignments) {
       // A face given twice ends on its last assignment (one statement may apply its rows in any order).
@@ -202,6 +207,6 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
       if (last.size === 0) return;
       await setFaces(tx, [...last.values()].map((a) => ({ ...a, source: a.personId === null ? null : a.source })), now());
     },
-    prune: (touched) => prune(tx, touched),
+    prune: (touched, options = {}) => prune(tx, touched, options.stale ?? false),
   };
 }

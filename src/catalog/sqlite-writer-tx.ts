@@ -130,6 +130,7 @@ export function sqliteWrites(db: Database.Database) {
 
   /** The batch transaction's view: synchronous SQLite under async signatures. */
   const tx: WriterTx = {
+    remote: false,
     async existingPhotos(paths) {
       const out = new Map<string, ExistingPhoto>();
       const dismissed = db.prepare('SELECT x, y, w, h FROM dismissals WHERE photo_id = ? ORDER BY id');
@@ -181,6 +182,7 @@ export function sqliteWrites(db: Database.Database) {
       return names.map((name) => insert.get(name, at) as number);
     },
     assign: async (assignments) => assign(assignments),
+    // One statement over every person: as cheap as pruning the touched ones on SQLite.
     async prune() {
       q.pruneEmpty.run();
     },

@@ -8,6 +8,11 @@ import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, Pho
  * size. Nothing here prunes empty people on its own: the writer calls `prune` once, at the end.
  */
 export interface WriterTx {
+  /**
+   * Reads cost a round trip to a server (Neo4j): the writer then reads what a batch needs up
+   * front, in one statement, rather than photo by photo as it goes (free on SQLite).
+   */
+  readonly remote: boolean;
   /** What the catalog holds for these paths (absent paths are not in the map). */
   existingPhotos(paths: string[]): Promise<Map<string, ExistingPhoto>>;
   /**
@@ -30,8 +35,11 @@ export interface WriterTx {
   createPeople(names: Array<string | null>): Promise<number[]>;
   /** Applies assignments in order (a face given twice ends on the last), without pruning. */
   assign(assignments: Assignment[]): Promise<void>;
-  /** Removes the unnamed people left without faces (those of `touched`, and any other as `Catalog.assign` would). */
-  prune(touched: number[]): Promise<void>;
+  /**
+   * Removes the unnamed people among `touched` left without faces; with `stale`, also any other
+   * such person, as `Catalog.assign` does (people a crashed writer created and never used).
+   */
+  prune(touched: number[], options?: { stale?: boolean }): Promise<void>;
 }
 
 /** A photo the catalog holds, with what a re-index of it must respect. */

@@ -175,9 +175,11 @@ export function createSingleWriter(
 
     // Faces a photo replaces stay as they were until its turn, as they would one photo at a time.
     for (const s of saved) view.holdRemoved(s.removed);
-    // One statement for the neighbours' states: every new face searched against the index as it stands.
-    const neighbours = todo.flatMap((t) => t.result.faces.flatMap((f) => index.search(f.embedding, params.k + 1).map((h) => h.id)));
-    await view.prefetch({ faces: [...neighbours, ...todo.flatMap((t) => t.kept)] });
+    // A server catalog: the neighbours' states in one statement, from each face searched against
+    // the index as it stands (clustering searches again as it goes; the few it finds beyond these
+    // are read then). SQLite reads them photo by photo at no cost.
+    const ahead = tx.remote ? todo.flatMap((t) => t.result.faces.flatMap((f) => index.search(f.embedding, params.k + 1).map((h) => h.id))) : [];
+    await view.prefetch({ faces: [...ahead, ...todo.flatMap((t) => t.kept)] });
 
     for (const [n, t] of todo.entries()) {
       const s = saved[n]!;
@@ -198,7 +200,7 @@ export function createSingleWriter(
       }
       const detected = s.faceIds.slice(0, t.faces.length);
       const xmp = await applyRegionImport(view.view, t.plan, s.photoId, detected, s.faceIds.slice(t.faces.length));
-      const assigned = await assignFaces({ catalog: view.view, index }, detected, params);
+      const assigned = await assignFaces({ catalog: view.view, index: await searchedAhead(view, faces.slice(0, t.faces.length)) }, detected, params);
       outcomes[t.i] = { kind: 'written', faces: t.result.faces.length, xmp, assigned };
     }
     // A failure is only ever the batch's last job (it deletes the photo's faces): recorded after the rest.
@@ -218,6 +220,18 @@ export function createSingleWriter(
         }
       },
     };
+  }
+
+  /**
+   * Searches the index for each of a photo's faces (as clustering is about to, the index being
+   * as it will be then) and loads the neighbours' states in one statement; clustering's own
+   * searches are then answered from these, so each face is searched once.
+   */
+  async function searchedAhead(view: ReturnType<typeof createBatchView>, faces: Array<{ embedding: Float32Array }>): Promise<Pick<VectorIndex, 'search'>> {
+    const k = params.k + 1;
+    const found = new Map(faces.map((f) => [f.embedding, index.search(f.embedding, k)]));
+    await view.prefetch({ faces: [...found.values()].flatMap((hits) => hits.map((h) => h.id)) });
+    return { search: (vector, n) => (n === k ? found.get(vector) : undefined) ?? index.search(vector, n) };
   }
 
   return {
@@ -247,11 +261,9 @@ export function createSingleWriter(
           const view = createBatchView(tx);
           await view.prefetch({ vectors: some });
           const vectors = await view.view.getFaceVectors(some);
-          await view.prefetch({
-            faces: vectors.flatMap((v) => index.search(v.embedding, params.k + 1).map((h) => h.id)),
-            rejectionsOf: some, photos: vectors.map((v) => v.photoId),
-          });
-          const o = await assignFaces({ catalog: view.view, index }, some, params);
+          await view.prefetch({ rejectionsOf: some, photos: vectors.map((v) => v.photoId) });
+          // Nothing is added to the index during this pass: every face's search can be done ahead.
+          const o = await assignFaces({ catalog: view.view, index: await searchedAhead(view, vectors) }, some, params);
           await view.flush();
           return o;
         });
@@ -259,6 +271,8 @@ export function createSingleWriter(
         total.created += outcome.created;
         total.unassigned += outcome.unassigned;
       }
+      // Batches prune the people they touched; once a run, any other left empty (by a crashed writer) goes too.
+      await catalog.writeBatch((tx) => tx.prune([], { stale: true }));
       return total;
     },
     /** Writes what is waiting at once and resolves when nothing is left. */
