@@ -44,21 +44,32 @@ async function nextIdsOf(tx: Tx, wants: Record<string, number>): Promise<Record<
   return out;
 }
 
+/** The ids of the photos at these paths (null: none there), from `known` where it has them. */
+async function photoIdsByPath(tx: Tx, paths: string[], known: Map<string, number | null>): Promise<Map<string, number | null>> {
+  const missing = paths.filter((p) => !known.has(p));
+  if (missing.length > 0) {
+    for (const p of missing) known.set(p, null);
+    for (const r of await tx.rows('UNWIND $paths AS path MATCH (ph:Photo {path: path}) RETURN path, ph.id AS id', { paths: missing })) known.set(r.path as string, Number(r.id));
+  }
+  return known;
+}
+
 /**
- * Creates or updates photos by path (their property maps); `known` holds the ids of those that
- * exist (looked up when not given). New photos' ids, and `faces` fresh face ids, come from the
- * counters in the same statement round. Returns the photos' ids, in order, and the face ids.
+ * Creates or updates photos by path (their property maps), each with its new faces, in one
+ * statement; new photos' ids and the faces' ids come from the counters first (one more).
+ * Returns the photos' ids, in order, and the faces' ids, photo after photo.
  */
-async function upsertPhotos(tx: Tx, rows: Row[], faces = 0, known?: Map<string, number>): Promise<{ photoIds: number[]; faceIds: number[] }> {
-  const ids = known ?? new Map((await tx.rows('UNWIND $paths AS path MATCH (ph:Photo {path: path}) RETURN path, ph.id AS id', { paths: rows.map((r) => r.path) }))
-    .map((r) => [r.path as string, Number(r.id)]));
-  const fresh = rows.filter((r) => !ids.has(r.path as string));
-  const { Photo: photoIds, Face: faceIds } = await nextIdsOf(tx, { Photo: fresh.length, Face: faces });
-  fresh.forEach((r, i) => ids.set(r.path as string, photoIds![i]!));
-  await tx.run('UNWIND $rows AS r MERGE (ph:Photo {path: r.props.path}) ON CREATE SET ph.id = r.id SET ph += r.props', {
-    rows: rows.map((props) => ({ props, id: tx.int(ids.get(props.path as string)!) })),
+async function upsertPhotos(tx: Tx, rows: Array<{ props: Row; faces: Row[] }>, known: Map<string, number | null>): Promise<{ photoIds: number[]; faceIds: number[] }> {
+  const ids = await photoIdsByPath(tx, rows.map((r) => r.props.path as string), known);
+  const fresh = rows.filter((r) => ids.get(r.props.path as string) === null);
+  const { Photo: photoIds, Face: faceIds } = await nextIdsOf(tx, { Photo: fresh.length, Face: rows.reduce((n, r) => n + r.faces.length, 0) });
+  fresh.forEach((r, i) => ids.set(r.props.path as string, photoIds![i]!));
+  let next = 0;
+  await tx.run(`UNWIND $rows AS r MERGE (ph:Photo {path: r.props.path}) ON CREATE SET ph.id = r.id SET ph += r.props
+    WITH ph, r UNWIND r.faces AS f CREATE (n:Face) SET n = f.props, n.id = f.id CREATE (n)-[:IN]->(ph)`, {
+    rows: rows.map((r) => ({ props: r.props, id: tx.int(ids.get(r.props.path as string)!), faces: r.faces.map((props) => ({ props, id: tx.int(faceIds![next++]!) })) })),
   });
-  return { photoIds: rows.map((r) => ids.get(r.path as string)!), faceIds: faceIds! };
+  return { photoIds: rows.map((r) => ids.get(r.props.path as string)!), faceIds: faceIds! };
 }
 
 const photoProps = (result: PhotoResult): Row => ({
@@ -73,14 +84,18 @@ const photoProps = (result: PhotoResult): Row => ({
  * faces carry their embedding property, which the native vector index takes in at commit.
  */
 export function neo4jWriterTx(tx: Tx): WriterTx {
+  /** Photo ids by path as this transaction has seen them (null: no photo there), so a batch looks each path up once. */
+  const known = new Map<string, number | null>();
   return {
     remote: true,
     async existingPhotos(paths) {
+      for (const p of paths) known.set(p, null);
       const rows = await tx.rows(`UNWIND $paths AS path MATCH (ph:Photo {path: path})
         RETURN path, ${PHOTO} AS r,
           COLLECT { MATCH (d:DismissedBox)-[:ON]->(ph) RETURN d { .x, .y, .w, .h } ORDER BY d.id } AS dismissed,
           COLLECT { MATCH (f:Face)-[:IN]->(ph) WHERE f.manual RETURN f { .id, .x, .y, .w, .h } ORDER BY f.id } AS manual`, { paths });
       const box = (b: Row): Box => ({ x: Number(b.x), y: Number(b.y), w: Number(b.w), h: Number(b.h) });
+      for (const r of rows) known.set(r.path as string, Number((r.r as Row).id));
       return new Map(rows.map((r): [string, ExistingPhoto] => [r.path as string, {
         record: toPhoto(r.r as Row),
         dismissed: (r.dismissed as Row[]).map(box),
@@ -90,8 +105,8 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
 
     async savePhotos(results) {
       if (results.length === 0) return [];
-      const before = new Map((await tx.rows('UNWIND $paths AS path MATCH (ph:Photo {path: path}) RETURN path, ph.id AS id', { paths: results.map((r) => r.path) }))
-        .map((r) => [r.path as string, Number(r.id)]));
+      const ids = await photoIdsByPath(tx, results.map((r) => r.path), known);
+      const before = new Map(results.flatMap((r) => (ids.get(r.path) === null ? [] : [[r.path, ids.get(r.path)!] as const])));
       const old = before.size === 0 ? [] : (await tx.rows(`UNWIND $pids AS pid MATCH (f:Face)-[:IN]->(:Photo {id: pid})
         OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
         RETURN pid, f.id AS id, f.quality AS quality, f.manual AS manual, f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, pe.id AS personId, o.source AS source,
@@ -101,8 +116,7 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
       const replaced = old.filter((f) => !f.manual);
       if (replaced.length > 0) await tx.run('UNWIND $ids AS id MATCH (f:Face {id: id}) DETACH DELETE f', { ids: replaced.map((f) => tx.int(f.id)) });
 
-      const { photoIds, faceIds } = await upsertPhotos(tx, results.map(photoProps), results.reduce((n, r) => n + r.faces.length, 0), new Map(before));
-      const rows: Row[] = [];
+      const { photoIds, faceIds } = await upsertPhotos(tx, results.map((r) => ({ props: photoProps(r), faces: r.faces.map(faceProps) })), known);
       const saved: SavedPhoto[] = [];
       const keep: Array<{ faceId: number; personId: number; source: AssignSource; distance: null }> = [];
       const rejections: Array<{ faceId: number; personId: number }> = [];
@@ -110,9 +124,8 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
       results.forEach((result, p) => {
         const photoId = photoIds[p]!;
         const mine = replaced.filter((f) => f.pid === before.get(result.path));
-        const ids = result.faces.map(() => faceIds![next++]!);
+        const ids = result.faces.map(() => faceIds[next++]!);
         const faces = result.faces.map((f, i): SavedPhoto['faces'][number] => {
-          rows.push({ photoId: tx.int(photoId), id: tx.int(ids[i]!), props: faceProps(f) });
           const from = mine
             .map((d) => ({ d, overlap: iou(f.box, d) }))
             .filter((c) => c.overlap >= MIN_CARRY_IOU)
@@ -129,10 +142,6 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
           touched: [...new Set(mine.flatMap((f) => (f.personId === null ? [] : [f.personId])))],
         });
       });
-      if (rows.length > 0) {
-        await tx.run(`UNWIND $rows AS r MATCH (ph:Photo {id: r.photoId})
-          CREATE (n:Face) SET n = r.props, n.id = r.id CREATE (n)-[:IN]->(ph)`, { rows });
-      }
       const at = now();
       if (keep.length > 0) await setFaces(tx, keep, at);
       if (rejections.length > 0) await addRejections(tx, rejections, at);
@@ -154,9 +163,12 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
         .map((r) => Number(r.id));
       await tx.run('UNWIND $paths AS path MATCH (f:Face)-[:IN]->(:Photo {path: path}) DETACH DELETE f', { paths });
       await upsertPhotos(tx, failures.map((f) => ({
-        path: f.path, sha256: f.sha256, size: f.size, mtimeMs: f.mtimeMs, width: null, height: null, takenAt: null,
-        gpsLat: null, gpsLon: null, gpsAlt: null, status: 'failed', errorCode: f.code, errorMessage: f.message, model: null, indexedAt: now(),
-      })));
+        props: {
+          path: f.path, sha256: f.sha256, size: f.size, mtimeMs: f.mtimeMs, width: null, height: null, takenAt: null,
+          gpsLat: null, gpsLon: null, gpsAlt: null, status: 'failed', errorCode: f.code, errorMessage: f.message, model: null, indexedAt: now(),
+        },
+        faces: [],
+      })), known);
       return { touched };
     },
 
