@@ -17,6 +17,12 @@ interface OldFace extends Box {
 
 const MIN_CARRY_IOU = 0.5;
 
+/** An unnamed, unhidden, live person with no face, no rejection and no tombstone pointing at it. */
+const EMPTY_PERSON = `name IS NULL AND hidden = 0 AND merged_into IS NULL
+  AND NOT EXISTS (SELECT 1 FROM people m WHERE m.merged_into = people.id)
+  AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)
+  AND NOT EXISTS (SELECT 1 FROM rejections r WHERE r.person_id = people.id)`;
+
 type StateRow = { id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number };
 const toState = (r: StateRow): FaceState => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality });
 
@@ -46,10 +52,9 @@ export function sqliteWrites(db: Database.Database) {
       RETURNING id`),
     setFace: db.prepare('UPDATE faces SET person_id = ?, source = ?, distance = ?, assigned_at = ? WHERE id = ?'),
     reject: db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)'),
-    pruneEmpty: db.prepare(`DELETE FROM people WHERE name IS NULL AND hidden = 0 AND merged_into IS NULL
-      AND NOT EXISTS (SELECT 1 FROM people m WHERE m.merged_into = people.id)
-      AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)
-      AND NOT EXISTS (SELECT 1 FROM rejections r WHERE r.person_id = people.id)`),
+    pruneEmpty: db.prepare(`DELETE FROM people WHERE ${EMPTY_PERSON}`),
+    pruneTouched: db.prepare(`DELETE FROM people WHERE id IN (SELECT value FROM json_each(?)) AND ${EMPTY_PERSON}`),
+    faceStates: db.prepare('SELECT id, photo_id, person_id, source, quality FROM faces WHERE id IN (SELECT value FROM json_each(?))'),
   };
 
   /** Thumbnails that no face points at any more, among `keys`. */
@@ -125,8 +130,7 @@ export function sqliteWrites(db: Database.Database) {
     return out;
   };
 
-  const faceStates = (ids: number[]) => chunked(ids, (c) =>
-    (db.prepare(`SELECT id, photo_id, person_id, source, quality FROM faces WHERE id IN (${inList(c.length)})`).all(...c) as StateRow[]).map(toState));
+  const faceStates = (ids: number[]) => (ids.length === 0 ? [] : (q.faceStates.all(JSON.stringify(ids)) as StateRow[]).map(toState));
 
   /** The batch transaction's view: synchronous SQLite under async signatures. */
   const tx: WriterTx = {
@@ -182,9 +186,9 @@ export function sqliteWrites(db: Database.Database) {
       return names.map((name) => insert.get(name, at) as number);
     },
     assign: async (assignments) => assign(assignments),
-    // One statement over every person: as cheap as pruning the touched ones on SQLite.
-    async prune() {
-      q.pruneEmpty.run();
+    async prune(touched, options = {}) {
+      if (options.stale) q.pruneEmpty.run();
+      else if (touched.length > 0) q.pruneTouched.run(JSON.stringify(touched));
     },
   };
 
