@@ -7,6 +7,7 @@
 // "writer <driver>: N photos/s". The Neo4j side starts its own server (tools/neo4j-launcher)
 // with the JVM docs/INSTALLATION.md gives an operator (heap, GC, page cache: printed), never the
 // test launcher's quick-start flags. Wall-clock on whatever else runs: the load average is printed.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ const before = all.slice(0, library);
 const results = all.slice(library);
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 
-async function bench(driver: string, catalog: Catalog) {
+async function bench(driver: string, catalog: Catalog, storeDir?: string) {
   const blobs = await createFsBlobStore(mkdtempSync(join(tmpdir(), 'facetag-writer-bench-')));
   const log = createLogger({ dir: null, level: 'silent', component: 'bench' });
   const writer = createSingleWriter({ catalog, blobs, log }, createVectorIndex(dimensions), clusterParams(config), SYNTHETIC_MODELS, { maxPhotos: Number(values.batch) });
@@ -57,16 +58,21 @@ async function bench(driver: string, catalog: Catalog) {
   const counts = await catalog.counts();
   console.log(`writer ${driver}: ${(photos / seconds).toFixed(0)} photos/s (${photos} photos, ${photos * 2} faces of ${dimensions} dimensions, into a library of ${library * 2} faces, batches of ${values.batch}; ${load()})`);
   console.log(`  then the end-of-run pass over the faces still waiting: ${waitingSeconds.toFixed(1)} s; ${counts.people} people, ${counts.unassigned} faces in none`);
+  if (storeDir) {
+    const kb = Number(execFileSync('du', ['-sk', storeDir], { encoding: 'utf8' }).split('\t')[0]);
+    console.log(`  store on disk: ${(kb / 1024).toFixed(0)} MB for ${counts.faces} faces, ${((kb * 1024) / counts.faces / 1024).toFixed(1)} KB a face (data, vector index and transaction logs)`);
+  }
   await catalog.close();
 }
 
 if (values.driver === 'sqlite' || values.driver === 'both') {
-  await bench('sqlite', openSqliteCatalog(join(mkdtempSync(join(tmpdir(), 'facetag-writer-bench-')), 'catalog.sqlite')));
+  const dir = mkdtempSync(join(tmpdir(), 'facetag-writer-bench-'));
+  await bench('sqlite', openSqliteCatalog(join(dir, 'catalog.sqlite')), dir);
 }
 if (values.driver === 'neo4j' || values.driver === 'both') {
   const server = await startOperatorNeo4j();
   try {
-    await bench('neo4j', await openNeo4jCatalog({ url: server.url, user: server.user, password: server.password }));
+    await bench('neo4j', await openNeo4jCatalog({ url: server.url, user: server.user, password: server.password }), server.dataDir);
   } finally {
     await server.stop();
   }
