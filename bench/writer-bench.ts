@@ -59,8 +59,13 @@ async function bench(driver: string, catalog: Catalog, storeDir?: string) {
   console.log(`writer ${driver}: ${(photos / seconds).toFixed(0)} photos/s (${photos} photos, ${photos * 2} faces of ${dimensions} dimensions, into a library of ${library * 2} faces, batches of ${values.batch}; ${load()})`);
   console.log(`  then the end-of-run pass over the faces still waiting: ${waitingSeconds.toFixed(1)} s; ${counts.people} people, ${counts.unassigned} faces in none`);
   if (storeDir) {
-    const kb = Number(execFileSync('du', ['-sk', storeDir], { encoding: 'utf8' }).split('\t')[0]);
-    console.log(`  store on disk: ${(kb / 1024).toFixed(0)} MB for ${counts.faces} faces, ${((kb * 1024) / counts.faces / 1024).toFixed(1)} KB a face (data, vector index and transaction logs)`);
+    const kb = (dir: string) => Number(execFileSync('du', ['-sk', dir], { encoding: 'utf8' }).split('\t')[0]);
+    const perFace = (k: number) => `${(k / 1024).toFixed(0)} MB, ${(k / counts.faces).toFixed(1)} KB a face`;
+    // Neo4j: the store (what the page cache holds) apart from the transaction logs; SQLite: the catalog file and its WAL.
+    const parts = driver === 'neo4j'
+      ? `store ${perFace(kb(join(storeDir, 'data', 'databases')))}, transaction logs ${perFace(kb(join(storeDir, 'data', 'transactions')))}`
+      : `catalog ${perFace(kb(storeDir))}`;
+    console.log(`  on disk for ${counts.faces} faces: ${parts}`);
   }
   await catalog.close();
 }
