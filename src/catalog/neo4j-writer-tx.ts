@@ -1,10 +1,9 @@
-import { iou, type Box } from '../vision/image.js';
+import type { Box } from '../vision/image.js';
+import { carriedFrom } from './carry-over.js';
 import type { AssignSource, FaceState, PhotoFailure, PhotoResult } from './catalog.js';
 import { addRejections, orphaned, prune, setFaces, type Row, type Tx } from './neo4j-tx.js';
 import { FACE_VECTOR, PHOTO, faceProps, now, toFaceVector, toPhoto } from './neo4j-rows.js';
 import type { ExistingPhoto, SavedPhoto, WriterTx } from './writer-tx.js';
-
-const MIN_CARRY_IOU = 0.5;
 
 /** A face of an earlier version of a photo, with what a person decided about it. */
 interface OldFace extends Box {
@@ -126,10 +125,7 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
         const mine = replaced.filter((f) => f.pid === before.get(result.path));
         const ids = result.faces.map(() => faceIds[next++]!);
         const faces = result.faces.map((f, i): SavedPhoto['faces'][number] => {
-          const from = mine
-            .map((d) => ({ d, overlap: iou(f.box, d) }))
-            .filter((c) => c.overlap >= MIN_CARRY_IOU)
-            .sort((a, b) => b.overlap - a.overlap)[0]?.d;
+          const from = carriedFrom(f.box, mine);
           if (!from) return { personId: null, source: null, rejected: [] };
           for (const personId of from.rejected) rejections.push({ faceId: ids[i]!, personId });
           if (from.personId === null || from.source === 'auto') return { personId: null, source: null, rejected: from.rejected };

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { iou, type Box } from '../vision/image.js';
+import type { Box } from '../vision/image.js';
+import { carriedFrom } from './carry-over.js';
 import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoResult } from './catalog.js';
 import { PHOTO_SELECT, fromBlob, now, toBlob, toPhoto, type PhotoRow } from './sqlite-rows.js';
 import type { ExistingPhoto, SavedPhoto, TouchedPeople, WriterTx } from './writer-tx.js';
@@ -14,8 +15,6 @@ interface OldFace extends Box {
   manual: number;
   rejected: string;
 }
-
-const MIN_CARRY_IOU = 0.5;
 
 /** An unnamed, unhidden, live person with no face, no rejection and no tombstone pointing at it. */
 const EMPTY_PERSON = `name IS NULL AND hidden = 0 AND merged_into IS NULL
@@ -82,10 +81,7 @@ export function sqliteWrites(db: Database.Database) {
         detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey,
         manual: f.manual ? 1 : 0,
       }).lastInsertRowid);
-      const before = old
-        .map((d) => ({ d, overlap: iou(f.box, d) }))
-        .filter((c) => c.overlap >= MIN_CARRY_IOU)
-        .sort((a, b) => b.overlap - a.overlap)[0]?.d;
+      const before = carriedFrom(f.box, old);
       const state: SavedPhoto['faces'][number] = { personId: null, source: null, rejected: [] };
       if (before) {
         if (before.person_id !== null && before.source !== 'auto') {

@@ -1,18 +1,9 @@
 import type { RegionFindings } from '../interop/import-regions.js';
+import type { AnalysedFaceWithThumb } from '../vision/analysis-pool.js';
 import type { PhotoMeta } from '../vision/decode.js';
-import type { Box, Point } from '../vision/image.js';
-import type { FaceQuality } from '../vision/quality.js';
 
 /** A face as the analysis hands it to the writer: its thumbnail is stored already, under `thumbKey`. */
-export interface AnalysedFace {
-  /** Pixels of the oriented photo. */
-  box: Box;
-  landmarks: Point[];
-  detScore: number;
-  quality: FaceQuality;
-  embedding: Float32Array;
-  thumbKey: string;
-}
+export type AnalysedFace = Omit<AnalysedFaceWithThumb, 'thumbnail'> & { thumbKey: string };
 
 /**
  * What other tools left on the photo (XMP sidecar or embedded XMP: interop/), read where the
