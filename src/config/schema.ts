@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MODELS } from '../vision/model-manifest.js';
 
 const bool = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
@@ -45,11 +46,19 @@ export const configSchema = z
     vision: z
       .object({
         /** Detector model id (`facetag models list`). @default "ultraface-rfb320" */
-        detector: z.string().default('ultraface-rfb320'),
-        /** Embedder model id. @default "faceplugin-r512" */
-        embedder: z.string().default('faceplugin-r512'),
+        detector: z.string().default(DEFAULT_MODELS.detector),
+        /** Landmarker model id: the five alignment points and the face-presence check. @default "mediapipe-facemesh" */
+        landmarker: z.string().default(DEFAULT_MODELS.landmarker),
+        /** Embedder model id. Changing it re-embeds every face on the next index run. @default "dlib-resnet-v1" */
+        embedder: z.string().default(DEFAULT_MODELS.embedder),
         /** Minimum detection score kept; unset means the model's own tuned value. */
         minDetScore: z.coerce.number().min(0).max(1).optional(),
+        /**
+         * Face-presence score (the landmarker's, 0..1) a detection needs to be kept as a face:
+         * below it a cat, a statue or a wall pattern is dropped. Unset means the landmarker's
+         * own tuned value.
+         */
+        minFaceness: z.coerce.number().min(0).max(1).optional(),
         /**
          * Faces smaller than this (shorter box side, oriented pixels) are dropped. Faces under
          * ~24 px are kept for tagging but score zero quality, so they never seed a person.

@@ -47,9 +47,10 @@ export function containment(a: Box, b: Box): number {
 
 /**
  * Greedy non-maximum suppression: keeps the best-scoring detection of each overlapping group.
- * A box mostly inside another is the same face seen in part (a forehead, a face cut at a tile
- * edge): of the two, the larger is kept when it is at most `maxGrowth` times the area (a
- * much larger box around a face is a body, not the face).
+ * A box mostly inside another without overlapping it much is the same face seen in part (a
+ * forehead, a face cut at a tile edge): of the two, the larger box is kept, with the better
+ * score, when it is at most `maxGrowth` times the area (a much larger box around a face is a
+ * body, not the face). Boxes that overlap well are proposals for one face: the best one stays.
  */
 export function nonMaxSuppression<T extends Detection>(detections: T[], iouThreshold: number, containThreshold = 0.8, maxGrowth = 3): T[] {
   const sorted = [...detections].sort((a, b) => b.score - a.score);
@@ -62,7 +63,8 @@ export function nonMaxSuppression<T extends Detection>(detections: T[], iouThres
     }
     const k = kept[clash]!;
     const growth = (d.box.w * d.box.h) / (k.box.w * k.box.h);
-    if (growth > 1 && growth <= maxGrowth && containment(k.box, d.box) >= containThreshold) kept[clash] = d;
+    const partOf = iou(k.box, d.box) < iouThreshold && containment(k.box, d.box) >= containThreshold;
+    if (partOf && growth > 1 && growth <= maxGrowth) kept[clash] = { ...d, score: k.score };
   }
   return kept;
 }
@@ -131,7 +133,7 @@ export function warpAffine(image: RgbImage, m: readonly number[], width: number,
 export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0): RgbImage {
   const sx = box.w / width;
   const sy = box.h / height;
-  return warpAffine(image, [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5], width, height, fill);
+  return warpAffineArea(image, [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5], width, height, fill);
 }
 
 export function toGray(image: RgbImage): Float32Array {
@@ -188,4 +190,45 @@ export function clampDetection(d: Detection, image: { width: number; height: num
   const w = Math.min(image.width, d.box.x + d.box.w) - x;
   const h = Math.min(image.height, d.box.y + d.box.h) - y;
   return { ...d, box: { x, y, w, h } };
+}
+
+/**
+ * `warpAffine` for a map that shrinks: the source is first averaged over k x k blocks (k the
+ * whole part of the shrink factor) around the region the output samples, so a big face brought
+ * down to a small aligned crop is not aliased (plain bilinear sampling reads 4 of every k*k
+ * pixels). For maps that do not shrink by 2 or more, it is plain `warpAffine`.
+ */
+export function warpAffineArea(image: RgbImage, m: readonly number[], width: number, height: number, fill = 0): RgbImage {
+  const scale = Math.sqrt(Math.abs(m[0]! * m[4]! - m[1]! * m[3]!));
+  const k = Math.floor(scale);
+  if (k < 2) return warpAffine(image, m, width, height, fill);
+  // The source region the output reads, with a block of margin.
+  const corners = [[0, 0], [width, 0], [0, height], [width, height]].map(([x, y]) => [m[0]! * x! + m[1]! * y! + m[2]!, m[3]! * x! + m[4]! * y! + m[5]!]);
+  const x0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c[0]!)) / k) * k - k);
+  const y0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c[1]!)) / k) * k - k);
+  const x1 = Math.min(image.width, Math.ceil(Math.max(...corners.map((c) => c[0]!))) + k);
+  const y1 = Math.min(image.height, Math.ceil(Math.max(...corners.map((c) => c[1]!))) + k);
+  const w = Math.max(1, Math.floor((x1 - x0) / k));
+  const h = Math.max(1, Math.floor((y1 - y0) / k));
+  if (x1 <= x0 || y1 <= y0) return warpAffine(image, m, width, height, fill);
+  const small = new Uint8Array(w * h * 3);
+  const { data, width: sw } = image;
+  const area = k * k;
+  for (let by = 0; by < h; by++) {
+    for (let bx = 0; bx < w; bx++) {
+      let r = 0, g = 0, b = 0;
+      for (let dy = 0; dy < k; dy++) {
+        let i = ((y0 + by * k + dy) * sw + x0 + bx * k) * 3;
+        for (let dx = 0; dx < k; dx++, i += 3) {
+          r += data[i]!; g += data[i + 1]!; b += data[i + 2]!;
+        }
+      }
+      const o = (by * w + bx) * 3;
+      small[o] = (r + area / 2) / area; small[o + 1] = (g + area / 2) / area; small[o + 2] = (b + area / 2) / area;
+    }
+  }
+  // Source pixel (sx, sy) is at ((sx - x0 - (k - 1) / 2) / k, ...) in the averaged image.
+  const off = (k - 1) / 2;
+  const mm = [m[0]! / k, m[1]! / k, (m[2]! - x0 - off) / k, m[3]! / k, m[4]! / k, (m[5]! - y0 - off) / k];
+  return warpAffine({ data: small, width: w, height: h }, mm, width, height, fill);
 }
