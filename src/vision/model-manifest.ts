@@ -224,7 +224,7 @@ export const MODEL_MANIFEST: readonly ModelEntry[] = [
     bytes: 232589,
     licence: 'MIT',
     origin: {
-      author: 'Shiqi Yu\'s group (libfacedetection), published in the OpenCV model zoo',
+      author: 'Shiqi Yu et al. (libfacedetection)',
       upstream: 'face_detection_yunet_2023mar.onnx (OpenCV Zoo); byte-identical to libfacedetection.train onnx/yunet_s_640_640.onnx',
       trainingData: 'WIDER FACE (research-use terms)',
     },

@@ -32,6 +32,8 @@ export function readTfjsWeights(manifest: readonly TfjsWeightGroup[], readShard:
       const size = spec.shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(size);
       const q = spec.quantization;
+      const width = q?.dtype === 'uint8' ? 1 : q?.dtype === 'uint16' || q?.dtype === 'float16' ? 2 : 4;
+      if (offset + size * width > buffer.length) throw new Error(`weight ${spec.name} runs past the end of its shards (${buffer.length} bytes): the weight files are truncated`);
       if (q?.dtype === 'uint8' || q?.dtype === 'uint16') {
         const scale = q.scale ?? 1, min = q.min ?? 0;
         const width = q.dtype === 'uint8' ? 1 : 2;
@@ -49,7 +51,6 @@ export function readTfjsWeights(manifest: readonly TfjsWeightGroup[], readShard:
       } else {
         throw new Error(`weight ${spec.name} has dtype ${String(spec.dtype)}, which the converter does not read`);
       }
-      if (offset > buffer.length) throw new Error(`weight ${spec.name} runs past the end of its shards (${buffer.length} bytes): the weight files are truncated`);
       tensors.set(spec.name, { shape: spec.shape, data });
     }
     if (offset !== buffer.length) throw new Error(`the weight shards hold ${buffer.length} bytes, the manifest describes ${offset}: they do not belong together`);
