@@ -94,7 +94,7 @@ export function createPhotoReader(config: ResolvedConfig): { read: (path: string
 export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
   return {
     detector: config.vision.detector, landmarker: config.vision.landmarker, embedder: config.vision.embedder, modelsDir: modelsDir(config),
-    threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceness: config.vision.minFaceness, minFaceSizePx: config.vision.minFaceSizePx,
+    threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceness: config.vision.minFaceness, minFacenessUnsure: config.vision.minFacenessUnsure, minFaceSizePx: config.vision.minFaceSizePx,
     padRetry: config.vision.padRetry, maxPixels: config.index.maxPixels, maxTileGrid: config.vision.maxTileGrid,
   };
 }

@@ -59,11 +59,13 @@ export interface AnalyserOptions {
   modelsDir: string;
   threads: number;
   minDetScore?: number | undefined;
-  /** Face-presence score a detection needs to count as a face; unset: the landmarker's tuned value. */
+  /** Face-presence score (either framing) a confident detection needs; unset: the landmarker's tuned value. */
   minFaceness?: number | undefined;
+  /** Face-presence score (both framings) an unsure detection needs; unset: the landmarker's tuned value. */
+  minFacenessUnsure?: number | undefined;
   minFaceSizePx: number;
   padRetry: boolean;
-  /** Finest tiling of a big photo for small faces: 1, 2 or 4. @default 2 */
+  /** Finest tiling of a big photo for small faces: 1 to 4 (see `detectInViews`). @default 3 */
   maxTileGrid?: number;
   maxPixels: number;
 }
@@ -104,10 +106,10 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   let detect: Detect;
   if (detModel.id.startsWith('yunet')) {
     const yunet = createYunetDetector(await open(detModel.path));
-    detect = (image, minScore) => yunet.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 2 });
+    detect = (image, minScore) => yunet.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 3 });
   } else {
     const ultra = createUltrafaceDetector(await open(detModel.path));
-    detect = (image, minScore) => ultra.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 2 });
+    detect = (image, minScore) => ultra.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 3 });
   }
   const landmarker = createLandmarker(lmkModel, await open(lmkModel.path));
   const embedder = createEmbedder(await open(embModel.path), {
@@ -117,7 +119,11 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
     channels: embModel.input.channels === 'bgr' ? 'bgr' : 'rgb',
   });
   const minScore = options.minDetScore ?? detModel.tuned.minDetScore ?? 0.7;
-  const minFaceness = options.minFaceness ?? lmkModel.tuned.minFaceness ?? 0.5;
+  const faceCheck = {
+    sureDetScore: detModel.tuned.sureDetScore ?? 0.5,
+    minFaceness: options.minFaceness ?? lmkModel.tuned.minFaceness ?? 0.3,
+    minFacenessUnsure: options.minFacenessUnsure ?? lmkModel.tuned.minFacenessUnsure ?? 0.9,
+  };
   const size = alignment.size;
   const align = (image: RgbImage, landmarks: readonly Point[]) => warpAffineArea(image, alignmentMatrix(landmarks, alignment.template), size, size);
 
@@ -145,8 +151,8 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
         dropped++;
         continue;
       }
-      const { landmarks, faceness } = await landmarker.landmarks(view, d.box);
-      if (faceness !== null && faceness < minFaceness) {
+      const { landmarks, faceness, facenessBoth } = await landmarker.landmarks(view, d.box);
+      if (!isFace(d.score, faceness, facenessBoth, faceCheck)) {
         notFaces++;
         continue;
       }
@@ -156,7 +162,7 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       const fullLandmarks = landmarks.map(([x, y]): Point => [(x - pad) * scale, (y - pad) * scale]);
       faces.push({ box, landmarks: fullLandmarks, detScore: d.score, faceness, quality: scoreQuality(box, fullLandmarks, aligned), aligned });
     }
-    return { faces: dropSameFaces(faces), dropped, notFaces };
+    return { faces: dropSameFaces(faces, faceCheck), dropped, notFaces };
   }
 
   async function embedAll(faces: DetectedFace[]): Promise<AnalysedFace[]> {
@@ -224,13 +230,30 @@ export function embedderAlignment(model: ModelEntry): NonNullable<ModelEntry['al
 }
 
 interface Landmarker {
-  landmarks(image: RgbImage, box: Box): Promise<{ landmarks: Point[]; faceness: number | null }>;
+  landmarks(image: RgbImage, box: Box): Promise<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>;
+}
+
+/**
+ * Whether a detection is a face: the detector proposes (down to a low score), the landmarker's
+ * face-presence score decides. A confident detection (score >= sureDetScore) is a face when
+ * either of the landmarker's two framings sees one (>= minFaceness); an unsure one needs both
+ * framings to see a face clearly (>= minFacenessUnsure): a textured patch (gravel, coins, an
+ * ear) can fool one framing, rarely both, while a face in profile, which one framing can miss,
+ * is usually a confident detection. Without a presence score (the opt-in 68-point model) every
+ * detection is kept.
+ */
+export function isFace(
+  detScore: number, faceness: number | null, facenessBoth: number | null,
+  check: { sureDetScore: number; minFaceness: number; minFacenessUnsure: number },
+): boolean {
+  if (faceness === null || facenessBoth === null) return true;
+  return detScore >= check.sureDetScore ? faceness >= check.minFaceness : facenessBoth >= check.minFacenessUnsure;
 }
 
 function createLandmarker(model: ModelEntry, session: ModelSession): Landmarker {
   if (model.id === 'mediapipe-facemesh') return createFaceMeshLandmarker(session);
   const lmk68 = createLandmarker68(session);
-  return { landmarks: async (image, box) => ({ landmarks: await lmk68.landmarks(image, box), faceness: null }) };
+  return { landmarks: async (image, box) => ({ landmarks: await lmk68.landmarks(image, box), faceness: null, facenessBoth: null }) };
 }
 
 function padImage(image: RgbImage, pad: number): RgbImage {

@@ -8,6 +8,8 @@ export interface FaceMeshResult {
   landmarks: Point[];
   /** The model's face-presence probability, the higher of its two passes: near 1 for a face, near 0 for a cat, a wall, a statue. */
   faceness: number;
+  /** The lower of the two passes': high only when both framings see a face. */
+  facenessBoth: number;
 }
 
 /**
@@ -63,7 +65,7 @@ export function createFaceMeshLandmarker(session: ModelSession) {
       // A face in profile can lose its presence score in the turned crop (or keep it only
       // there): the face is there if either pass says so, and its points are that pass's.
       const best = second.faceness >= first.faceness ? second : first;
-      return { landmarks: fivePointsFromMesh(best.points), faceness: best.faceness };
+      return { landmarks: fivePointsFromMesh(best.points), faceness: best.faceness, facenessBoth: Math.min(first.faceness, second.faceness) };
     },
   };
 }

@@ -129,11 +129,12 @@ export function warpAffine(image: RgbImage, m: readonly number[], width: number,
   return { data: out, width, height };
 }
 
-/** Crops `box` (clamped to the image) and scales it to `width x height`, bilinear. */
-export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0): RgbImage {
+/** Crops `box` and scales it to `width x height` (area-averaged when it shrinks, else bilinear); `mirror` flips it left to right. */
+export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0, mirror = false): RgbImage {
   const sx = box.w / width;
   const sy = box.h / height;
-  return warpAffineArea(image, [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5], width, height, fill);
+  const m = mirror ? [-sx, 0, box.x + box.w - sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5] : [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5];
+  return warpAffineArea(image, m, width, height, fill);
 }
 
 export function toGray(image: RgbImage): Float32Array {
@@ -145,41 +146,53 @@ export function toGray(image: RgbImage): Float32Array {
   return out;
 }
 
-/**
- * The whole image, then overlapping tiles (2x2, then 4x4, up to `maxGrid`) while the image is
- * still over twice the model's input: a detector with a small fixed input misses small faces
- * in a big photo.
- */
-export function tileViews(width: number, height: number, inputW: number, inputH: number, maxGrid = 4): Box[] {
-  const all: Box[] = [{ x: 0, y: 0, w: width, h: height }];
-  for (let grid = 2; grid <= maxGrid; grid *= 2) {
-    if (Math.max(width / inputW, height / inputH) < grid) break;
-    const tw = width / grid;
-    const th = height / grid;
-    for (let gy = 0; gy < grid; gy++) {
-      for (let gx = 0; gx < grid; gx++) {
-        const x = Math.max(0, gx * tw - tw * 0.25);
-        const y = Math.max(0, gy * th - th * 0.25);
-        all.push({ x, y, w: Math.min(width, (gx + 1) * tw + tw * 0.25) - x, h: Math.min(height, (gy + 1) * th + th * 0.25) - y });
-      }
+/** The `grid` x `grid` tiles of an image, each overlapping its neighbours by a quarter of a tile. */
+export function gridViews(width: number, height: number, grid: number): Box[] {
+  const views: Box[] = [];
+  const tw = width / grid;
+  const th = height / grid;
+  for (let gy = 0; gy < grid; gy++) {
+    for (let gx = 0; gx < grid; gx++) {
+      const x = Math.max(0, gx * tw - tw * 0.25);
+      const y = Math.max(0, gy * th - th * 0.25);
+      views.push({ x, y, w: Math.min(width, (gx + 1) * tw + tw * 0.25) - x, h: Math.min(height, (gy + 1) * th + th * 0.25) - y });
     }
   }
-  return all;
+  return views;
 }
 
 /**
- * Runs a detector over the whole image and its tiles and merges what each view found. A tile
- * is there for faces small next to it: a face over a third of a tile is left to the coarser
- * views, which see it whole (a tile sees part of it, and calls the part a face).
+ * Runs a detector with a small fixed input (`inputW` x `inputH`) over an image: the whole image,
+ * then 2x2 tiles when the image is at least twice the input (a fixed input loses small faces in a
+ * big photo). Finer grids (3x3, up to `maxGrid`) cost more and only pay where small faces can be:
+ * they run when the coarser views found a crowd (at least two confident faces under a twelfth of
+ * the image's long side), as in a group photo; then every view is also looked at mirrored: a
+ * small face half hidden or turned away is often found in one orientation only. A tile is there for faces
+ * small next to it: a face over a third of a tile is left to the coarser views, which see it
+ * whole (a tile sees part of it, and calls the part a face).
  */
 export async function detectInViews(
   image: RgbImage, inputW: number, inputH: number, nmsIou: number, maxGrid: number,
-  detectView: (view: Box) => Promise<Detection[]>,
+  detectView: (view: Box, mirror: boolean) => Promise<Detection[]>,
 ): Promise<Detection[]> {
-  const all: Detection[] = [];
-  for (const [i, view] of tileViews(image.width, image.height, inputW, inputH, maxGrid).entries()) {
-    const found = await detectView(view);
-    all.push(...(i === 0 ? found : found.filter((d) => Math.max(d.box.w / view.w, d.box.h / view.h) < 1 / 3)));
+  const { width, height } = image;
+  const scale = Math.max(width / inputW, height / inputH);
+  const all = await detectView({ x: 0, y: 0, w: width, h: height }, false);
+  const look = async (views: Box[], mirrors: boolean[]) => {
+    for (const view of views) {
+      for (const mirror of mirrors) {
+        for (const d of await detectView(view, mirror)) if (Math.max(d.box.w / view.w, d.box.h / view.h) < 1 / 3) all.push(d);
+      }
+    }
+  };
+  const coarse = maxGrid >= 2 && scale >= 2 ? gridViews(width, height, 2) : [];
+  await look(coarse, [false]);
+  const longSide = Math.max(width, height);
+  const crowd = nonMaxSuppression(all, nmsIou).filter((d) => d.score >= 0.5 && Math.max(d.box.w, d.box.h) < longSide / 12);
+  if (maxGrid >= 3 && crowd.length >= 2) {
+    await look([{ x: 0, y: 0, w: width, h: height }, ...coarse], [true]);
+    // Finer tiles may be smaller than the input, up to twice enlarged: small faces in a small photo.
+    for (let grid = 3; grid <= maxGrid && 1.5 * scale / grid >= 0.5; grid++) await look(gridViews(width, height, grid), [false, true]);
   }
   return nonMaxSuppression(all, nmsIou).map((d) => clampDetection(d, image));
 }

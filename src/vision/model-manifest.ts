@@ -60,7 +60,20 @@ export interface ModelEntry {
    * Tuned defaults: a detector's score threshold, a landmarker's face-presence threshold, or an
    * embedder's clustering thresholds.
    */
-  tuned: { minDetScore?: number; minFaceness?: number; maxDistance?: number; minFaces?: number };
+  tuned: {
+    /** Detector: lowest score proposed as a face. */
+    minDetScore?: number;
+    /** Detector: a score at or over this is a confident detection (see `isFace`). */
+    sureDetScore?: number;
+    /** Landmarker: face presence (either framing) a confident detection needs. */
+    minFaceness?: number;
+    /** Landmarker: face presence (both framings) an unsure detection needs. */
+    minFacenessUnsure?: number;
+    /** Embedder: max cosine distance between two faces of one person. */
+    maxDistance?: number;
+    /** Embedder: faces needed to start a person. */
+    minFaces?: number;
+  };
   /** Embedders: the aligned face they take (side in px) and the five-point template it is aligned to. */
   alignment?: { size: number; template: readonly Point[] };
   /** Output size of an embedder. */
@@ -104,10 +117,10 @@ export const MODEL_MANIFEST: readonly ModelEntry[] = [
     builtIn: true,
     input: { name: 'input', shape: [1, 3, 240, 320], channels: 'rgb', mean: 127, std: 128 },
     outputs: ['scores', 'boxes'],
-    // Low on purpose: the landmarker's face-presence check (minFaceness) sorts faces from the
-    // rest, so the detector only has to propose. Measured on ../shared/faces with that check:
-    // group recall 0.937 at 0.5, 0.98 at 0.2; no false face on the no-face photos at either.
-    tuned: { minDetScore: 0.2 },
+    // Low on purpose: the landmarker's face-presence check (see isFace) sorts faces from the
+    // rest, so the detector only proposes. Measured on ../shared/faces with that check: group
+    // recall 0.937 at 0.5, 0.973 at 0.2, with no false face on the no-face photos at either.
+    tuned: { minDetScore: 0.2, sureDetScore: 0.5 },
     notes: 'UltraFace RFB-320: run on the whole image and on overlapping tiles.',
   },
   {
@@ -136,9 +149,10 @@ export const MODEL_MANIFEST: readonly ModelEntry[] = [
     builtIn: true,
     input: { name: 'input', shape: ['N', 3, 192, 192], channels: 'rgb', mean: 0, std: 255 },
     outputs: ['mesh', 'faceflag', 'contours'],
-    // Faces score near 1 and non-faces near 0 (a cat 0.01, a squirrel 0.13); strong profiles
-    // fall between (0.21-0.29): the threshold keeps them.
-    tuned: { minFaceness: 0.2 },
+    // Faces score near 1 in both framings, non-faces near 0 in at least one (a cat 0.02, a
+    // squirrel 0.13; gravel, coins, an ear up to 0.76 in one framing, at most 0.67 in both);
+    // faces in profile can fall to 0.2-0.7 in one framing, and are confident detections.
+    tuned: { minFaceness: 0.3, minFacenessUnsure: 0.9 },
     notes: 'Five alignment points and a face-presence score per face, in two passes (detector box, then a crop turned level on the first pass\'s eyes).',
   },
   {
