@@ -1,9 +1,9 @@
 import { AppError } from '../errors.js';
-import { alignmentMatrix } from './align.js';
+import { ARCFACE_TEMPLATE_112, alignmentMatrix } from './align.js';
 import { decodePhoto, type DecodeOptions, type PhotoMeta } from './decode.js';
 import { createEmbedder } from './embedder.js';
 import { createFaceMeshLandmarker } from './facemesh-landmarker.js';
-import { clampDetection, warpAffineArea, type Box, type Detection, type Point, type RgbImage } from './image.js';
+import { clampDetection, warpAffine, warpAffineArea, type Box, type Detection, type Point, type RgbImage } from './image.js';
 import { createLandmarker68 } from './landmarks68.js';
 import type { ModelEntry } from './model-manifest.js';
 import { modelKeyOf } from './model-key.js';
@@ -126,6 +126,13 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   };
   const size = alignment.size;
   const align = (image: RgbImage, landmarks: readonly Point[]) => warpAffineArea(image, alignmentMatrix(landmarks, alignment.template), size, size);
+  /**
+   * Quality is scored on the face brought to one fixed geometry (the 112 px ArcFace chip,
+   * sampled as before), whatever chip the embedder takes: a face's quality, and so which faces
+   * may seed a person, does not change with the embedder.
+   */
+  const quality = (image: RgbImage, box: Box, full: Point[], landmarks: readonly Point[]) =>
+    scoreQuality(box, full, warpAffine(image, alignmentMatrix(landmarks, ARCFACE_TEMPLATE_112), 112, 112));
 
   /**
    * The faces of the analysis image: detected, checked for faceness, landmarked and aligned. A
@@ -160,7 +167,7 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       const { box: inside } = clampDetection({ box: { ...d.box, x: d.box.x - pad, y: d.box.y - pad }, score: d.score }, original);
       const box = { x: inside.x * scale, y: inside.y * scale, w: inside.w * scale, h: inside.h * scale };
       const fullLandmarks = landmarks.map(([x, y]): Point => [(x - pad) * scale, (y - pad) * scale]);
-      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, faceness, quality: scoreQuality(box, fullLandmarks, aligned), aligned });
+      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, faceness, quality: quality(view, box, fullLandmarks, landmarks), aligned });
     }
     return { faces: dropSameFaces(faces, faceCheck), dropped, notFaces };
   }
@@ -214,7 +221,7 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       const aligned = align(decoded.image, landmarks);
       const embedding = await embedder.embed(aligned);
       const fullLandmarks = landmarks.map(([x, y]): Point => [x * s, y * s]);
-      const face: AnalysedFace = { box, landmarks: fullLandmarks, detScore: 1, faceness, quality: scoreQuality(box, fullLandmarks, aligned), embedding, aligned };
+      const face: AnalysedFace = { box, landmarks: fullLandmarks, detScore: 1, faceness, quality: quality(decoded.image, box, fullLandmarks, landmarks), embedding, aligned };
       return { meta: decoded.meta, faces: [face], dropped: 0, notFaces: 0, image: decoded.image, scale: s, timings: { decodeMs: 0, detectMs: 0, embedMs: 0 } };
     },
     async close() {

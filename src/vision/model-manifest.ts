@@ -1,3 +1,4 @@
+import { ARCFACE_TEMPLATE_112 } from './align.js';
 import type { Point } from './image.js';
 
 /**
@@ -85,12 +86,6 @@ const FACEPLUGIN: Omit<NpmSource, 'files' | 'build'> = {
   npm: 'faceplugin-face-recognition-js@0.0.1',
   integrity: 'sha512-shriXjd4zJHEwhK1jHK+bWo8Vv6Vu9B/w6RRsd4AFtNM/jaI2vhuOamOSMl9qQmLd8WlQ7dgqN+3C2iOi5pXWw==',
 };
-
-/**
- * The five-point template of InsightFace/ArcFace embedders, 112x112 (SphereFace's 96x112
- * shifted 8 px right).
- */
-const ARCFACE_112: readonly Point[] = [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]];
 
 /**
  * dlib's mean face for a 150 px chip with padding 0.25 (dlib's `get_face_chip_details`), at the
@@ -225,7 +220,7 @@ export const MODEL_MANIFEST: readonly ModelEntry[] = [
     outputs: ['output'],
     // Tuned with `facetag eval cluster` on ../shared/faces: BCubed F1 0.984 at 0.55-0.60 with 2 faces.
     tuned: { maxDistance: 0.55, minFaces: 2 },
-    alignment: { size: 112, template: ARCFACE_112 },
+    alignment: { size: 112, template: ARCFACE_TEMPLATE_112 },
     dimensions: 512,
     notes: '512-d embedder on 112x112 faces aligned to the ArcFace template.',
   },
