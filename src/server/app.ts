@@ -186,7 +186,7 @@ export function createServerApp(options: ServerAppOptions) {
   app.notFound((c) => {
     if (isCompreFacePath(c.req.path)) {
       const error = c.get('caller')
-        ? new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path} in facetag's CompreFace-compatible API; see /api/openapi.json`)
+        ? new HttpError(404, 'NO_ROUTE', `no route ${c.req.method} ${c.req.path} in facetag's CompreFace-compatible API; see /api/openapi.json`)
         : new HttpError(401, 'UNAUTHENTICATED', 'send your facetag API token in the x-api-key header (create one in the dashboard, Settings)');
       return compreFaceErrorResponse(c, error, log);
     }

@@ -70,7 +70,7 @@ const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(
 export function checkAccess(c: ServerContext, def: Pick<AnyRoute, 'public' | 'sessionOnly' | 'recognition'>) {
   const caller = c.get('caller');
   if (!def.public) {
-    if (!caller) throw new HttpError(401, 'UNAUTHENTICATED', 'log in first (POST /api/session), or send an API token as `Authorization: Bearer ftk_...`');
+    if (!caller) throw new HttpError(401, 'UNAUTHENTICATED', 'log in first (POST /api/session), or send an API token as `Authorization: Bearer ftk_...` (or in the x-api-key header)');
     if (def.sessionOnly && caller.kind !== 'session') throw new HttpError(403, 'FORBIDDEN', 'API tokens cannot manage tokens or the password; use the dashboard');
     if (caller.kind === 'token' && caller.scope === 'recognition' && !def.recognition) {
       throw new HttpError(403, 'FORBIDDEN', `this API token is limited to recognition; ${c.req.method} ${c.req.routePath} needs a token with full access (create one in the dashboard, Settings)`);
