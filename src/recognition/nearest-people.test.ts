@@ -6,7 +6,8 @@ import type { Catalog, NewFace } from '../catalog/catalog.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import { loadIndex } from '../cluster/suggestions.js';
 import { embedding } from '../server/test-library.js';
-import { reloadOnCatalogChange, type FaceNeighbours } from './face-neighbours.js';
+import { loadConfig } from '../config/load-config.js';
+import { faceNeighbours, reloadOnCatalogChange, type FaceNeighbours } from './face-neighbours.js';
 import { FIRST_LOOK, nearestNamedPeople } from './nearest-people.js';
 import { MATCH_SIMILARITY } from './similarity.js';
 
@@ -103,5 +104,27 @@ describe('reloadOnCatalogChange', () => {
     now = 12_000;
     await index();
     expect(resets).toBe(1); // unchanged since
+  });
+});
+
+describe('faceNeighbours: where a recognition searches', () => {
+  const calls: string[] = [];
+  const catalog = {
+    nearestFaces: async (_e: Float32Array, k: number, model: string) => {
+      calls.push(`neo4j k=${k} ${model}`);
+      return [{ faceId: 7, distance: 0.1 }];
+    },
+  } as unknown as Catalog;
+  const inProcess = async () => {
+    calls.push('in-process');
+    return { search: () => [{ id: 8, distance: 0.2 }] } as never;
+  };
+
+  it('asks the management\'s Neo4j vector index in cluster mode, the in-process index embedded', async () => {
+    const neo4j = faceNeighbours({ config: loadConfig({ env: { FACETAG_CATALOG_DRIVER: 'neo4j' } }), catalog }, 'emb@1', inProcess);
+    expect(await neo4j(new Float32Array(4), 64)).toEqual([{ faceId: 7, distance: 0.1 }]);
+    const embedded = faceNeighbours({ config: loadConfig({ env: {} }), catalog }, 'emb@1', inProcess);
+    expect(await embedded(new Float32Array(4), 64)).toEqual([{ faceId: 8, distance: 0.2 }]);
+    expect(calls).toEqual(['neo4j k=64 emb@1', 'in-process']);
   });
 });

@@ -3,12 +3,11 @@ import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFacetag } from '../helpers/cli.js';
 import { personalDataInLogs } from '../helpers/logs.js';
 import { labelled, NO_FACE, PEOPLE, photoForm, STRANGER } from '../helpers/recognition.js';
+import { startServe, type RunningServe } from '../helpers/serve.js';
 import { requireShared, SHARED_FACES } from '../helpers/shared.js';
 
-const PASSWORD = 'compreface-sdk-test-password';
 /** Double Take's defaults: `detect.match.confidence` 60 (%), the compreface detector's det_prob_threshold 0.8. */
 const DOUBLE_TAKE = { matchConfidence: 60, detProbThreshold: 0.8 };
 
@@ -34,43 +33,20 @@ const failure = async (p: Promise<unknown>) => {
 describe.skipIf(!requireShared(SHARED_FACES, 'CompreFace SDK against facetag'))('the official CompreFace JavaScript SDK against a real `facetag serve`', () => {
   const root = mkdtempSync(join(tmpdir(), 'facetag-compreface-'));
   const data = join(root, 'data');
-  let server: ReturnType<typeof startFacetag>;
+  let server: RunningServe;
   let url: string;
   let port: number;
   let recognitionKey: string;
   let fullKey: string;
 
   beforeAll(async () => {
-    server = startFacetag(['serve', '--port', '0', '--data', data], { env: { FACETAG_SERVER_ADMIN_PASSWORD: PASSWORD } });
-    let out = '';
-    let err = '';
-    server.stderr!.on('data', (d) => (err += d));
-    url = await new Promise<string>((resolve, reject) => {
-      server.stdout!.on('data', (d) => {
-        out += d;
-        const m = /facetag dashboard: (http:\/\/\S+?)\/?\n/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      server.once('exit', (code) => reject(new Error(`facetag serve exited with ${code}:\n${out}\n${err}`)));
-    });
-    port = Number(new URL(url).port);
-    // Tokens are made as a user makes them: logged in to the dashboard's API.
-    const login = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: PASSWORD }) });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const token = async (name: string, scope: string) => {
-      const r = await fetch(`${url}/api/tokens`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ name, scope }) });
-      expect(r.status).toBe(201);
-      return ((await r.json()) as { token: string }).token;
-    };
-    recognitionKey = await token('double take', 'recognition');
-    fullKey = await token('admin script', 'full');
+    server = await startServe(data);
+    ({ url, port } = server);
+    recognitionKey = await server.token('double take', 'recognition');
+    fullKey = await server.token('admin script', 'full');
   }, 180_000);
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
+    await server?.stop();
   });
 
   it('adds examples of two people, recognises a third photo of each, verifies two photos, lists and deletes subjects', async () => {
@@ -144,8 +120,7 @@ describe.skipIf(!requireShared(SHARED_FACES, 'CompreFace SDK against facetag'))(
     copyFileSync(labelled(PEOPLE.laura.third), telling);
     const recognition = new CompreFace('http://127.0.0.1', port).initFaceRecognitionService(recognitionKey);
     await recognition.recognize<Recognition>(sdkPath(telling), { limit: 0 });
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await server.stop();
     const logs = join(data, 'logs');
     expect(readdirSync(logs).length).toBeGreaterThan(0);
     expect(personalDataInLogs(logs, ['front-door', 'grandma', PEOPLE.tom.name, PEOPLE.laura.name, 'tom_hanks', 'laura_bush', 'yao_ming', '.jpg', 'x_min', 'similarity'])).toEqual([]);

@@ -25,7 +25,7 @@ describe.skipIf(!requireShared(SHARED_FACES, 'CompreFace-compatible API on ../sh
   let t: TestServer;
   let key: string;
   let full: string;
-  const call = async (method: string, path: string, init: { body?: BodyInit; type?: string; token?: string | null } = {}) => {
+  const call = async (method: string, path: string, init: { body?: RequestInit['body']; type?: string; token?: string | null } = {}) => {
     const token = init.token === undefined ? key : init.token;
     const res = await t.app.request(path, {
       method, headers: { ...(token ? { 'x-api-key': token } : {}), ...(init.type ? { 'Content-Type': init.type } : {}) }, ...(init.body ? { body: init.body } : {}),

@@ -29,7 +29,7 @@ describe.skipIf(!requireShared(SHARED_FACES, 'POST /api/recognize on ../shared/f
   };
   const api = async (method: string, path: string, body?: unknown, token = fullToken) => {
     const res = await t.app.request(path, { method, headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: await res.json().catch(() => null) };
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
   };
 
   beforeAll(async () => {
@@ -138,7 +138,7 @@ describe.skipIf(!requireShared(SHARED_FACES, 'POST /api/recognize on ../shared/f
 
   it('refuses bad input with the problem and the fix, and stores nothing', async () => {
     const before = await t.catalog.counts();
-    const send = async (body: BodyInit, type?: string) => {
+    const send = async (body: RequestInit['body'], type?: string) => {
       const res = await t.app.request('/api/recognize?store=true', { method: 'POST', headers: { ...as(recognitionToken), ...(type ? { 'Content-Type': type } : {}) }, body });
       return { status: res.status, error: ((await res.json()) as { error: { code: string; message: string } }).error };
     };
@@ -163,7 +163,7 @@ describe.skipIf(!requireShared(SHARED_FACES, 'recognition limits on ../shared/fa
 
   it('refuses a photo over index.maxFileBytes (413, before decoding) and over index.maxPixels', async () => {
     const token = t.auth.createToken('big', 'recognition').token;
-    const big = await sharp({ create: { width: 900, height: 900, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).jpeg({ quality: 95 }).toBuffer();
+    const big = await sharp({ create: { width: 900, height: 900, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).jpeg({ quality: 95 }).toBuffer();
     expect(big.length).toBeGreaterThan(30000);
     const res = await t.app.request('/api/recognize', { method: 'POST', headers: { 'x-api-key': token, 'Content-Type': 'image/jpeg' }, body: big });
     expect(res.status).toBe(413);
