@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
@@ -10,6 +9,7 @@ import type { QueueDepthReader } from '../metrics/queue-depth.js';
 import { recordClusterChange, recordHttpRequest } from '../metrics/record.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
+import { bodyLimits } from './body-limits.js';
 import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
 import { createImageService, readRegularFile } from './images.js';
@@ -18,7 +18,6 @@ import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
 import { compreFaceErrorResponse, isCompreFacePath } from './compreface-shapes.js';
-import { imagesBodyLimit } from './image-upload.js';
 import { createRecognitionService } from './recognition-service.js';
 import { annotateRoutes } from './routes/annotate-routes.js';
 import { compreFaceExampleRoutes } from './routes/compreface-example-routes.js';
@@ -154,27 +153,7 @@ export function createServerApp(options: ServerAppOptions) {
     }
     await next();
   });
-  // JSON bodies up to 1 MiB; routes that take photos up to the indexing limit per photo.
-  const jsonLimit = bodyLimit({
-    maxSize: 1024 * 1024,
-    onError: () => {
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the body is over 1 MiB');
-    },
-  });
-  const imageRoutes = routes.filter((r) => r.images).map((r) => ({
-    method: r.method.toUpperCase(),
-    path: new RegExp(`^${r.path.replace(/:[A-Za-z]+/g, '[^/]+')}/?$`),
-    limit: bodyLimit({
-      maxSize: imagesBodyLimit(r.images!.length, config.index.maxFileBytes),
-      onError: () => {
-        throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the body is over ${imagesBodyLimit(r.images!.length, config.index.maxFileBytes)} bytes: each photo may be up to index.maxFileBytes (${config.index.maxFileBytes}); send a smaller one`);
-      },
-    }),
-  }));
-  app.use('/api/*', (c, next) => {
-    const images = imageRoutes.find((r) => r.method === c.req.method && r.path.test(c.req.path));
-    return (images?.limit ?? jsonLimit)(c, next);
-  });
+  app.use('/api/*', bodyLimits(routes, config.index.maxFileBytes));
 
   register(app, routes);
   app.get('/api/openapi.json', (c) => {
