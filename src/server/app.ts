@@ -110,7 +110,8 @@ export function createServerApp(options: ServerAppOptions) {
     method: 'get', path: '/api/openapi.json', tag: 'meta', summary: 'This document', handle: () => null,
   })], { version: options.version });
 
-  const app = new Hono<ServerEnv>();
+  // strict: false: `/api/v1/recognition/subjects/` as CompreFace's documentation writes it works too.
+  const app = new Hono<ServerEnv>({ strict: false });
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

@@ -112,6 +112,8 @@ describe.skipIf(!requireShared(SHARED_FACES, 'CompreFace-compatible API on ../sh
       expect(r, `${method} ${path}`).toMatchObject({ status: 403, body: { code: 32, message: expect.stringContaining('limited to recognition') } });
     }
     expect((await call('GET', '/api/v1/recognition/subjects')).body.subjects).toEqual([PEOPLE.laura.name, PEOPLE.tom.name]);
+    // With the trailing slash of CompreFace's own examples too.
+    expect((await call('GET', '/api/v1/recognition/subjects/')).body.subjects).toEqual([PEOPLE.laura.name, PEOPLE.tom.name]);
   });
 
   it('verify: the source face against every target face, with similarities on the same scale', async () => {
