@@ -108,7 +108,7 @@ function printWho(io: CliIo, photos: WhoPhoto[]) {
     const stored = p.stored ? `; added to the library as photo ${p.stored.photoId}` : '';
     io.stdout.write(`${p.file}: ${p.faces.length === 0 ? 'no face found' : p.faces.length === 1 ? '1 face' : `${p.faces.length} faces`}${stored}\n`);
     p.faces.forEach((f, i) => {
-      const where = `at ${round(f.box.x)},${round(f.box.y)} ${round(f.box.w)}x${round(f.box.h)}`;
+      const where = `at ${round(f.box.x)},${round(f.box.y)} ${round(f.box.w)}x${round(f.box.h)} (score ${f.detScore.toFixed(2)})`;
       const who = f.people.length === 0
         ? 'no named person in the library'
         : f.people.map((m) => `${m.name} (similarity ${m.similarity.toFixed(2)}${m.match ? ', match' : ', not a match'})`).join('; ');

@@ -53,7 +53,7 @@ describe.skipIf(!requireShared(SHARED_FACES, 'facetag who on ../shared/faces'))(
     const before = json<unknown[]>(await run(['photos', 'list', '--json'])).length;
     const r = await run(['who', labelled(PEOPLE.tom.third)]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/3\.jpg: 1 face\n  face 1 at \d+,\d+ \d+x\d+: Tom Hanks \(similarity 0\.\d\d, match\)\n$/);
+    expect(r.stdout).toMatch(/3\.jpg: 1 face\n  face 1 at \d+,\d+ \d+x\d+ \(score [01]\.\d\d\): Tom Hanks \(similarity 0\.\d\d, match\)\n$/);
     expect(json<unknown[]>(await run(['photos', 'list', '--json'])).length).toBe(before);
   });
 
