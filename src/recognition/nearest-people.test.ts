@@ -76,6 +76,17 @@ describe('the nearest named people of a face (real SQLite catalog, real vector i
     expect(found.map((p) => p.personId)).toEqual([carol]);
   });
 
+  it('says when the index holds faces the catalog no longer has (another process re-indexed), and answers from the rest', async () => {
+    const ann = await person(catalog, 'Ann', await addFaces(catalog, [face(0, 0.05)]));
+    const stale = async (e: Float32Array, k: number) => [{ faceId: 999_999, distance: 0.01 }, ...(await neighbours(e, k))];
+    let told = 0;
+    const found = await nearestNamedPeople({ catalog }, stale, embedding(0, 0.05, 995), { limit: 1, threshold, onStale: () => void told++ });
+    expect(found.map((p) => p.personId)).toEqual([ann]);
+    expect(told).toBe(1);
+    await nearestNamedPeople({ catalog }, neighbours, embedding(0, 0.05, 995), { limit: 1, threshold, onStale: () => void told++ });
+    expect(told).toBe(1);
+  });
+
   it('answers nobody in a library with no named person', async () => {
     await addFaces(catalog, [face(0, 0.05)]);
     expect(await nearestNamedPeople({ catalog }, neighbours, embedding(0, 0.05, 996), { limit: 3, threshold })).toEqual([]);

@@ -26,6 +26,11 @@ export interface NearestPeopleOptions {
   limit: number;
   /** The library's match threshold (cosine distance): `clusterParams(config).maxDistance`. */
   threshold: number;
+  /**
+   * Called when the search found faces the catalog no longer holds: an in-process index that
+   * missed another process's changes (a re-index replaced the faces), to be reloaded.
+   */
+  onStale?: () => void;
 }
 
 /**
@@ -50,7 +55,9 @@ export async function nearestNamedPeople(
     const hits = await neighbours(embedding, k);
     const distance = new Map(hits.map((h) => [h.faceId, h.distance]));
     const nearest = new Map<number, number>();
-    for (const f of await catalog.getFaceVectors(hits.map((h) => h.faceId))) {
+    const faces = await catalog.getFaceVectors(hits.map((h) => h.faceId));
+    if (faces.length < hits.length) options.onStale?.();
+    for (const f of faces) {
       if (f.personId === null) continue;
       const d = distance.get(f.id)!;
       if (d < (nearest.get(f.personId) ?? Infinity)) nearest.set(f.personId, d);

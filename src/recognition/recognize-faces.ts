@@ -35,11 +35,12 @@ export async function recognizeFaces<F extends Pick<AnalysedFace, 'embedding'>>(
   deps: { catalog: Pick<Catalog, 'getFaceVectors' | 'getPerson'> },
   neighbours: FaceNeighbours,
   faces: readonly F[],
-  options: { peoplePerFace: number; threshold: number },
+  options: { peoplePerFace: number; threshold: number; onStale?: () => void },
 ): Promise<Array<RecognizedFace<F>>> {
   const out: Array<RecognizedFace<F>> = [];
   for (const face of faces) {
-    out.push({ face, people: await nearestNamedPeople(deps, neighbours, face.embedding, { limit: options.peoplePerFace, threshold: options.threshold }) });
+    const people = await nearestNamedPeople(deps, neighbours, face.embedding, { limit: options.peoplePerFace, threshold: options.threshold, ...(options.onStale ? { onStale: options.onStale } : {}) });
+    out.push({ face, people });
   }
   return out;
 }

@@ -36,7 +36,8 @@ export function createRecognitionService(deps: Pick<ServerServices, 'config' | '
     },
     /** The nearest named people of each face (`peoplePerFace`: `Infinity` for all found). */
     identify<F extends Pick<Face, 'embedding'>>(faces: readonly F[], peoplePerFace: number) {
-      return recognizeFaces({ catalog }, neighbours, faces, { peoplePerFace, threshold: deps.cluster.maxDistance });
+      // Faces gone from the catalog but still in the index: another process re-indexed; reload.
+      return recognizeFaces({ catalog }, neighbours, faces, { peoplePerFace, threshold: deps.cluster.maxDistance, onStale: () => faceIndex.reset() });
     },
     /**
      * Keeps the photo in the library (under the data folder's uploads) and indexes it like any
