@@ -31,7 +31,9 @@ export function createRecognitionService(deps: Pick<ServerServices, 'config' | '
     async analyse(bytes: Buffer): Promise<PoolAnalysis & { models: { detector: string; embedder: string } }> {
       const pool = await deps.analyser();
       const analysis = await pool.analyse(bytes);
-      const [detector = pool.modelKey, embedder = pool.embedderId] = pool.modelKey.split('+');
+      // modelKey is `detector@v[+landmarker@v]+embedder@v`: what comes before the embedder finds the faces.
+      const embedder = pool.embedderId;
+      const detector = pool.modelKey.endsWith(`+${embedder}`) ? pool.modelKey.slice(0, -embedder.length - 1) : pool.modelKey;
       return { ...analysis, models: { detector, embedder } };
     },
     /** The nearest named people of each face (`peoplePerFace`: `Infinity` for all found). */
