@@ -31,6 +31,8 @@ export interface Context extends Deps {
 export const catalogFile = (config: ResolvedConfig) => join(config.data.dir, 'catalog.sqlite');
 export const logsDir = (config: ResolvedConfig) => config.log.dir ?? join(config.data.dir, 'logs');
 export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? join(config.data.dir, 'models');
+/** Photos sent to the recognition API and kept in the library (`store=true`, CompreFace examples). */
+export const uploadsDir = (config: ResolvedConfig) => join(config.data.dir, 'uploads');
 
 /** The composition root: the only place that picks adapters, from the resolved config. */
 export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
@@ -102,10 +104,11 @@ export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
 /**
  * The photo analysis this process uses: threads on this machine, or with
  * `node.remoteInference` the workers' detection and embedding services of the cluster file.
+ * `size`: threads on this machine (a command with one photo needs one). @default index.concurrency
  */
-export async function startAnalysisPool(config: ResolvedConfig): Promise<AnalysisPool> {
+export async function startAnalysisPool(config: ResolvedConfig, size = config.index.concurrency): Promise<AnalysisPool> {
   const options = analyserOptions(config);
-  if (!config.node.remoteInference) return createAnalysisPool(options, config.index.concurrency);
+  if (!config.node.remoteInference) return createAnalysisPool(options, size);
   if (!config.node.clusterFile) {
     throw new AppError('CONFIG_INVALID', 'node.remoteInference is on but node.clusterFile is unset; set FACETAG_NODE_CLUSTER_FILE to the cluster file, or turn remote inference off');
   }

@@ -122,6 +122,17 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    recognition: z
+      .object({
+        /**
+         * Requests that analyse an image (`POST /api/recognize`, the CompreFace-compatible
+         * recognize, verify and add-example calls) per minute, per API token or login; past it,
+         * 429 with Retry-After. About 8 a second keep both cores of a small machine busy. @default 120
+         */
+        ratePerMinute: positiveInt.max(1_000_000).default(120),
+      })
+      .strict()
+      .default({}),
     metrics: z
       .object({
         /** Address the metrics collector (`facetag metrics collect`) binds to. @default "127.0.0.1" */
