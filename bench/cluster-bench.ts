@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load-config.js';
+import { findModel } from '../src/vision/model-manifest.js';
 import { encodeAnalysis } from '../src/queue/analysis-codec.js';
 import { createBullmqQueue } from '../src/queue/bullmq-queue.js';
 import { jobId } from '../src/queue/jobs.js';
@@ -107,7 +108,7 @@ try {
     const bull = await roundTrip(await createBullmqQueue({ redisUrl: redis.url, prefix: 'overhead', attempts: 3, backoffMs: 100, lockMs: 30_000, log: { warn: () => undefined } }), n, sample);
     const after = await commandCount(redis.port);
     say(`| bullmq (Redis 127.0.0.1) | ${bull.msPerPhoto.toFixed(3)} | ${((after - before) / n).toFixed(1)} |`);
-    say(`commit payload: ${sample.bytes} bytes of JSON for 2 faces (512-d embeddings as base64 float32)`);
+    say(`commit payload: ${sample.bytes} bytes of JSON for 2 faces (${sample.analysis.faces[0]!.embedding.length}-d embeddings as base64 float32)`);
     say('');
   }
 } finally {
@@ -131,7 +132,7 @@ function walk(dir: string): string[] {
 
 function fakeAnalysis(random: () => number, faces: number) {
   const embedding = () => {
-    const v = new Float32Array(512).map(() => random() - 0.5);
+    const v = new Float32Array(findModel(loadConfig({ env: {} }).vision.embedder)?.dimensions ?? 512).map(() => random() - 0.5);
     const norm = Math.hypot(...v);
     return v.map((x) => x / norm);
   };
@@ -141,10 +142,10 @@ function fakeAnalysis(random: () => number, faces: number) {
     faces: Array.from({ length: faces }, (_, i) => ({
       box: { x: 100 + i * 300, y: 200, w: 160, h: 160 },
       landmarks: [[150, 250], [210, 250], [180, 280], [160, 310], [200, 310]] as Array<[number, number]>,
-      detScore: 0.95, quality: { quality: 0.8, size: 1, sharpness: 0.9, pose: 0.9, yaw: 0 }, embedding: embedding(),
+      detScore: 0.95, faceness: 1, quality: { quality: 0.8, size: 1, sharpness: 0.9, pose: 0.9, yaw: 0 }, embedding: embedding(),
       thumbKey: `faces/xx/bench-${i}.jpg`,
     })),
-    dropped: 0, timings: { decodeMs: 10, detectMs: 100, embedMs: 30 }, xmp: { regions: [], personKeywords: [], keywords: [], problems: [] },
+    dropped: 0, notFaces: 0, timings: { decodeMs: 10, detectMs: 100, embedMs: 30 }, xmp: { regions: [], personKeywords: [], keywords: [], problems: [] },
   };
   const encoded = encodeAnalysis(analysis);
   return { analysis, encoded, bytes: JSON.stringify(encoded).length };

@@ -23,6 +23,8 @@ export interface PhotoAnalysisResult {
   faces: AnalysedFace[];
   /** Faces the detector found but the thresholds dropped. */
   dropped: number;
+  /** Detections the face-presence check turned down. */
+  notFaces: number;
   timings: { decodeMs: number; detectMs: number; embedMs: number };
   xmp: XmpFindings;
 }

@@ -33,14 +33,14 @@ function vec(id: number, jitter: number): Float32Array {
 const box = (x: number): Box => ({ x, y: 10, w: 80, h: 80 });
 const quality = (q: number) => ({ quality: q, size: 1, sharpness: 1, pose: 1, yaw: 0 });
 const analysedFace = (id: number, jitter: number, x: number, q = 0.8): AnalysedFace => ({
-  box: box(x), landmarks: [[x + 20, 30], [x + 60, 30], [x + 40, 50], [x + 25, 70], [x + 55, 70]], detScore: 0.9, quality: quality(q),
+  box: box(x), landmarks: [[x + 20, 30], [x + 60, 30], [x + 40, 50], [x + 25, 70], [x + 55, 70]], detScore: 0.9, faceness: null, quality: quality(q),
   embedding: vec(id, jitter), thumbKey: `faces/t/${id}-${jitter}-${x}.jpg`,
 });
 const newFace = (id: number, jitter: number, x: number, extra: Partial<NewFace> = {}): NewFace => ({
   box: box(x), landmarks: [], detScore: 0.9, quality: 0.8, embedding: vec(id, jitter), model: EMBEDDER, thumbKey: `faces/s/${id}-${jitter}.jpg`, ...extra,
 });
 const analysis = (faces: AnalysedFace[], xmp: XmpFindings = noXmpFindings(), modelKey = MODELS.modelKey): PhotoAnalysisResult => ({
-  modelKey, meta: { width: 1000, height: 800, format: 'jpeg', orientation: 1, takenAt: null, gps: null }, faces, dropped: 0,
+  modelKey, meta: { width: 1000, height: 800, format: 'jpeg', orientation: 1, takenAt: null, gps: null }, faces, dropped: 0, notFaces: 0,
   timings: { decodeMs: 1, detectMs: 1, embedMs: 1 }, xmp,
 });
 

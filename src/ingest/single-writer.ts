@@ -21,7 +21,11 @@ export interface BatchOptions {
 
 /** What became of one photo given to the writer. */
 export type WriteOutcome =
-  | { kind: 'written'; faces: number; xmp: XmpImportCounts; assigned: AssignOutcome }
+  | {
+    kind: 'written'; photoId: number; faces: number; xmp: XmpImportCounts; assigned: AssignOutcome;
+    /** The catalog id of each face of the analysis, in its order; null for one dropped (a box a person dismissed). */
+    faceIds: Array<number | null>;
+  }
   /** The catalog holds these bytes at this path, analysed by these models, already. */
   | { kind: 'unchanged' }
   /** The photo failed; `recorded` when its failure is in the catalog (the source may let it go). */
@@ -201,7 +205,10 @@ export function createSingleWriter(
       const detected = s.faceIds.slice(0, t.faces.length);
       const xmp = await applyRegionImport(view.view, t.plan, s.photoId, detected, s.faceIds.slice(t.faces.length));
       const assigned = await assignFaces({ catalog: view.view, index: await searchedAhead(view, faces.slice(0, t.faces.length)) }, detected, params);
-      outcomes[t.i] = { kind: 'written', faces: t.result.faces.length, xmp, assigned };
+      const idOf = new Map(t.faces.map((f, k) => [f, s.faceIds[k]!]));
+      outcomes[t.i] = {
+        kind: 'written', photoId: s.photoId, faces: t.result.faces.length, xmp, assigned, faceIds: t.job.analysis.faces.map((f) => idOf.get(f) ?? null),
+      };
     }
     // A failure is only ever the batch's last job (it deletes the photo's faces): recorded after the rest.
     const failures = jobs.flatMap((job, i) => (job.kind === 'failure' ? [{ job, i }] : []));

@@ -19,16 +19,16 @@ export function decodeEmbedding(s: string): Float32Array {
 
 type EncodedFace = EncodedAnalysis['faces'][number];
 const encodeFace = (f: AnalysedFace): EncodedFace => ({
-  box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality, embedding: encodeEmbedding(f.embedding), thumbKey: f.thumbKey,
+  box: f.box, landmarks: f.landmarks, detScore: f.detScore, faceness: f.faceness, quality: f.quality, embedding: encodeEmbedding(f.embedding), thumbKey: f.thumbKey,
 });
 const decodeFace = (f: EncodedFace): AnalysedFace => ({
-  box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality, embedding: decodeEmbedding(f.embedding), thumbKey: f.thumbKey,
+  box: f.box, landmarks: f.landmarks, detScore: f.detScore, faceness: f.faceness, quality: f.quality, embedding: decodeEmbedding(f.embedding), thumbKey: f.thumbKey,
 });
 
 /** A worker's analysis as the `commit` job carries it (thumbnails are stored already). */
 export function encodeAnalysis(a: PhotoAnalysisResult): EncodedAnalysis {
   return {
-    meta: a.meta, dropped: a.dropped, timings: a.timings, modelKey: a.modelKey, faces: a.faces.map(encodeFace),
+    meta: a.meta, dropped: a.dropped, notFaces: a.notFaces, timings: a.timings, modelKey: a.modelKey, faces: a.faces.map(encodeFace),
     xmp: { ...a.xmp, regions: a.xmp.regions.map((r) => ({ name: r.name, box: r.box, face: r.face && encodeFace(r.face) })) },
   };
 }
@@ -36,7 +36,7 @@ export function encodeAnalysis(a: PhotoAnalysisResult): EncodedAnalysis {
 /** The analysis as the writer takes it. */
 export function decodeAnalysis(e: EncodedAnalysis): PhotoAnalysisResult {
   return {
-    meta: e.meta, dropped: e.dropped, timings: e.timings, modelKey: e.modelKey, faces: e.faces.map(decodeFace),
+    meta: e.meta, dropped: e.dropped, notFaces: e.notFaces, timings: e.timings, modelKey: e.modelKey, faces: e.faces.map(decodeFace),
     xmp: e.xmp ? { ...e.xmp, regions: e.xmp.regions.map((r) => ({ name: r.name, box: r.box, face: r.face && decodeFace(r.face) })) } : noXmpFindings(),
   };
 }

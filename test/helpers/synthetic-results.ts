@@ -25,11 +25,11 @@ export function syntheticResults(photos: number, options: { facesPerPhoto?: numb
           const x = 100 + k * 300;
           return {
             box: { x, y: 200, w: 160, h: 160 }, landmarks: [[x + 50, 250], [x + 110, 250], [x + 80, 280], [x + 60, 310], [x + 100, 310]],
-            detScore: 0.95, quality: { quality: 0.8, size: 1, sharpness: 0.9, pose: 0.9, yaw: 0 },
+            detScore: 0.95, faceness: null, quality: { quality: 0.8, size: 1, sharpness: 0.9, pose: 0.9, yaw: 0 },
             embedding: Float32Array.from(lib.vector(i * per + k)), thumbKey: `faces/${sha256.slice(0, 2)}/${sha256}-${k}.jpg`,
           };
         }),
-        dropped: 0, timings: { decodeMs: 0, detectMs: 0, embedMs: 0 },
+        dropped: 0, notFaces: 0, timings: { decodeMs: 0, detectMs: 0, embedMs: 0 },
         xmp: { regions: [], personKeywords: [], keywords: [], problems: [] },
       },
     };
