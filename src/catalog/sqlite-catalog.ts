@@ -9,6 +9,7 @@ import { sqliteAnnotations } from './sqlite-annotations.js';
 import { sqliteGraphQueries } from './sqlite-graph-queries.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteWrites } from './sqlite-writer-tx.js';
+import { oneBatchAtATime } from './one-batch-at-a-time.js';
 import {
   FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
   type FaceRow, type MergeRow, type PersonRow, type PhotoRow,
@@ -456,35 +457,4 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     },
   };
   return oneBatchAtATime(catalog);
-}
-
-/**
- * A batch's transaction stays open across the writer's awaits, on the connection every other
- * call uses: so every other call (and a second batch) waits until the open batch has committed
- * or rolled back, rather than writing into it.
- */
-function oneBatchAtATime<C extends Catalog>(catalog: C): C {
-  /** Batches run one after another; `open` is settled once the last one queued has. */
-  let chain: Promise<unknown> = Promise.resolve();
-  let open: Promise<unknown> | null = null;
-  let queued = 0;
-  const gated = { ...catalog };
-  for (const [name, value] of Object.entries(catalog)) {
-    if (typeof value !== 'function') continue;
-    const fn = value as (...args: unknown[]) => Promise<unknown>;
-    (gated as Record<string, unknown>)[name] = name === 'writeBatch'
-      ? (...args: unknown[]) => {
-        queued++;
-        const run = chain.then(() => fn(...args));
-        chain = open = run.catch(() => undefined);
-        return run.finally(() => {
-          if (--queued === 0) open = null;
-        });
-      }
-      : async (...args: unknown[]) => {
-        while (open) await open;
-        return fn(...args);
-      };
-  }
-  return gated;
 }
