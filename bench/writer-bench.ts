@@ -35,7 +35,8 @@ const photos = Number(values.photos);
 const library = Number(values.library);
 const config = loadConfig({ env: {} });
 const dimensions = findModel(config.vision.embedder)?.dimensions ?? 512;
-const all = syntheticResults(library + photos, { dimensions });
+const params = clusterParams(config);
+const all = syntheticResults(library + photos, { dimensions, maxDistance: params.maxDistance });
 const before = all.slice(0, library);
 const results = all.slice(library);
 const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
@@ -43,7 +44,7 @@ const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}
 async function bench(driver: string, catalog: Catalog, storeDir?: string) {
   const blobs = await createFsBlobStore(mkdtempSync(join(tmpdir(), 'facetag-writer-bench-')));
   const log = createLogger({ dir: null, level: 'silent', component: 'bench' });
-  const writer = createSingleWriter({ catalog, blobs, log }, createVectorIndex(dimensions), clusterParams(config), SYNTHETIC_MODELS, { maxPhotos: Number(values.batch) });
+  const writer = createSingleWriter({ catalog, blobs, log }, createVectorIndex(dimensions), params, SYNTHETIC_MODELS, { maxPhotos: Number(values.batch) });
   const tl = performance.now();
   await Promise.all(before.map((r) => writer.write(r.photo, r.sha256, r.analysis)));
   if (library > 0) console.log(`  ${driver}: a library of ${library} photos written first in ${((performance.now() - tl) / 1000).toFixed(1)} s (untimed)`);

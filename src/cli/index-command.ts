@@ -1,13 +1,11 @@
 import { parseArgs } from 'node:util';
 import { createAnalysisTransport, createContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { openFolderSource } from '../ingest/index-folder.js';
+import { openPhotoSource, sourceRefOf } from '../ingest/source-opener.js';
 import { openIndexer } from '../ingest/index-run.js';
 import type { IndexSummary } from '../ingest/index-summary.js';
 import type { PhotoSource } from '../ingest/photo-source.js';
 import type { WatchOptions, WatchTotals } from '../ingest/watch-photos.js';
-import type { ResolvedConfig } from '../config/load-config.js';
-import type { Logger } from '../log.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -58,7 +56,8 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   const bar = createProgressBar(io.stderr, !values.json && !values.watch);
   let source: PhotoSource | null = null;
   try {
-    source = await openSource(config, ctx.log, where, !values.watch);
+    // A single run fails fast on a bucket it cannot list, before the models load; a watcher waits for the server instead.
+    source = await openPhotoSource(ctx, await sourceRefOf(where, io.cwd), 'writer', { check: !values.watch });
     // Cluster mode: this process schedules and writes; `facetag worker` processes analyse.
     const transport = await createAnalysisTransport(ctx);
     try {
@@ -102,19 +101,4 @@ function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
   if (p.unsettled > 0) out.write(`  ${p.unsettled} indexed photos could not be moved out of the source yet; the next run moves them\n`);
   out.write(`${summary.faces} faces in ${summary.people} people, ${summary.unassigned} faces not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
   for (const f of summary.failures) out.write(`  failed: ${f.file}: ${f.message} [${f.code}]\n`);
-}
-
-/** A folder, or `s3://bucket[/prefix]` (the S3 SDK is loaded only then). */
-async function openSource(config: ResolvedConfig, log: Logger, where: string, check: boolean): Promise<PhotoSource> {
-  if (!where.startsWith('s3://')) return openFolderSource({ config, log }, where);
-  const { parseS3Url } = await import('../storage/s3-client.js');
-  const { checkS3Source, createS3Source } = await import('../ingest/s3-source.js');
-  const url = parseS3Url(where);
-  if (!url) throw new AppError('USAGE', `${where} is not an S3 source; write s3://bucket or s3://bucket/prefix/ (bucket names: 3-63 lowercase letters, digits, dots, dashes)`);
-  const s = config.storage;
-  // A single run fails fast, before the models load; a watcher waits for the server instead.
-  if (check) await checkS3Source(s, url.bucket, url.prefix);
-  return createS3Source(s, {
-    bucket: url.bucket, prefix: url.prefix, processedBucket: s.processedBucket, processedAction: s.processedAction, maxFileBytes: config.index.maxFileBytes,
-  });
 }

@@ -1,17 +1,9 @@
+import { resolve } from 'node:path';
 import type { Deps } from '../context.js';
 import type { AnalysisTransport } from './analysis-transport.js';
-import { createFolderSource } from './folder-source.js';
 import { openIndexer } from './index-run.js';
 import type { IndexOptions, IndexSummary } from './index-summary.js';
-import type { PhotoSource } from './photo-source.js';
-
-/** The folder source of the config's settings; a folder that cannot be listed is logged by its error code only. */
-export function openFolderSource({ config, log }: Pick<Deps, 'config' | 'log'>, folder: string): Promise<PhotoSource> {
-  return createFolderSource(folder, {
-    followSymlinks: config.index.followSymlinks,
-    onListError: (code) => log.warn({ code }, 'a folder could not be listed'),
-  });
-}
+import { openPhotoSource } from './source-opener.js';
 
 /** One index run over every photo under `folder` (ingest/index-run.ts), analysed by `transport`. */
 export async function indexFolder(
@@ -20,7 +12,7 @@ export async function indexFolder(
   folder: string,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const source = await openFolderSource(deps, folder);
+  const source = await openPhotoSource(deps, { kind: 'folder', root: resolve(folder) }, 'writer');
   try {
     const indexer = await openIndexer(deps, transport);
     try {

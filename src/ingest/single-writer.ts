@@ -182,7 +182,9 @@ export function createSingleWriter(
     // A server catalog: the neighbours' states in one statement, from each face searched against
     // the index as it stands (clustering searches again as it goes; the few it finds beyond these
     // are read then). SQLite reads them photo by photo at no cost.
-    const ahead = tx.remote ? todo.flatMap((t) => t.result.faces.flatMap((f) => index.search(f.embedding, params.k + 1).map((h) => h.id))) : [];
+    // Twice the neighbours clustering asks for: the index changes as the batch's faces go in, and
+    // a face's search then may reach a little further than it did before the batch.
+    const ahead = tx.remote ? todo.flatMap((t) => t.result.faces.flatMap((f) => index.search(f.embedding, 2 * (params.k + 1)).map((h) => h.id))) : [];
     await view.prefetch({ faces: [...ahead, ...todo.flatMap((t) => t.kept)] });
 
     for (const [n, t] of todo.entries()) {

@@ -8,11 +8,15 @@ export const SYNTHETIC_MODELS = { modelKey: 'synthetic-det@1+synthetic-emb@1', e
 /**
  * `photos` analysed photos as a worker would send them to the writer (thumbnails named, not
  * stored), `facesPerPhoto` faces each from a synthetic library of people (bench/synthetic-faces.ts):
- * what the writer's benchmark and its kill test write.
+ * what the writer's benchmark and its kill test write. Faces of one person sit as far apart, in
+ * proportion to `maxDistance` (the embedder's clustering distance), as ArcFace's do in proportion
+ * to its 0.55, so that clustering does its real work whatever the embedder.
  */
-export function syntheticResults(photos: number, options: { facesPerPhoto?: number; dimensions?: number; seed?: number } = {}) {
+export function syntheticResults(photos: number, options: { facesPerPhoto?: number; dimensions?: number; seed?: number; maxDistance?: number } = {}) {
   const per = options.facesPerPhoto ?? 2;
-  const lib = syntheticFaces(photos * per, { dimensions: options.dimensions ?? 512, seed: options.seed ?? 7 });
+  // Median same-person distance m ≈ s / (1 + s) for noise energy s: 0.68 of the clustering distance.
+  const m = 0.68 * (options.maxDistance ?? 0.55);
+  const lib = syntheticFaces(photos * per, { dimensions: options.dimensions ?? 512, seed: options.seed ?? 7, medianNoise: m / (1 - m) });
   return Array.from({ length: photos }, (_, i): { photo: SourcePhoto; sha256: string; analysis: PhotoAnalysisResult } => {
     const sha256 = createHash('sha256').update(`synthetic photo ${i}`).digest('hex');
     return {
