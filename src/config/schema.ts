@@ -45,7 +45,11 @@ export const configSchema = z
          * a batch is written once it holds this many photos... @default 256
          */
         writeBatchPhotos: positiveInt.max(10_000).default(256),
-        /** ...or once its first photo has waited this many milliseconds for others. @default 20 */
+        /**
+         * ...or once its first photo has waited this many milliseconds for others; at least: after a
+         * batch that took longer to write (a Neo4j server), the next waits as long (up to 1 s), so a
+         * slow catalog gets bigger batches. 0 writes each result at once. @default 20
+         */
         writeBatchWaitMs: z.coerce.number().int().min(0).max(60_000).default(20),
       })
       .strict()

@@ -15,7 +15,11 @@ import type { SourcePhoto } from './photo-source.js';
 export interface BatchOptions {
   /** A batch is written once it holds this many photos. @default 256 */
   maxPhotos?: number;
-  /** ...or once its first photo has waited this long (ms) for others to arrive. @default 20 */
+  /**
+   * ...or once its first photo has waited this long (ms) for others to arrive; at least, for a
+   * catalog that took longer to write the last batch waits as long as that took (up to 1 s), so a
+   * slow catalog (a server) gets bigger batches and fewer transactions. @default 20
+   */
   maxWaitMs?: number;
 }
 
@@ -58,7 +62,10 @@ export function createSingleWriter(
   options: BatchOptions = {},
 ) {
   const maxPhotos = options.maxPhotos ?? 256;
-  const maxWaitMs = options.maxWaitMs ?? 20;
+  const minWaitMs = options.maxWaitMs ?? 20;
+  /** How long the last batch took to write: the next one waits as long for company (see BatchOptions). */
+  let lastBatchMs = 0;
+  const waitMs = () => (minWaitMs === 0 ? 0 : Math.max(minWaitMs, Math.min(lastBatchMs, 1000)));
   const waiting: Job[] = [];
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -71,10 +78,12 @@ export function createSingleWriter(
       return;
     }
     const waited = Date.now() - waiting[0]!.since;
-    if (waiting.length >= maxPhotos || waited >= maxWaitMs || flushNow > 0) {
+    if (waiting.length >= maxPhotos || waited >= waitMs() || flushNow > 0) {
       if (timer) clearTimeout(timer);
       timer = null;
+      const started = Date.now();
       running = runBatch(takeBatch()).finally(() => {
+        lastBatchMs = Date.now() - started;
         running = null;
         schedule();
       });
@@ -82,7 +91,7 @@ export function createSingleWriter(
       timer ??= setTimeout(() => {
         timer = null;
         schedule();
-      }, maxWaitMs - waited);
+      }, waitMs() - waited);
     }
   }
 
