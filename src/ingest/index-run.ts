@@ -153,6 +153,8 @@ async function runOnce(
       const photos = pending.get(sha256);
       pending.delete(sha256);
       const ours = photos !== undefined;
+      // The last result of the run may have just arrived: the run flushes the writer then.
+      wake();
       await Promise.all((photos ?? [photo]).map(async (p) => {
         const outcome = result.outcome === 'failed' ? await writer.fail(p, sha256, result) : await writer.write(p, sha256, result.analysis);
         await account(p, sha256, outcome, ours, result, since);
@@ -227,6 +229,8 @@ async function runOnce(
       check();
     });
     if (signal?.aborted && pending.size > 0) summary.interrupted = true;
+    // Every result is with the writer: nothing more is coming to wait for, write them now.
+    await writer.idle();
   } finally {
     admitting = false;
     await session.close();
