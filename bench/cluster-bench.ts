@@ -1,4 +1,4 @@
-// npm run bench:cluster [-- --folder DIR] [--limit N] [--catalogs sqlite,neo4j] [--env KEY=VALUE,...] [--queue-jobs N] [--parts throughput,queue]
+// npm run bench:cluster [-- --folder DIR] [--limit N] [--catalogs sqlite,neo4j] [--env 'KEY=VALUE;...'] [--queue-jobs N] [--parts throughput,queue]
 // Cluster mode on this one machine, every part real and on loopback (a benchmark, not a test):
 //  1. photos/s: the embedded run (`facetag index DIR`, SQLite, 2 analysis threads) against the
 //     cluster: photos uploaded to an S3 bucket (Ceph RGW), a management process
@@ -9,6 +9,7 @@
 //     untimed run of 20 photos (then emptied), as a library's server is warm.
 //  2. the queue's overhead per photo (analyse + commit round trip with an empty handler) and the
 //     Redis commands it costs (INFO commandstats).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -39,7 +40,9 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '177' },
     catalogs: { type: 'string', default: 'sqlite,neo4j' },
     workers: { type: 'string', default: '2' },
-    /** More FACETAG_* settings for the cluster's processes, `KEY=VALUE,KEY=VALUE` (to try one). */
+    /** Keep the bench's folder (data folders, logs) and print where it is. */
+    keep: { type: 'boolean', default: false },
+    /** More FACETAG_* settings for the cluster's processes, `KEY=VALUE;KEY=VALUE` (to try one). */
     env: { type: 'string', default: '' },
     'queue-jobs': { type: 'string', default: '2000' },
     /** Which parts to run, comma-separated. */
@@ -81,7 +84,7 @@ try {
       const data = join(root, `cluster-${catalog}-${label}`);
       const env = clusterEnv(redis.url, {
         ...s3Env(s3!, buckets), FACETAG_QUEUE_PREFIX: `bench-${catalog}-${label}`, FACETAG_LOG_LEVEL: 'warn',
-        ...Object.fromEntries(values.env!.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+        ...Object.fromEntries(values.env!.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
         ...(catalog === 'neo4j' ? { FACETAG_CATALOG_DRIVER: 'neo4j', FACETAG_CATALOG_NEO4J_URL: neo4j!.url, FACETAG_CATALOG_NEO4J_PASSWORD: neo4j!.password } : {}),
       });
       const settings = loadConfig({ env }).storage;
@@ -92,9 +95,22 @@ try {
       const started = Array.from({ length: workers }, () => startWorker(data, env, 1));
       await Promise.all(started.map((w) => w.ready));
       // The management lists the bucket, hashes, queues and writes; the workers read, analyse and store crops.
-      const r = await collect(startTracked(['index', '--source', `s3://${buckets.incoming}`, '--data', data, '--json'], env));
+      // CPU seconds each part used during the run: on one machine they all share its cores.
+      const servers = { redis: pidsOf(`redis-server.*:${redis.port}`), neo4j: catalog === 'neo4j' ? pidsOf(neo4j!.dataDir) : [] };
+      const workersBefore = started.map((w) => cpuSeconds([w.child.pid!]));
+      const serversBefore = Object.fromEntries(Object.entries(servers).map(([k, p]) => [k, cpuSeconds(p)]));
+      const management = startTracked(['index', '--source', `s3://${buckets.incoming}`, '--data', data, '--json'], env);
+      let managementCpu = 0;
+      const sampling = setInterval(() => (managementCpu = Math.max(managementCpu, cpuSeconds([management.pid!]))), 200);
+      const r = await collect(management);
+      clearInterval(sampling);
+      const cpu = {
+        management: managementCpu,
+        workers: started.reduce((sum, w, i) => sum + cpuSeconds([w.child.pid!]) - workersBefore[i]!, 0),
+        ...Object.fromEntries(Object.entries(servers).map(([k, p]) => [k, cpuSeconds(p) - serversBefore[k]!])),
+      };
       for (const w of started) await stopWorker(w);
-      return json(r);
+      return { ...json(r), cpu };
     };
     for (const catalog of catalogs) {
       if (catalog === 'neo4j') {
@@ -107,7 +123,7 @@ try {
       const summary = await clusterRun(catalog, files.length, 'timed');
       if (summary.photos.processed !== embedded.photos.processed) throw new Error(`the cluster run wrote ${summary.photos.processed} photos, the embedded one ${embedded.photos.processed}`);
       say(`| management + ${workers} workers (\`--concurrency 1\` each), BullMQ, S3 (Ceph RGW), ${catalog} catalog | ${rate(summary).toFixed(2)} | ${(summary.durationMs / 1000).toFixed(1)} | ${(rate(summary) / base).toFixed(2)} | ${load()} |`);
-      say(`|   (median ms per photo on the management: read + hash ${summary.stageMedianMs.read}, from result to written ${summary.stageMedianMs.store}) | | | | |`);
+      say(`|   (median ms per photo on the management: read + hash ${summary.stageMedianMs.read}, from result to written ${summary.stageMedianMs.store}; CPU s: ${Object.entries(summary.cpu as Record<string, number>).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}) | | | | |`);
     }
     say('');
   }
@@ -131,7 +147,28 @@ try {
   }
 } finally {
   await Promise.all([redis.stop(), s3?.stop(), neo4j?.stop()]);
-  rmSync(root, { recursive: true, force: true });
+  if (values.keep) console.log(`kept ${root}`);
+  else rmSync(root, { recursive: true, force: true });
+}
+
+/** Pids of the processes whose command line matches `pattern` (pgrep -f). */
+function pidsOf(pattern: string): number[] {
+  const r = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number).filter((p) => p !== process.pid);
+}
+
+/** User + system CPU seconds the processes have used so far (/proc/<pid>/stat; 0 for one gone). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
 }
 
 function rate(s: { photos: { processed: number; failed: number }; durationMs: number }) {

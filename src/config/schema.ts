@@ -46,11 +46,12 @@ export const configSchema = z
          */
         writeBatchPhotos: positiveInt.max(10_000).default(256),
         /**
-         * ...or once its first photo has waited this many milliseconds for others; at least: after a
-         * batch that took longer to write (a Neo4j server), the next waits as long (up to 1 s), so a
-         * slow catalog gets bigger batches. 0 writes each result at once. @default 20
+         * ...or once its first photo has waited this many milliseconds for others (at least: after a
+         * batch that took longer to write, the next waits as long, up to 5 s). Each transaction costs
+         * a Neo4j server ~40 ms of CPU whatever its size, so there results wait longer and go in
+         * bigger batches. 0 writes each result at once. @default 20 with SQLite, 1000 with Neo4j
          */
-        writeBatchWaitMs: z.coerce.number().int().min(0).max(60_000).default(20),
+        writeBatchWaitMs: z.coerce.number().int().min(0).max(60_000).optional(),
       })
       .strict()
       .default({}),

@@ -16,9 +16,9 @@ export interface BatchOptions {
   /** A batch is written once it holds this many photos. @default 256 */
   maxPhotos?: number;
   /**
-   * ...or once its first photo has waited this long (ms) for others to arrive; at least, for a
-   * catalog that took longer to write the last batch waits as long as that took (up to 1 s), so a
-   * slow catalog (a server) gets bigger batches and fewer transactions. @default 20
+   * ...or once its first photo has waited this long (ms) for others to arrive; at least: after a
+   * batch that took longer to write, the next waits as long as that took (up to 5 s), so a slow
+   * catalog gets bigger batches and fewer transactions. @default 20
    */
   maxWaitMs?: number;
 }
@@ -65,7 +65,7 @@ export function createSingleWriter(
   const minWaitMs = options.maxWaitMs ?? 20;
   /** How long the last batch took to write: the next one waits as long for company (see BatchOptions). */
   let lastBatchMs = 0;
-  const waitMs = () => (minWaitMs === 0 ? 0 : Math.max(minWaitMs, Math.min(lastBatchMs, 1000)));
+  const waitMs = () => (minWaitMs === 0 ? 0 : Math.max(minWaitMs, Math.min(lastBatchMs, 5000)));
   const waiting: Job[] = [];
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -118,6 +118,7 @@ export function createSingleWriter(
   }
 
   async function runBatch(jobs: Job[]) {
+    const t0 = performance.now();
     const added: number[] = [];
     const removed: number[] = [];
     /** Puts the vector index back as it was before this batch (its transaction rolled back). */
@@ -132,6 +133,7 @@ export function createSingleWriter(
         return writePhotos(tx, jobs, added, removed);
       });
       await after();
+      log.debug({ photos: jobs.length, ms: Math.round(performance.now() - t0) }, 'batch written');
       jobs.forEach((job, i) => job.resolve(outcomes[i]!));
     } catch (error) {
       await undo((ids) => catalog.getFaceVectors(ids)).catch((undoError: unknown) => log.error({ code: toAppError(undoError).code }, 'could not restore the vector index after a failed batch'));
