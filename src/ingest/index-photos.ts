@@ -13,6 +13,8 @@ import type { PhotoSource, SourcePhoto } from './photo-source.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
 import { finishIndexSummary, startIndexSummary } from './index-summary.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { createFailureRecorder } from './failure-record.js';
+import { acquireWriterLock } from './writer-lock.js';
 
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
 
@@ -52,13 +54,28 @@ export interface IndexOptions {
  * Indexes every photo of `source`: new and changed photos are analysed, stored with their faces
  * in one transaction each, and their faces assigned to people; unchanged photos are skipped by
  * content hash. A photo that fails is recorded with its error and the run goes on. Killed at any
- * point, a second run finishes the job with no duplicate.
+ * point, a second run finishes the job with no duplicate. The run holds the data folder's writer
+ * lock: a second run on the same catalog is refused while this one goes.
  */
 export async function indexPhotos(
-  { config, catalog, blobs, log }: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
   analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
   source: PhotoSource,
   options: IndexOptions = {},
+): Promise<IndexSummary> {
+  const lock = acquireWriterLock(deps.config.data.dir);
+  try {
+    return await indexAsWriter(deps, analyser, source, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function indexAsWriter(
+  { config, catalog, blobs, log }: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
+  source: PhotoSource,
+  options: IndexOptions,
 ): Promise<IndexSummary> {
   const started = performance.now();
   const files = await source.list();
@@ -74,6 +91,7 @@ export async function indexPhotos(
   // One writer: results are applied to the catalog and the index in order, one at a time.
   const writer = oneAtATime();
   const serially = writer.run;
+  const failures = createFailureRecorder({ catalog, log }, source, serially);
 
   const countAssignments = (o: AssignOutcome) => {
     if (!options.metrics) return;
@@ -136,13 +154,7 @@ export async function indexPhotos(
       if (options.metrics) recordPhotoFailed(options.metrics, e.code);
       summary.failures.push({ file: source.displayName(photo), code: e.code, message: e.message });
       log.warn({ photo: sha256?.slice(0, 12) ?? null, code: e.code }, 'photo failed');
-      const recorded = await serially(() => catalog.recordFailure({ path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message }))
-        .then(() => true, (storeError: unknown) => {
-          log.error({ code: toAppError(storeError).code }, 'could not record a failure');
-          return false;
-        });
-      // A photo leaves the source only once its failure is on record: nothing is lost.
-      if (recorded) await source.settle(photo, 'failed').catch((settleError: unknown) => log.warn({ code: toAppError(settleError).code }, 'could not settle a failed photo'));
+      await failures.record(photo, { path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message });
     } finally {
       done++;
       progress();
@@ -162,6 +174,7 @@ export async function indexPhotos(
   progress();
   await Promise.all(workers);
   await writer.idle();
+  await failures.finish();
 
   // Faces that found no person when they arrived may have one now that the run is complete.
   if (!summary.interrupted) {

@@ -18,6 +18,7 @@ import { cropsLocation } from './analyse-job.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
 import { finishIndexSummary, startIndexSummary } from './index-summary.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { createFailureRecorder } from './failure-record.js';
 
 export interface QueuedIndexOptions extends IndexOptions {
   /** With no result for this long, the writer asks the queue about the photos it waits for. @default 5000 */
@@ -61,6 +62,7 @@ export async function indexWithQueue(
   // One writer: results are applied to the catalog and the index in order, one at a time.
   const writer = oneAtATime();
   const serially = writer.run;
+  const failures = createFailureRecorder({ catalog, log }, source, serially);
 
   /** Photos queued and not yet written, by content hash (two files may hold the same bytes). */
   const pending = new Map<string, SourcePhoto[]>();
@@ -86,9 +88,7 @@ export async function indexWithQueue(
 
   async function record(photo: SourcePhoto, sha256: string | null, e: { code: string; message: string }) {
     log.warn({ photo: sha256?.slice(0, 12) ?? null, code: e.code }, 'photo failed');
-    const recorded = await serially(() => catalog.recordFailure({ path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message }))
-      .then(() => true, (storeError: unknown) => (log.error({ code: toAppError(storeError).code }, 'could not record a failure'), false));
-    if (recorded) await source.settle(photo, 'failed').catch((settleError: unknown) => log.warn({ code: toAppError(settleError).code }, 'could not settle a failed photo'));
+    await failures.record(photo, { path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message });
   }
 
   /** Writes one photo's result; `ours` is false for a result another scheduler queued (not counted in this run). */
@@ -271,6 +271,7 @@ export async function indexWithQueue(
     await commits.close();
     await writer.idle();
   }
+  await failures.finish();
 
   if (!summary.interrupted) {
     const waiting = (await catalog.listFaces({ unassigned: true })).filter((f) => f.model === analyser.embedderId && f.source === null);

@@ -1,0 +1,50 @@
+import type { PhotoFailure } from '../catalog/catalog.js';
+import type { Deps } from '../context.js';
+import { AppError, toAppError } from '../errors.js';
+import { plural } from '../plural.js';
+import type { PhotoSource, SourcePhoto } from './photo-source.js';
+
+/**
+ * Records an index run's failed photos in the catalog, through the run's single writer, and
+ * settles each in its source once its failure is on record (an S3 photo leaves the bucket only
+ * then). A failure the catalog refuses (it is unreachable, or locked too long) is kept and tried
+ * again when the run ends; one that still cannot be recorded fails the run, naming the photos:
+ * a failure is never silent, and the next run tries those photos again.
+ */
+export function createFailureRecorder(
+  { catalog, log }: Pick<Deps, 'catalog' | 'log'>,
+  source: Pick<PhotoSource, 'settle' | 'displayName'>,
+  serially: <T>(fn: () => Promise<T>) => Promise<T>,
+) {
+  const later: Array<{ photo: SourcePhoto; failure: PhotoFailure }> = [];
+  const settle = (photo: SourcePhoto) =>
+    source.settle(photo, 'failed').catch((error: unknown) => log.warn({ code: toAppError(error).code }, 'could not settle a failed photo'));
+  return {
+    async record(photo: SourcePhoto, failure: PhotoFailure): Promise<void> {
+      try {
+        await serially(() => catalog.recordFailure(failure));
+      } catch (error) {
+        log.error({ code: toAppError(error).code }, 'could not record a failure; trying again when the run ends');
+        later.push({ photo, failure });
+        return;
+      }
+      await settle(photo);
+    },
+    /** Tries the failures not recorded yet once more; throws STORE_FAILED naming those that still cannot be. */
+    async finish(): Promise<void> {
+      const left: Array<{ photo: SourcePhoto; error: AppError }> = [];
+      for (const { photo, failure } of later.splice(0)) {
+        try {
+          await serially(() => catalog.recordFailure(failure));
+          await settle(photo);
+        } catch (error) {
+          left.push({ photo, error: toAppError(error) });
+        }
+      }
+      if (left.length === 0) return;
+      log.error({ photos: left.length, code: left[0]!.error.code }, 'failures could not be recorded');
+      const names = left.slice(0, 5).map((l) => source.displayName(l.photo)).join(', ');
+      throw new AppError('STORE_FAILED', `${plural(left.length, 'photo')} failed and could not be recorded as failed in the catalog (${left[0]!.error.message}): ${names}${left.length > 5 ? ', ...' : ''}; run the index again once the catalog is reachable, and they are tried again`);
+    },
+  };
+}
