@@ -8,6 +8,8 @@ export const errorCodes = {
   CONFIG_FILE_UNREADABLE: { http: 500, exit: 78, retry: false },
   USAGE: { http: 400, exit: 64, retry: false },
   FOLDER_NOT_FOUND: { http: 404, exit: 66, retry: false },
+  // the data folder (--data) holds no facetag library: a typo, or nothing indexed yet
+  LIBRARY_NOT_FOUND: { http: 404, exit: 66, retry: false },
   NOT_FOUND: { http: 404, exit: 66, retry: false },
   CONFLICT: { http: 409, exit: 65, retry: false },
   INVALID_INPUT: { http: 400, exit: 65, retry: false },

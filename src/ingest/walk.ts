@@ -4,6 +4,9 @@ import { extname, join } from 'node:path';
 /** File extensions facetag indexes (the content decides the real format). */
 export const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.tif', '.tiff', '.avif', '.heic', '.heif', '.hif']);
 
+/** The formats facetag decodes, as a user reads them. */
+export const PHOTO_FORMATS = 'JPEG, PNG, WebP, TIFF, AVIF and HEIC/HEIF files';
+
 export interface WalkOptions {
   followSymlinks: boolean;
   /** Called for a folder that cannot be listed; the walk goes on. */

@@ -16,7 +16,8 @@ const HELP = `Usage: facetag serve [--data DIR] [--host H] [--port N] [--reset-p
 
 Serves the admin dashboard and its REST API (default http://127.0.0.1:8080; OpenAPI document
 at /api/openapi.json). On first start, when no admin password is configured
-(FACETAG_SERVER_ADMIN_PASSWORD), one is generated and printed once.
+(FACETAG_SERVER_ADMIN_PASSWORD), one is generated and printed once. The data folder must hold a
+library (\`facetag index\` makes one), unless server.indexFolder is set: then "Index now" does.
 
   --host H            address to bind (server.host, default 127.0.0.1: this machine only)
   --port N            port (server.port, default 8080; 0 picks a free one)
@@ -35,7 +36,8 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
   }
   if (positionals.length > 0) throw new AppError('USAGE', `serve takes no arguments, got "${positionals[0]}"; run \`facetag serve --help\``);
   const config = load({ server: { host: values.host, port: values.port } });
-  const ctx = await createContext(config, 'server');
+  // A new library only when the dashboard can fill it ("Index now" of server.indexFolder).
+  const ctx = await createContext(config, 'server', { create: !!config.server.indexFolder });
   const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
   const photos = createPhotoReader(config);
   let stopped: () => void = () => {};
