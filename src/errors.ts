@@ -19,6 +19,8 @@ export const errorCodes = {
   PHOTO_UNSUPPORTED: { http: 415, exit: 65, retry: false },
   PHOTO_CORRUPT: { http: 422, exit: 65, retry: false },
   PHOTO_TOO_LARGE: { http: 413, exit: 65, retry: false },
+  // a folder under the indexed one that cannot be listed: its photos wait until it can be
+  FOLDER_UNREADABLE: { http: 422, exit: 66, retry: true },
   // models
   MODEL_MISSING: { http: 500, exit: 69, retry: false },
   MODEL_CHECKSUM: { http: 500, exit: 69, retry: false },

@@ -108,7 +108,7 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
 
 function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
   const p = summary.photos;
-  if (p.seen === 0 && summary.failures.length === 0) {
+  if (p.seen === 0 && summary.failures.length === 0 && Object.keys(summary.skipped ?? {}).length === 0) {
     out.write(`no photos found: nothing to index (facetag reads ${PHOTO_FORMATS})\n`);
     return;
   }
@@ -116,6 +116,9 @@ function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
   if (p.unsettled > 0) out.write(`  ${plural(p.unsettled, 'indexed photo')} could not be moved out of the source yet; the next run moves ${p.unsettled === 1 ? 'it' : 'them'}\n`);
   const inPeople = summary.faces - summary.unassigned;
   out.write(`${plural(summary.faces, 'face')}: ${inPeople} in ${plural(summary.people, 'person', 'people')}, ${summary.unassigned} not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  const skipped = Object.entries(summary.skipped ?? {});
+  if (skipped.length > 0) out.write(`  skipped, not files: ${skipped.map(([reason, n]) => plural(n, reason)).join(', ')}\n`);
+  for (const w of summary.warnings ?? []) out.write(`  note: ${w.file}: ${w.message}\n`);
   for (const f of summary.failures) out.write(`  failed: ${f.file}: ${f.message} [${f.code}]\n`);
 }
 

@@ -6,6 +6,7 @@ import { createContext, type Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';
 import { plural } from '../plural.js';
+import { readablePath } from '../ingest/file-key.js';
 
 const HELP = `Usage: facetag people <verb> [args] [--json]
 
@@ -81,7 +82,7 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
         if (json) return done(io, json, { ...person, faces }, '');
         io.stdout.write(`person ${person.id}: ${person.name ?? '(unnamed)'}, ${plural(person.faceCount, 'face')}${person.hidden ? ', hidden' : ''}${person.mergedInto ? `, merged into ${person.mergedInto}` : ''}\n`);
         const files = new Map<number, string>();
-        for (const f of faces) if (!files.has(f.photoId)) files.set(f.photoId, (await catalog.getPhoto(f.photoId))?.path ?? `photo ${f.photoId}`);
+        for (const f of faces) if (!files.has(f.photoId)) files.set(f.photoId, readablePath((await catalog.getPhoto(f.photoId))?.path ?? `photo ${f.photoId}`));
         printTable(io, ['face', 'source', 'distance', 'quality', 'file'], faces.map((f) => [
           f.id, f.source, f.distance === null ? null : f.distance.toFixed(3), f.quality.toFixed(2), files.get(f.photoId)!,
         ]));

@@ -48,3 +48,19 @@ export function createFailureRecorder(
     },
   };
 }
+
+/**
+ * A folder that could not be listed is on record as a failure under its own key. The record goes
+ * once photos under it are listed again, or when a complete listing of the source (`scope`) no
+ * longer reports it (fixed, renamed or removed).
+ */
+export async function clearListedFolderFailures({ catalog }: Pick<Deps, 'catalog'>, source: Pick<PhotoSource, 'scope'>, listed: SourcePhoto[]): Promise<void> {
+  const unlisted = new Set(listed.filter((p) => p.problem).map((p) => p.key));
+  const scope = source.scope;
+  for (const f of (await catalog.listFailures()).filter((r) => r.errorCode === 'FOLDER_UNREADABLE')) {
+    if (unlisted.has(f.path)) continue;
+    const fixed = listed.some((p) => !p.problem && p.key.startsWith(`${f.path}/`));
+    const gone = scope !== undefined && f.path.startsWith(`${scope}/`);
+    if (fixed || gone) await catalog.deletePhoto(f.id);
+  }
+}

@@ -9,11 +9,11 @@ import { findModel } from '../vision/model-manifest.js';
 import type { XmpImportCounts } from '../interop/import-regions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped } from '../metrics/record.js';
-import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { splitListing, type PhotoSource, type SourcePhoto } from './photo-source.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
-import { finishIndexSummary, startIndexSummary } from './index-summary.js';
+import { finishIndexSummary, noteExifDropped, startIndexSummary } from './index-summary.js';
 import { oneAtATime } from './one-at-a-time.js';
-import { createFailureRecorder } from './failure-record.js';
+import { clearListedFolderFailures, createFailureRecorder } from './failure-record.js';
 import { acquireWriterLock } from './writer-lock.js';
 
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
@@ -33,6 +33,10 @@ export interface IndexSummary {
   interrupted: boolean;
   /** Face regions and person keywords imported from XMP sidecars and embedded XMP (see interop/). */
   xmp: XmpImportCounts;
+  /** Entries named like photos that are no file to read (a dangling symlink, a FIFO), by reason; not in `photos`. */
+  skipped: Record<string, number>;
+  /** Photos indexed with something left out (EXIF values out of range), one line each. */
+  warnings: Array<{ file: string; message: string }>;
 }
 
 export interface IndexProgress {
@@ -78,13 +82,17 @@ async function indexAsWriter(
   options: IndexOptions,
 ): Promise<IndexSummary> {
   const started = performance.now();
-  const files = await source.list();
+  const listing = splitListing(await source.list());
+  const files = listing.photos;
+  await clearListedFolderFailures({ catalog }, source, files);
   const params = clusterParams(config);
   const index = createVectorIndex(embedderDimensions(analyser.embedderId));
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
 
   const { summary, stages } = startIndexSummary(files.length);
+  summary.skipped = listing.skippedByReason;
+  for (const entry of listing.skipped) await source.settle(entry, 'done');
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
@@ -108,6 +116,7 @@ async function indexAsWriter(
   async function processFile(photo: SourcePhoto) {
     let sha256: string | null = null;
     try {
+      if (photo.problem) throw new AppError(photo.problem.code, photo.problem.message);
       const t0 = performance.now();
       if (photo.size > config.index.maxFileBytes) {
         throw new AppError('PHOTO_TOO_LARGE', `the file is ${photo.size} bytes, over index.maxFileBytes ${config.index.maxFileBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
@@ -124,6 +133,7 @@ async function indexAsWriter(
       const t1 = performance.now();
       const analysis = await analyser.analyse(bytes);
       const t2 = performance.now();
+      noteExifDropped(summary, source.displayName(photo), analysis.meta.exifDropped);
       const prepared = await preparePhoto({ catalog, blobs, log }, analyser, {
         key: photo.key, size: photo.size, mtimeMs: photo.mtimeMs, sha256, bytes, analysis, existing,
       });

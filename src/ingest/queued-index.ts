@@ -13,12 +13,12 @@ import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { findModel } from '../vision/model-manifest.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoSkipped, recordPhotoWritten, recordStages } from '../metrics/record.js';
 import type { IndexOptions, IndexSummary } from './index-photos.js';
-import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { splitListing, type PhotoSource, type SourcePhoto } from './photo-source.js';
 import { cropsLocation } from './analyse-job.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
-import { finishIndexSummary, startIndexSummary } from './index-summary.js';
+import { finishIndexSummary, noteExifDropped, startIndexSummary } from './index-summary.js';
 import { oneAtATime } from './one-at-a-time.js';
-import { createFailureRecorder } from './failure-record.js';
+import { clearListedFolderFailures, createFailureRecorder } from './failure-record.js';
 
 export interface QueuedIndexOptions extends IndexOptions {
   /** With no result for this long, the writer asks the queue about the photos it waits for. @default 5000 */
@@ -49,13 +49,17 @@ export async function indexWithQueue(
   options: QueuedIndexOptions = {},
 ): Promise<IndexSummary> {
   const started = performance.now();
-  const files = await source.list();
+  const listing = splitListing(await source.list());
+  const files = listing.photos;
+  await clearListedFolderFailures({ catalog }, source, files);
   const params = clusterParams(config);
   const index = createVectorIndex(findModel(analyser.embedderId.split('@')[0]!)?.dimensions ?? 512);
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, driver: queue.driver }, 'queued index run started');
 
   const { summary, stages } = startIndexSummary(files.length);
+  summary.skipped = listing.skippedByReason;
+  for (const entry of listing.skipped) await source.settle(entry, 'done');
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
@@ -123,6 +127,7 @@ export async function indexWithQueue(
       stages.embed.push(analysis.timings.embedMs);
       stages.store.push(performance.now() - t0);
       if (ours) {
+        noteExifDropped(summary, source.displayName(photo), analysis.meta.exifDropped);
         if (metrics) recordPhotoWritten(metrics, { store: performance.now() - t0 });
         summary.photos.processed++;
         summary.newFaces += prepared.result.faces.length;
@@ -196,6 +201,7 @@ export async function indexWithQueue(
   async function schedule(photo: SourcePhoto) {
     let sha256: string | null = null;
     try {
+      if (photo.problem) throw new AppError(photo.problem.code, photo.problem.message);
       const t0 = performance.now();
       if (photo.size > config.index.maxFileBytes) {
         throw new AppError('PHOTO_TOO_LARGE', `the file is ${photo.size} bytes, over index.maxFileBytes ${config.index.maxFileBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
