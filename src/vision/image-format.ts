@@ -58,7 +58,7 @@ export function describeContent(bytes: Uint8Array): string {
 export function requirePhotoFormat(bytes: Uint8Array): PhotoFormat {
   const format = photoFormat(bytes);
   if (format) return format;
-  throw new AppError('PHOTO_UNSUPPORTED', `the file is not an image in a format facetag reads: it holds ${describeContent(bytes)}; facetag reads ${READABLE_FORMATS} (by content, whatever the file's name): convert it, or move it out of the photo folder`);
+  throw new AppError('PHOTO_UNSUPPORTED', `the file is not an image in a format facetag reads: it holds ${describeContent(bytes)}; facetag reads ${READABLE_FORMATS}, judged by content whatever the name: convert it to one of them`);
 }
 
 /** True when the file ends before its own structure says it does (copied or downloaded in part). */
