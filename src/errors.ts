@@ -56,12 +56,15 @@ export type ErrorCode = keyof typeof errorCodes;
 
 export class AppError extends Error {
   override readonly name = 'AppError';
+  /** Facts a program (the dashboard) can act on, beside the message: e.g. `{ photoIds }` of a refused merge. */
+  readonly details?: Record<string, unknown>;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.details) this.details = options.details;
   }
 
   get httpStatus(): number {

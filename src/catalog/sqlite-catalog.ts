@@ -258,7 +258,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         const clash = db.prepare(`SELECT DISTINCT a.photo_id AS photo FROM faces a JOIN faces b ON a.photo_id = b.photo_id
           WHERE a.person_id = ? AND b.person_id = ? LIMIT 5`).all(intoId, fromId) as Array<{ photo: number }>;
         if (clash.length > 0) {
-          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in photo(s) ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face\`)`);
+          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in ${clash.length === 1 ? 'photo' : 'photos'} ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face FACE PERSON\`)`, { details: { photoIds: clash.map((c) => c.photo), people: [intoId, fromId] } });
         }
         const faces = db.prepare('SELECT id, source, distance FROM faces WHERE person_id = ?').all(fromId);
         // The surviving person inherits the merged person's rejections; remember which were new, for undo.

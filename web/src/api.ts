@@ -8,7 +8,7 @@ export interface Photo { id: number; path: string; width: number | null; height:
 export interface Page<T> { items: T[]; total: number }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -32,8 +32,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (res.status === 204) return undefined as T;
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const e = (data as { error?: { code: string; message: string } }).error;
-    throw new ApiError(res.status, e?.code ?? 'HTTP', e?.message ?? res.statusText);
+    const e = (data as { error?: { code: string; message: string; details?: Record<string, unknown> } }).error;
+    throw new ApiError(res.status, e?.code ?? 'HTTP', e?.message ?? res.statusText, e?.details);
   }
   return data as T;
 }

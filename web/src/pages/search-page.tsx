@@ -28,7 +28,7 @@ export function SearchPage({ initialPeople }: { initialPeople: number[] }) {
           {people.map((p) => (
             <span class="chip" key={p.id}>{personName(p)} <button type="button" aria-label={`remove ${personName(p)}`} onClick={() => setPeople(people.filter((x) => x.id !== p.id))}>×</button></span>
           ))}
-          <PersonPicker id="search-picker" placeholder="Add a person" exclude={people.map((p) => p.id)} onPick={(p) => setPeople([...people, p])} />
+          <PersonPicker id="search-picker" placeholder="Add a person" exclude={people.map((p) => p.id)} onPick={(p) => setPeople((now) => (now.some((x) => x.id === p.id) ? now : [...now, p]))} />
         </div>
         <fieldset class="modes">
           {([['all', 'All of them'], ['any', 'Any of them'], ['only', 'Only them']] as const).map(([m, label]) => (
