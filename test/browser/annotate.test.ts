@@ -9,7 +9,7 @@ import { openSqliteCatalog } from '../../src/catalog/sqlite-catalog.js';
 import { REPO } from '../helpers/cli.js';
 import { startServe, type ServeProcess } from '../helpers/serve.js';
 import { startScriptedLlm, type ScriptedLlm } from '../helpers/scripted-llm.js';
-import { launchChromium, requireChromium } from './chromium.js';
+import { openDashboard, requireChromium } from './chromium.js';
 
 declare const document: any;
 
@@ -47,13 +47,7 @@ describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
     people = await seed(root);
     llm = await startScriptedLlm();
     server = await startServe(join(root, 'data'), { FACETAG_LLM_URL: llm.url, FACETAG_LLM_MODEL: 'scripted-1' });
-    browser = await launchChromium();
-    page = browser.pages()[0] ?? (await browser.newPage());
-    await page.route((url) => !url.href.startsWith(server.url), (r) => r.abort());
-    await page.goto(`${server.url}/login`);
-    await page.fill('input[name=password]', server.password!);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${server.url}/`);
+    ({ browser, page } = await openDashboard(server.url, server.password!));
   }, 180_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { seedReviewLibrary } from '../../src/server/test-library.js';
 import { createFsBlobStore } from '../../src/storage/fs-blob-store.js';
 import { REPO } from '../helpers/cli.js';
 import { startServe, type ServeProcess } from '../helpers/serve.js';
-import { launchChromium, requireChromium } from './chromium.js';
+import { openDashboard, requireChromium } from './chromium.js';
 
 declare const document: any;
 
@@ -36,14 +36,8 @@ describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
     lib = await seedReviewLibrary(catalog, createFsBlobStore(join(data, 'blobs')), join(root, 'photos'), config);
     await catalog.close();
     server = await startServe(data, env);
-    browser = await launchChromium();
-    page = browser.pages()[0] ?? (await browser.newPage());
+    ({ browser, page } = await openDashboard(server.url, PASSWORD));
     page.on('dialog', (d) => void d.accept('Someone'));
-    await page.route((url) => !url.href.startsWith(server.url), (r) => r.abort());
-    await page.goto(`${server.url}/login`);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${server.url}/`);
   }, 180_000);
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { personName, type Person } from '../api.js';
-import { PersonPicker } from './person-picker.js';
+import type { Person } from '../api.js';
+import { MatchModes, PeopleChips } from './people-chips.js';
 
 export interface SpecInput {
   kind: 'photos' | 'count' | 'companions';
@@ -36,18 +36,8 @@ export function SpecForm({ busy, onRun }: { busy: boolean; onRun: (spec: SpecInp
           <option value="companions">who appears most with one person</option>
         </select>
       </label>
-      <div class="chips">
-        {people.map((p) => (
-          <span class="chip" key={p.id}>{personName(p)} <button type="button" aria-label={`remove ${personName(p)}`} onClick={() => setPeople(people.filter((x) => x.id !== p.id))}>×</button></span>
-        ))}
-        <PersonPicker id="spec-people" placeholder="With people (type a name)" exclude={people.map((p) => p.id)}
-          onPick={(p) => setPeople((now) => (now.some((x) => x.id === p.id) ? now : [...now, p]))} />
-      </div>
-      <fieldset class="modes">
-        {([['all', 'All of them'], ['any', 'Any of them'], ['only', 'Only them']] as const).map(([m, text]) => (
-          <label class="check"><input type="radio" name="spec-mode" value={m} checked={mode === m} onChange={() => setMode(m)} /> {text}</label>
-        ))}
-      </fieldset>
+      <PeopleChips id="spec-people" placeholder="With people (type a name)" people={people} onChange={setPeople} />
+      <MatchModes name="spec-mode" mode={mode} onChange={setMode} />
       <label>From <input type="date" id="spec-from" value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></label>
       <label>To <input type="date" id="spec-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} /></label>
       <label>Place <input type="text" id="spec-place" placeholder="part of an event's place" value={place} onInput={(e) => setPlace(e.currentTarget.value)} /></label>
