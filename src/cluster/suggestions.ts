@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
+import { findModel } from '../vision/model-manifest.js';
 import type { ClusterParams } from './incremental-assign.js';
 import { createVectorIndex } from './create-vector-index.js';
 import type { VectorIndex } from './vector-index.js';
@@ -26,7 +27,8 @@ export interface FaceCandidate {
 /** An in-process index of every face of the embedder. */
 export async function loadIndex(catalog: Catalog, embedderId: string, make: (dims: number) => VectorIndex = createVectorIndex): Promise<VectorIndex> {
   const vectors = await catalog.allFaceVectors(embedderId);
-  const index = make(vectors[0]?.embedding.length ?? 512);
+  // An empty library still takes the embedder's vectors (faces added later, a recognition's store).
+  const index = make(vectors[0]?.embedding.length ?? findModel(embedderId.split('@')[0]!)?.dimensions ?? 512);
   for (const v of vectors) index.add(v.id, v.embedding);
   return index;
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { face, photo } from '../../src/catalog/catalog-contract.js';
 import { openSqliteCatalog } from '../../src/catalog/sqlite-catalog.js';
 import { REPO } from '../helpers/cli.js';
-import { startServe, type ServeProcess } from '../helpers/serve.js';
+import { startServe, type RunningServe } from '../helpers/serve.js';
 import { startScriptedLlm, type ScriptedLlm } from '../helpers/scripted-llm.js';
 import { openDashboard, requireChromium } from './chromium.js';
 
@@ -36,7 +36,7 @@ async function seed(root: string) {
 describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
   const root = mkdtempSync(join(tmpdir(), 'facetag-browser-ask-'));
   let llm: ScriptedLlm;
-  let server: ServeProcess;
+  let server: RunningServe;
   let browser: BrowserContext;
   let page: Page;
   let people: Awaited<ReturnType<typeof seed>>;
@@ -46,8 +46,8 @@ describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     people = await seed(root);
     llm = await startScriptedLlm();
-    server = await startServe(join(root, 'data'), { FACETAG_LLM_URL: llm.url, FACETAG_LLM_MODEL: 'scripted-1' });
-    ({ browser, page } = await openDashboard(server.url, server.password!));
+    server = await startServe(join(root, 'data'), { FACETAG_LLM_URL: llm.url, FACETAG_LLM_MODEL: 'scripted-1' }, null);
+    ({ browser, page } = await openDashboard(server.url, server.password));
   }, 180_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runFacetag } from '../helpers/cli.js';
-import { startServe, type ServeProcess } from '../helpers/serve.js';
+import { startServe, type RunningServe } from '../helpers/serve.js';
 import { fixture } from '../helpers/photos.js';
 import { launchChromium, requireChromium } from './chromium.js';
 
@@ -43,7 +43,7 @@ describe.skipIf(!run)(SUITE, () => {
   const root = mkdtempSync(join(tmpdir(), 'facetag-browser-'));
   const photos = join(root, 'photos');
   const data = join(root, 'data');
-  let server: ServeProcess;
+  let server: RunningServe;
   let browser: BrowserContext;
   let page: Page;
   let eileen: number;
@@ -65,7 +65,7 @@ describe.skipIf(!run)(SUITE, () => {
     await makePhotos(photos);
     const indexed = await runFacetag(['index', photos, '--data', data, '--json'], { env });
     expect(indexed.code, indexed.stderr).toBe(0);
-    server = await startServe(data, { ...env, FACETAG_SERVER_INDEX_FOLDER: photos });
+    server = await startServe(data, { ...env, FACETAG_SERVER_INDEX_FOLDER: photos }, null);
     browser = await launchChromium();
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('dialog', (d) => void d.accept());
@@ -86,7 +86,7 @@ describe.skipIf(!run)(SUITE, () => {
     await page.waitForSelector('[role=alert]');
     expect(await page.textContent('[role=alert]')).toContain('wrong password');
     await shot('01-login');
-    await page.fill('input[name=password]', server.password!);
+    await page.fill('input[name=password]', server.password);
     await page.click('button[type=submit]');
     await page.waitForURL(`${server.url}/`);
     await page.waitForSelector('.person-card');

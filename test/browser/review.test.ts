@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { seedReviewLibrary } from '../../src/server/test-library.js';
 import { createFsBlobStore } from '../../src/storage/fs-blob-store.js';
 import { REPO } from '../helpers/cli.js';
-import { startServe, type ServeProcess } from '../helpers/serve.js';
+import { startServe, type RunningServe } from '../helpers/serve.js';
 import { openDashboard, requireChromium } from './chromium.js';
 
 declare const document: any;
@@ -22,7 +22,7 @@ describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
   const data = join(root, 'data');
   const env = { FACETAG_SERVER_ADMIN_PASSWORD: PASSWORD };
   let lib: Awaited<ReturnType<typeof seedReviewLibrary>>;
-  let server: ServeProcess;
+  let server: RunningServe;
   let browser: BrowserContext;
   let page: Page;
   const api = <T = any>(path: string): Promise<T> => page.evaluate(async (p) => (await fetch(p)).json(), path) as Promise<T>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collect, json, runFacetag, startFacetag } from '../helpers/cli.js';
 import { until } from '../helpers/cluster.js';
-import { login, startServe, type ApiSession, type ServeProcess } from '../helpers/serve.js';
+import { login, startServe, type ApiSession, type RunningServe } from '../helpers/serve.js';
 import { requireShared, SHARED_FACES } from '../helpers/shared.js';
 
 const SUITE = 'one data folder used at once by facetag index, facetag serve and CLI edits';
@@ -62,7 +62,7 @@ function apiEditor(api: ApiSession, people: () => Person[], names: Map<number, s
 describe.skipIf(!requireShared(SHARED_FACES, SUITE))(SUITE, () => {
   const root = mkdtempSync(join(tmpdir(), 'facetag-concurrent-'));
   const data = join(root, 'data');
-  let server: ServeProcess | null = null;
+  let server: RunningServe | null = null;
   afterAll(async () => {
     await server?.stop();
   });
