@@ -12,7 +12,6 @@ import { modelKeyOf } from '../vision/model-key.js';
 import { DEFAULT_MODELS, findModel } from '../vision/model-manifest.js';
 import { analyserOptions, createBlobStore, createPhotoReader } from '../context.js';
 import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
-import { findModel } from '../vision/model-manifest.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 
