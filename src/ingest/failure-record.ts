@@ -30,10 +30,17 @@ export function createFailureRecorder(
       }
       await settle(photo);
     },
-    /** Tries the failures not recorded yet once more; throws STORE_FAILED naming those that still cannot be. */
+    /**
+     * Tries the failures not recorded yet once more; throws STORE_FAILED naming those that still
+     * cannot be. The first that fails again ends the tries: the catalog is still out of reach.
+     */
     async finish(): Promise<void> {
       const left: Array<{ photo: SourcePhoto; error: AppError }> = [];
       for (const { photo, failure } of later.splice(0)) {
+        if (left.length > 0) {
+          left.push({ photo, error: left[0]!.error });
+          continue;
+        }
         try {
           await serially(() => catalog.recordFailure(failure));
           await settle(photo);
