@@ -171,7 +171,8 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       const x = await c.createPerson();
       const y = await c.createPerson();
       await c.assign([{ faceId: g.faceIds[0]!, personId: x, source: 'auto', distance: 0.1 }, { faceId: g.faceIds[1]!, personId: y, source: 'auto', distance: 0.1 }]);
-      await expect(c.mergePeople(x, y)).rejects.toMatchObject({ code: 'CONFLICT' });
+      // The photos come with the refusal, so the dashboard can link them and offer the fix.
+      await expect(c.mergePeople(x, y)).rejects.toMatchObject({ code: 'CONFLICT', details: { photoIds: [g.photoId], people: [x, y] } });
       await expect(c.mergePeople(x, x)).rejects.toThrow(/into itself/);
       await c.close();
     });

@@ -8,6 +8,7 @@ import { byDistance, cosineDistance } from './cosine-distance.js';
 import { sqliteAnnotations } from './sqlite-annotations.js';
 import { sqliteGraphQueries } from './sqlite-graph-queries.js';
 import { migrate } from './sqlite-migrations.js';
+import { busyAsAppError, configureConnection, writeTransaction } from './sqlite-write.js';
 import {
   FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
   type FaceRow, type MergeRow, type PersonRow, type PhotoRow,
@@ -22,11 +23,15 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
   } catch (error) {
     throw new AppError('STORE_FAILED', `cannot open the catalog ${file} (${(error as Error).message}); check the data folder's permissions`);
   }
-  db.pragma('journal_mode = WAL');
+  configureConnection(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw busyAsAppError(error, file);
+  }
 
   const q = {
     photoByPath: db.prepare(`${PHOTO_SELECT} WHERE path = ?`),
@@ -74,7 +79,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     }
   };
 
-  const assignTx = db.transaction((assignments: Assignment[]) => {
+  const assignTx = writeTransaction(db, (assignments: Assignment[]) => {
     const at = now();
     for (const a of assignments) {
       const r = q.setFace.run(a.personId, a.personId === null ? null : a.source, a.distance, a.personId === null ? null : at, a.faceId);
@@ -96,7 +101,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? toPhoto(r) : null;
     },
     async savePhoto(result) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const existing = q.photoByPath.get(result.path) as PhotoRow | undefined;
         const oldThumbs = existing ? (q.thumbsOfPhoto.all(existing.id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key) : [];
         // Human decisions on the old faces carry over to the new face in the same place.
@@ -137,7 +142,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async recordFailure(f) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         const existing = q.photoByPath.get(f.path) as PhotoRow | undefined;
         if (existing) q.deleteFacesOfPhoto.run(existing.id);
         q.upsertPhoto.get({
@@ -151,7 +156,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return (db.prepare(`${PHOTO_SELECT} WHERE status = 'failed' ORDER BY path`).all() as PhotoRow[]).map(toPhoto);
     },
     async deletePhoto(id) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const thumbs = (q.thumbsOfPhoto.all(id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key);
         db.prepare('DELETE FROM photos WHERE id = ?').run(id);
         q.pruneEmpty.run();
@@ -197,7 +202,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? fromBlob(r.embedding) : null;
     },
     async createPerson(name = null, restore) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         if (restore?.mergedInto != null) livePerson(restore.mergedInto);
         const id = (q.insertPerson.get(name, restore?.createdAt ?? now()) as { id: number }).id;
         if (restore) db.prepare('UPDATE people SET hidden = ?, merged_into = ? WHERE id = ?').run(restore.hidden ? 1 : 0, restore.mergedInto, id);
@@ -222,7 +227,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       if (r.changes === 0) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
     },
     async deletePerson(id) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         if (!q.person.get(id)) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
         const faces = db.prepare('SELECT id, thumb_key FROM faces WHERE person_id = ?').all(id) as Array<{ id: number; thumb_key: string | null }>;
         db.prepare('DELETE FROM faces WHERE person_id = ?').run(id);
@@ -234,7 +239,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       assignTx(assignments);
     },
     async reject(faceId, personId) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(faceId, personId, now());
         db.prepare('UPDATE faces SET person_id = NULL, source = NULL, distance = NULL, assigned_at = NULL WHERE id = ? AND person_id = ?').run(faceId, personId);
       })();
@@ -247,13 +252,13 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         .map((r) => ({ faceId: r.id, personId: r.person_id }));
     },
     async mergePeople(intoId, fromId) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         if (intoId === fromId) throw new AppError('INVALID_INPUT', `cannot merge person ${intoId} into itself; give two different people`);
         for (const id of [intoId, fromId]) livePerson(id);
         const clash = db.prepare(`SELECT DISTINCT a.photo_id AS photo FROM faces a JOIN faces b ON a.photo_id = b.photo_id
           WHERE a.person_id = ? AND b.person_id = ? LIMIT 5`).all(intoId, fromId) as Array<{ photo: number }>;
         if (clash.length > 0) {
-          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in photo(s) ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face\`)`);
+          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in ${clash.length === 1 ? 'photo' : 'photos'} ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face FACE PERSON\`)`, { details: { photoIds: clash.map((c) => c.photo), people: [intoId, fromId] } });
         }
         const faces = db.prepare('SELECT id, source, distance FROM faces WHERE person_id = ?').all(fromId);
         // The surviving person inherits the merged person's rejections; remember which were new, for undo.
@@ -271,7 +276,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async unmerge(mergeId) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const m = db.prepare('SELECT * FROM merges WHERE id = ?').get(mergeId) as MergeRow | undefined;
         if (!m) throw new AppError('NOT_FOUND', `merge ${mergeId} does not exist; \`facetag people unmerge PERSON\` undoes a person's latest merge`);
         if (m.undone_at) throw new AppError('CONFLICT', `merge ${mergeId} was already undone at ${m.undone_at}`);
@@ -295,7 +300,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? toMerge(r) : null;
     },
     async splitPerson(personId, faceIds) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         livePerson(personId);
         if (faceIds.length === 0) throw new AppError('INVALID_INPUT', 'split needs at least one face id of the person');
         const owner = db.prepare('SELECT person_id FROM faces WHERE id = ?');
@@ -314,7 +319,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async moveFace(faceId, personId) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         livePerson(personId);
         const f = db.prepare('SELECT id, photo_id, person_id FROM faces WHERE id = ?').get(faceId) as { id: number; photo_id: number; person_id: number | null } | undefined;
         if (!f) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list\``);
@@ -331,7 +336,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async confirmFaces(personId, faceIds) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         livePerson(personId);
         const at = now();
         if (!faceIds) {
@@ -355,7 +360,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async dismissFace(faceId) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const f = db.prepare('SELECT id, photo_id, x, y, w, h, thumb_key FROM faces WHERE id = ?').get(faceId) as
           { id: number; photo_id: number; x: number; y: number; w: number; h: number; thumb_key: string | null } | undefined;
         if (!f) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list\``);
@@ -440,7 +445,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return rows as Array<{ personId: number; name: string | null; photos: number }>;
     },
     async addManualFace(photoId, f) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const photo = q.photo.get(photoId) as PhotoRow | undefined;
         if (!photo || photo.status !== 'done') throw new AppError('NOT_FOUND', `photo ${photoId} does not exist or was not indexed; list photos with \`facetag photos list\``);
         return Number(q.insertFace.run({
@@ -490,5 +495,21 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       if (db.open) db.close();
     },
   };
-  return catalog;
+  return withBusyErrors(catalog, file);
+}
+
+/** Every method of the catalog, with a write that waited out the busy timeout failing as STORE_FAILED. */
+function withBusyErrors<T extends object>(catalog: T, file: string): T {
+  const out = { ...catalog } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(catalog)) {
+    if (typeof value !== 'function') continue;
+    out[key] = async (...args: unknown[]) => {
+      try {
+        return await (value as (...a: unknown[]) => unknown).apply(catalog, args);
+      } catch (error) {
+        throw busyAsAppError(error, file);
+      }
+    };
+  }
+  return out as T;
 }

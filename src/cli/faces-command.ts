@@ -3,6 +3,8 @@ import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type Command } from './io.js';
 import { parseId } from './people-command.js';
+import { plural } from '../plural.js';
+import { readablePath } from '../ingest/file-key.js';
 
 const HELP = `Usage: facetag faces list [--person ID] [--unassigned] [--embeddings] [--limit N] [--json]
        facetag faces dismiss FACE...    not a face: delete it, and never detect it there again
@@ -31,7 +33,7 @@ export const facesCommand: Command = async ({ args, io, config: load }) => {
       await ctx.close();
     }
     if (values.json) printJson(io, { dismissed: ids });
-    else io.stdout.write(`${ids.length} face(s) dismissed: not faces, and not detected there again\n`);
+    else io.stdout.write(`${plural(ids.length, 'face')} dismissed: not faces, and not detected there again\n`);
     return 0;
   }
   if (values.help || positionals[0] !== 'list') {
@@ -62,7 +64,7 @@ export const facesCommand: Command = async ({ args, io, config: load }) => {
     }
     if (values.json) printJson(io, out);
     else printTable(io, ['face', 'person', 'score', 'quality', 'box', 'file'], out.map((f) => [
-      f.id, f.personId, f.detScore, f.quality, `${f.box.x},${f.box.y} ${f.box.w}x${f.box.h}`, f.file,
+      f.id, f.personId, f.detScore, f.quality, `${f.box.x},${f.box.y} ${f.box.w}x${f.box.h}`, readablePath(f.file),
     ]));
     return 0;
   } finally {

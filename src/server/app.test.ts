@@ -325,7 +325,8 @@ describe('login rate limit', () => {
     const limited = await attempt(PASSWORD);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(800);
-    expect((await errorOf(limited)).code).toBe('RATE_LIMITED');
+    // In minutes, as a person reads a wait of a quarter of an hour.
+    expect(await errorOf(limited)).toEqual({ code: 'RATE_LIMITED', message: 'too many failed logins; try again in 15 minutes' });
     await t.close();
   });
 });

@@ -182,7 +182,7 @@ export function createServerApp(options: ServerAppOptions) {
       return c.json({ error: { code: error.code, message: error.message } } satisfies ErrorBody, error.status);
     }
     if (error instanceof AppError) {
-      return c.json({ error: { code: error.code, message: error.message } } satisfies ErrorBody, error.httpStatus as 400);
+      return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } } satisfies ErrorBody, error.httpStatus as 400);
     }
     log.error({ err: { message: (error as Error).message, stack: (error as Error).stack }, route: c.req.routePath }, 'request failed');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error; the server log has the details' } } satisfies ErrorBody, 500);
