@@ -302,6 +302,20 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.close();
     });
 
+    it('keeps a doubtful drawn face out of clustering until a person puts it on someone', async () => {
+      const c = await make();
+      const first = await c.savePhoto(photo('/d/1.jpg', [face(1)]));
+      const wall = await c.addManualFace(first.photoId, { ...face(2, 600), thumbKey: 'faces/t/wall.jpg', doubtful: true });
+      expect(await c.getFace(wall)).toMatchObject({ manual: true, doubtful: true, personId: null });
+      const model = face(1).model;
+      expect((await c.allFaceVectors(model)).map((f) => f.id)).toEqual(first.faceIds);
+      expect((await c.nearestFaces(face(2).embedding, 5, model)).map((n) => n.faceId)).not.toContain(wall);
+      await c.moveFace(wall, await c.createPerson('Someone'));
+      expect((await c.allFaceVectors(model)).map((f) => f.id).sort()).toEqual([...first.faceIds, wall].sort());
+      expect((await c.nearestFaces(face(2).embedding, 5, model))[0]!.faceId).toBe(wall);
+      await c.close();
+    });
+
     it('lists the least certain machine assignments first', async () => {
       const c = await make();
       const { faceIds } = await c.savePhoto(photo('/l/1.jpg', [face(1), face(2), face(3)]));

@@ -41,6 +41,11 @@ export interface FaceRecord {
   thumbKey: string | null;
   /** Drawn by hand rather than found by the detector. */
   manual: boolean;
+  /**
+   * Drawn by hand where the face check saw no face (a wall, a pattern): it stays out of
+   * clustering (no vector search, no re-cluster finds it) until a person puts it on someone.
+   */
+  doubtful: boolean;
 }
 
 export interface PersonRecord {
@@ -94,6 +99,8 @@ export interface NewFace {
   model: string;
   thumbKey: string | null;
   manual?: boolean;
+  /** See `FaceRecord.doubtful`. @default false */
+  doubtful?: boolean;
 }
 
 export interface PhotoResult {
@@ -314,7 +321,7 @@ export interface Catalog {
   getFace(id: number): Promise<FaceRecord | null>;
   listFaces(filter?: FaceFilter): Promise<FaceRecord[]>;
   getFaceVectors(ids: number[]): Promise<FaceVector[]>;
-  /** Every face of the model with its embedding, for building an in-process index. */
+  /** Every face of the model with its embedding, for building an in-process index; doubtful faces no person decided about are left out. */
   allFaceVectors(model: string): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
 

@@ -10,7 +10,7 @@ import {
   addRejections, livePerson, nextIds, peopleOfFaces, notFoundFace, notFoundPerson, orphaned, prune, setFaces, type Row, type Tx, type TxRunner,
 } from './neo4j-tx.js';
 import {
-  FACE, FACE_VECTOR, MERGE, PERSON, PHOTO, faceProps, now, toEmbedding, toFace, toFaceVector,
+  CLUSTERABLE, FACE, FACE_VECTOR, MERGE, PERSON, PHOTO, faceProps, now, toEmbedding, toFace, toFaceVector,
   toMergeDetail, toPerson, toPhoto,
 } from './neo4j-rows.js';
 
@@ -255,6 +255,7 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     },
     async allFaceVectors(model) {
       const r = await read((tx) => tx.rows(`MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+        WITH f, ph, o, pe WHERE ${CLUSTERABLE}
         RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { model }));
       return r.map((x) => toFaceVector(x.r as Row));
     },
