@@ -391,6 +391,14 @@ export interface Catalog {
    * re-index of the photo keeps it too. Returns the new face id.
    */
   addManualFace(photoId: number, face: NewFace): Promise<number>;
+  /**
+   * Faces embedded by another model than `model` on indexed photos, with their photo's path, at
+   * most `limit`: what a change of embedder leaves to embed again (faces drawn by hand, decisions
+   * kept on faces the new detector missed).
+   */
+  facesOfOtherModels(model: string, limit: number): Promise<Array<FaceRecord & { path: string }>>;
+  /** Replaces faces' embeddings (and the landmarks and quality that came with them), keeping everything else. */
+  setFaceEmbeddings(updates: ReadonlyArray<{ faceId: number; embedding: Float32Array; model: string; landmarks: Point[]; quality: number }>): Promise<void>;
 
   /** Creates an event with its photos (PART_OF); an unknown photo id is NOT_FOUND. Returns its id. */
   createEvent(event: NewEvent): Promise<number>;

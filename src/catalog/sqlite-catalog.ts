@@ -449,6 +449,17 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         }).lastInsertRowid);
       })();
     },
+    async facesOfOtherModels(model, limit) {
+      const rows = db.prepare(`SELECT ${FACE_COLUMNS.split(', ').map((c) => `f.${c}`).join(', ')}, p.path AS path FROM faces f JOIN photos p ON p.id = f.photo_id
+        WHERE f.model <> ? AND p.status = 'done' ORDER BY f.photo_id, f.id LIMIT ?`).all(model, limit) as Array<FaceRow & { path: string }>;
+      return rows.map((r) => ({ ...toFace(r), path: r.path }));
+    },
+    async setFaceEmbeddings(updates) {
+      const set = db.prepare('UPDATE faces SET embedding = ?, model = ?, landmarks = ?, quality = ? WHERE id = ?');
+      db.transaction(() => {
+        for (const u of updates) set.run(toBlob(u.embedding), u.model, JSON.stringify(u.landmarks), u.quality, u.faceId);
+      })();
+    },
     async nearestFaces(embedding, k, model) {
       // An exact scan: right for the embedded library sizes; cluster mode uses Neo4j's vector index.
       if (k <= 0) return [];
