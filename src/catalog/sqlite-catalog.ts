@@ -10,7 +10,7 @@ import { sqliteGraphQueries } from './sqlite-graph-queries.js';
 import { migrate } from './sqlite-migrations.js';
 import { busyAsAppError, configureConnection, writeTransaction } from './sqlite-write.js';
 import {
-  FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
+  CLUSTERABLE, FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
   type FaceRow, type MergeRow, type PersonRow, type PhotoRow,
 } from './sqlite-rows.js';
 
@@ -40,8 +40,8 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
     thumbUsers: db.prepare('SELECT count(*) AS n FROM faces WHERE thumb_key = ?'),
     deleteFacesOfPhoto: db.prepare('DELETE FROM faces WHERE photo_id = ?'),
-    insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual)
-      VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual)`),
+    insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual, doubtful)
+      VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual, @doubtful)`),
     upsertPhoto: db.prepare(`INSERT INTO photos (path, sha256, size, mtime_ms, width, height, taken_at, gps_lat, gps_lon, gps_alt, status, error_code, error_message, model, indexed_at)
       VALUES (@path, @sha256, @size, @mtimeMs, @width, @height, @takenAt, @lat, @lon, @alt, @status, @errorCode, @errorMessage, @model, @indexedAt)
       ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mtime_ms = excluded.mtime_ms,
@@ -123,7 +123,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
           const id = Number(q.insertFace.run({
             photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
             detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey,
-            manual: f.manual ? 1 : 0,
+            manual: f.manual ? 1 : 0, doubtful: f.doubtful ? 1 : 0,
           }).lastInsertRowid);
           const before = decided
             .map((d) => ({ d, overlap: iou(f.box, { x: d.x, y: d.y, w: d.w, h: d.h }) }))
@@ -190,7 +190,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     },
     async allFaceVectors(model) {
       const out: FaceVector[] = [];
-      for (const r of db.prepare('SELECT id, photo_id, person_id, source, quality, embedding FROM faces WHERE model = ? ORDER BY id').iterate(model) as Iterable<{
+      for (const r of db.prepare(`SELECT id, photo_id, person_id, source, quality, embedding FROM faces f WHERE model = ? AND ${CLUSTERABLE} ORDER BY id`).iterate(model) as Iterable<{
         id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number; embedding: Buffer;
       }>) {
         out.push({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality, embedding: fromBlob(r.embedding) });
@@ -450,15 +450,26 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         if (!photo || photo.status !== 'done') throw new AppError('NOT_FOUND', `photo ${photoId} does not exist or was not indexed; list photos with \`facetag photos list\``);
         return Number(q.insertFace.run({
           photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
-          detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: 1,
+          detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: 1, doubtful: f.doubtful ? 1 : 0,
         }).lastInsertRowid);
+      })();
+    },
+    async facesOfOtherModels(model, limit) {
+      const rows = db.prepare(`SELECT ${FACE_COLUMNS.split(', ').map((c) => `f.${c}`).join(', ')}, p.path AS path FROM faces f JOIN photos p ON p.id = f.photo_id
+        WHERE f.model <> ? AND p.status = 'done' ORDER BY f.photo_id, f.id LIMIT ?`).all(model, limit) as Array<FaceRow & { path: string }>;
+      return rows.map((r) => ({ ...toFace(r), path: r.path }));
+    },
+    async setFaceEmbeddings(updates) {
+      const set = db.prepare('UPDATE faces SET embedding = ?, model = ?, landmarks = ?, quality = ? WHERE id = ?');
+      db.transaction(() => {
+        for (const u of updates) set.run(toBlob(u.embedding), u.model, JSON.stringify(u.landmarks), u.quality, u.faceId);
       })();
     },
     async nearestFaces(embedding, k, model) {
       // An exact scan: right for the embedded library sizes; cluster mode uses Neo4j's vector index.
       if (k <= 0) return [];
       const hits: Array<{ faceId: number; distance: number }> = [];
-      for (const r of db.prepare('SELECT id, embedding FROM faces WHERE model = ?').iterate(model) as Iterable<{ id: number; embedding: Buffer }>) {
+      for (const r of db.prepare(`SELECT id, embedding FROM faces f WHERE model = ? AND ${CLUSTERABLE}`).iterate(model) as Iterable<{ id: number; embedding: Buffer }>) {
         const v = fromBlob(r.embedding);
         if (v.length === embedding.length) hits.push({ faceId: r.id, distance: cosineDistance(embedding, v) });
       }

@@ -130,6 +130,13 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX suggestions_subject ON suggestions (kind, subject);
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- A face drawn by hand where the face check saw none: out of clustering until a person decides.
+      ALTER TABLE faces ADD COLUMN doubtful INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /**

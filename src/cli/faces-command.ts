@@ -58,7 +58,7 @@ export const facesCommand: Command = async ({ args, io, config: load }) => {
         id: f.id, photoId: f.photoId, file: photoPaths.get(f.photoId)!,
         box: { x: round(f.box.x), y: round(f.box.y), w: round(f.box.w), h: round(f.box.h) },
         detScore: Math.round(f.detScore * 1000) / 1000, quality: Math.round(f.quality * 1000) / 1000,
-        personId: f.personId, source: f.source, model: f.model, manual: f.manual, thumbKey: f.thumbKey,
+        personId: f.personId, source: f.source, model: f.model, manual: f.manual, doubtful: f.doubtful, thumbKey: f.thumbKey,
         ...(values.embeddings ? { embedding: Array.from((await ctx.catalog.getEmbedding(f.id)) ?? []) } : {}),
       });
     }

@@ -33,6 +33,7 @@ import { sessionRoutes } from './routes/session-routes.js';
 import type { ServerEnv } from './server-env.js';
 import { SESSION_COOKIE, type ServerServices } from './services.js';
 import { registerStatic } from './static-files.js';
+import { faceCheckOf } from '../vision/face-check.js';
 
 export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog' | 'blobs'> {
   auth: AuthStore;
@@ -97,6 +98,7 @@ export function createServerApp(options: ServerAppOptions) {
     embedderId: embedderKey(config),
     ...(options.queueDepth ? { queueDepth: options.queueDepth } : {}),
     cluster: clusterParams(config),
+    faceCheck: faceCheckOf(config.vision),
   };
   const services: ServerServices = { ...base, recognition: createRecognitionService(base) };
 

@@ -3,7 +3,7 @@
 export interface Person { id: number; name: string | null; hidden: boolean; faceCount: number; coverFaceId: number | null; createdAt: string; mergedInto: number | null }
 export interface Merge { id: number; intoId: number; fromId: number; faceCount: number; at: string; undoneAt: string | null }
 export interface Box { x: number; y: number; w: number; h: number }
-export interface Face { id: number; photoId: number; box: Box; personId: number | null; source: 'auto' | 'confirmed' | 'manual' | 'xmp' | null; distance: number | null; quality: number; manual: boolean }
+export interface Face { id: number; photoId: number; box: Box; personId: number | null; source: 'auto' | 'confirmed' | 'manual' | 'xmp' | null; distance: number | null; quality: number; manual: boolean; doubtful: boolean; warning?: string }
 export interface Photo { id: number; path: string; width: number | null; height: number | null; takenAt: string | null; status: 'done' | 'failed'; errorCode: string | null; errorMessage: string | null; faceCount: number; indexedAt: string }
 export interface Page<T> { items: T[]; total: number }
 

@@ -69,7 +69,8 @@ export function PhotoPage({ id }: { id: number }) {
     setBusy(true);
     try {
       const face = await post<Face>(`/api/photos/${id}/faces`, { box });
-      toast(face.personId ? 'Face added and matched to a person' : 'Face added: click it to say who it is');
+      if (face.warning) toastError(new Error(`Face added, but ${face.warning}`));
+      else toast(face.personId ? 'Face added and matched to a person' : 'Face added: click it to say who it is');
       setDrawing(false);
       await load();
       setOpen(face.id);
