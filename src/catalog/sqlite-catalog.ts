@@ -461,7 +461,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     },
     async setFaceEmbeddings(updates) {
       const set = db.prepare('UPDATE faces SET embedding = ?, model = ?, landmarks = ?, quality = ? WHERE id = ?');
-      db.transaction(() => {
+      writeTransaction(db, () => {
         for (const u of updates) set.run(toBlob(u.embedding), u.model, JSON.stringify(u.landmarks), u.quality, u.faceId);
       })();
     },
