@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from './catalog/catalog.js';
 import type { AnalyserOptions } from './vision/face-analyser.js';
@@ -37,8 +38,49 @@ export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? 
 /** Photos sent to the recognition API and kept in the library (`store=true`, CompreFace examples). */
 export const uploadsDir = (config: ResolvedConfig) => join(config.data.dir, 'uploads');
 
-/** The composition root: the only place that picks adapters, from the resolved config. */
-export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
+/**
+ * True when the data folder holds a facetag library: its SQLite catalog. A Neo4j catalog lives
+ * on its server, so any data folder will do then.
+ */
+export const isLibrary = (config: ResolvedConfig) => config.catalog.driver === 'neo4j' || existsSync(catalogFile(config));
+
+/**
+ * Refuses a data folder that is not a facetag library (a mistyped --data), before anything is
+ * written in it: only `facetag index` (and restore, graph import) create a library.
+ */
+export function requireLibrary(config: ResolvedConfig): void {
+  if (isLibrary(config)) return;
+  const where = existsSync(config.data.dir) ? `${config.data.dir} is not a facetag library (it holds no catalog.sqlite)` : `${config.data.dir} does not exist`;
+  throw new AppError('LIBRARY_NOT_FOUND', `${where}; give the data folder \`facetag index\` wrote with --data DIR (or FACETAG_DATA_DIR), or create a library there with \`facetag index <photo folder> --data ${config.data.dir}\``);
+}
+
+/**
+ * For a command that may create the library (`index`): a library it made is removed again when
+ * the command wrote nothing in it (a folder with no photo, a run that failed at once), so a
+ * mistyped path leaves no data folder behind.
+ */
+export function newLibraryWatch(config: ResolvedConfig) {
+  const existed = existsSync(config.data.dir);
+  const fresh = !isLibrary(config);
+  return {
+    async wroteNothing(catalog: Pick<Catalog, 'counts'>): Promise<boolean> {
+      if (!fresh) return false;
+      const c = await catalog.counts().catch(() => null);
+      return c !== null && c.photos + c.photosFailed + c.people === 0;
+    },
+    remove() {
+      if (!existed) rmSync(config.data.dir, { recursive: true, force: true });
+      else for (const suffix of ['', '-wal', '-shm']) rmSync(`${catalogFile(config)}${suffix}`, { force: true });
+    },
+  };
+}
+
+/**
+ * The composition root: the only place that picks adapters, from the resolved config. Opens an
+ * existing library only, unless `create` (index, restore, graph import) says one may be made.
+ */
+export async function createContext(config: ResolvedConfig, component: string, options: { create?: boolean } = {}): Promise<Context> {
+  if (!options.create) requireLibrary(config);
   const log = createLogger({ ...config.log, dir: logsDir(config), component });
   const catalog = await openCatalog(config);
   const blobs = await createBlobStore(config).catch(async (error: unknown) => {
@@ -128,20 +170,47 @@ export async function startAnalysisPool(config: ResolvedConfig, size = config.in
 }
 
 /**
- * How this process's index runs have photos analysed: by `facetag worker` processes through the
- * queue (`queue.driver: bullmq`), by the workers' detection and embedding services
- * (`node.remoteInference`), or on this machine's threads. Its `close` closes the queue or pool
- * it opened.
+ * What analyses this process's index runs, started before anything is written (a missing or
+ * altered model fails first): this machine's threads, or with `node.remoteInference` the
+ * workers' detection and embedding services (`pool`); in cluster mode (`queue.driver: bullmq`)
+ * nothing, since `facetag worker` processes analyse: only the models' keys are checked.
  */
-export async function createAnalysisTransport(deps: Pick<Deps, 'config' | 'blobs' | 'log'>): Promise<AnalysisTransport> {
-  const { config, log } = deps;
-  if (config.queue.driver === 'bullmq') {
-    // The management analyses nothing itself: it only needs to know the models' keys.
-    const models = modelKeys(analyserOptions(config));
-    return queueTransport(deps, await createQueue(config, log), models);
-  }
+export interface StartedAnalysis {
+  readonly pool: AnalysisPool | null;
+  readonly modelKey: string;
+  readonly embedderId: string;
+  close(): Promise<void>;
+}
+
+export async function startAnalysis(config: ResolvedConfig): Promise<StartedAnalysis> {
+  if (config.queue.driver === 'bullmq') return { pool: null, ...modelKeys(analyserOptions(config)), close: async () => undefined };
   const pool = await startAnalysisPool(config);
-  return { ...poolTransport(deps, pool), close: () => pool.close() };
+  return { pool, modelKey: pool.modelKey, embedderId: pool.embedderId, close: () => pool.close() };
+}
+
+/**
+ * The index run's transport over `started`: the queue in cluster mode (closing the transport
+ * closes it), else the pool (which stays `started`'s).
+ */
+export async function analysisTransport(deps: Pick<Deps, 'config' | 'blobs' | 'log'>, started: StartedAnalysis): Promise<AnalysisTransport> {
+  if (!started.pool) return queueTransport(deps, await createQueue(deps.config, deps.log), { modelKey: started.modelKey, embedderId: started.embedderId });
+  return poolTransport(deps, started.pool);
+}
+
+/** `startAnalysis` and `analysisTransport` at once: closing the transport closes both. */
+export async function createAnalysisTransport(deps: Pick<Deps, 'config' | 'blobs' | 'log'>): Promise<AnalysisTransport> {
+  const started = await startAnalysis(deps.config);
+  const transport = await analysisTransport(deps, started).catch(async (error: unknown) => {
+    await started.close();
+    throw error;
+  });
+  return {
+    ...transport,
+    async close() {
+      await transport.close();
+      await started.close();
+    },
+  };
 }
 
 /** The job queue `queue.driver` asks for: in-process, or BullMQ on `queue.redisUrl`. */

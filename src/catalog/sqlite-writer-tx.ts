@@ -40,8 +40,8 @@ export function sqliteWrites(db: Database.Database) {
     thumbUsers: db.prepare('SELECT count(*) AS n FROM faces WHERE thumb_key = ?'),
     deleteDetected: db.prepare('DELETE FROM faces WHERE photo_id = ? AND manual = 0'),
     deleteAllFaces: db.prepare('DELETE FROM faces WHERE photo_id = ?'),
-    insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual)
-      VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual)`),
+    insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual, doubtful)
+      VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual, @doubtful)`),
     upsertPhoto: db.prepare(`INSERT INTO photos (path, sha256, size, mtime_ms, width, height, taken_at, gps_lat, gps_lon, gps_alt, status, error_code, error_message, model, indexed_at)
       VALUES (@path, @sha256, @size, @mtimeMs, @width, @height, @takenAt, @lat, @lon, @alt, @status, @errorCode, @errorMessage, @model, @indexedAt)
       ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mtime_ms = excluded.mtime_ms,
@@ -79,7 +79,7 @@ export function sqliteWrites(db: Database.Database) {
       const id = Number(q.insertFace.run({
         photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
         detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey,
-        manual: f.manual ? 1 : 0,
+        manual: f.manual ? 1 : 0, doubtful: f.doubtful ? 1 : 0,
       }).lastInsertRowid);
       const before = carriedFrom(f.box, old);
       const state: SavedPhoto['faces'][number] = { personId: null, source: null, rejected: [] };

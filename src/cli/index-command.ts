@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
-import { createAnalysisTransport, createContext } from '../context.js';
+import { analysisTransport, createContext, newLibraryWatch, startAnalysis, type Context } from '../context.js';
 import { AppError } from '../errors.js';
-import { openPhotoSource, sourceRefOf } from '../ingest/source-opener.js';
 import { openIndexer } from '../ingest/index-run.js';
 import type { IndexSummary } from '../ingest/index-summary.js';
-import type { PhotoSource } from '../ingest/photo-source.js';
-import type { WatchOptions, WatchTotals } from '../ingest/watch-photos.js';
+import { openPhotoSource, sourceRefOf } from '../ingest/source-opener.js';
+import type { WatchTotals } from '../ingest/watch-photos.js';
+import { plural } from '../plural.js';
+import { PHOTO_FORMATS } from '../ingest/walk.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -48,18 +49,25 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   const intervalMs = Number(values['interval-ms'] ?? 5000);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new AppError('USAGE', `--interval-ms ${values['interval-ms']} is not a whole number of milliseconds >= 10; e.g. --interval-ms 5000`);
   const config = load({ index: { concurrency: values.concurrency }, queue: { driver: values.queue } });
-  const ctx = await createContext(config, 'index');
+  // Nothing is written in the data folder before the source and the models are known good,
+  // and a library this run made is removed again if the run wrote nothing in it.
+  const library = newLibraryWatch(config);
+  let ctx: Context | null = null;
+  // A single run fails fast on a bucket it cannot list, before the models load; a watcher waits for the server instead.
+  const source = await openPhotoSource({ config }, await sourceRefOf(where, io.cwd), 'writer', {
+    check: !values.watch, onListError: (code) => ctx?.log.warn({ code }, 'a folder could not be listed'),
+  });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const bar = createProgressBar(io.stderr, !values.json && !values.watch);
-  let source: PhotoSource | null = null;
+  let analysis: Awaited<ReturnType<typeof startAnalysis>> | null = null;
   try {
-    // A single run fails fast on a bucket it cannot list, before the models load; a watcher waits for the server instead.
-    source = await openPhotoSource(ctx, await sourceRefOf(where, io.cwd), 'writer', { check: !values.watch });
-    // Cluster mode: this process schedules and writes; `facetag worker` processes analyse.
-    const transport = await createAnalysisTransport(ctx);
+    // This machine's analysis threads, or in cluster mode (queue.driver bullmq) only the models' keys: workers analyse.
+    analysis = await startAnalysis(config);
+    ctx = await createContext(config, 'index', { create: true });
+    const transport = await analysisTransport(ctx, analysis);
     try {
       const indexer = await openIndexer(ctx, transport);
       try {
@@ -68,7 +76,7 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
             intervalMs, signal: controller.signal,
             onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
             onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
-          } satisfies WatchOptions);
+          });
           return watched(totals);
         }
         const summary = await indexer.run(source, { onProgress: (p) => bar.update(p), signal: controller.signal });
@@ -85,20 +93,33 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await source?.close();
-    await ctx.close();
+    await analysis?.close();
+    await source.close();
+    if (ctx) {
+      const empty = await library.wroteNothing(ctx.catalog);
+      await ctx.close();
+      if (empty) library.remove();
+    }
   }
 
   function watched(totals: WatchTotals) {
-    if (!values.json) io.stdout.write(`watch stopped after ${totals.polls} polls: ${totals.processed} indexed, ${totals.failed} failed\n`);
+    if (!values.json) io.stdout.write(`watch stopped after ${plural(totals.polls, 'poll')}: ${totals.processed} indexed, ${totals.failed} failed\n`);
     return 0;
   }
 };
 
 function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
   const p = summary.photos;
-  out.write(`${p.seen} photos: ${p.processed} indexed, ${p.skippedUnchanged} unchanged, ${p.failed} failed${summary.interrupted ? ' (interrupted: run again to finish)' : ''}\n`);
-  if (p.unsettled > 0) out.write(`  ${p.unsettled} indexed photos could not be moved out of the source yet; the next run moves them\n`);
-  out.write(`${summary.faces} faces in ${summary.people} people, ${summary.unassigned} faces not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  if (p.seen === 0 && summary.failures.length === 0 && Object.keys(summary.skipped ?? {}).length === 0) {
+    out.write(`no photos found: nothing to index (facetag reads ${PHOTO_FORMATS})\n`);
+    return;
+  }
+  out.write(`${plural(p.seen, 'photo')}: ${p.processed} indexed, ${p.skippedUnchanged} unchanged, ${p.failed} failed${summary.interrupted ? ' (interrupted: run again to finish)' : ''}\n`);
+  if (p.unsettled > 0) out.write(`  ${plural(p.unsettled, 'indexed photo')} could not be moved out of the source yet; the next run moves ${p.unsettled === 1 ? 'it' : 'them'}\n`);
+  const inPeople = summary.faces - summary.unassigned;
+  out.write(`${plural(summary.faces, 'face')}: ${inPeople} in ${plural(summary.people, 'person', 'people')}, ${summary.unassigned} not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  const skipped = Object.entries(summary.skipped ?? {});
+  if (skipped.length > 0) out.write(`  skipped, not files: ${skipped.map(([reason, n]) => plural(n, reason)).join(', ')}\n`);
+  for (const w of summary.warnings ?? []) out.write(`  note: ${w.file}: ${w.message}\n`);
   for (const f of summary.failures) out.write(`  failed: ${f.file}: ${f.message} [${f.code}]\n`);
 }

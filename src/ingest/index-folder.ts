@@ -12,7 +12,9 @@ export async function indexFolder(
   folder: string,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const source = await openPhotoSource(deps, { kind: 'folder', root: resolve(folder) }, 'writer');
+  const source = await openPhotoSource(deps, { kind: 'folder', root: resolve(folder) }, 'writer', {
+    onListError: (code) => deps.log.warn({ code }, 'a folder could not be listed'),
+  });
   try {
     const indexer = await openIndexer(deps, transport);
     try {

@@ -11,9 +11,10 @@ import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhoto
 import { findModel } from '../vision/model-manifest.js';
 import type { AnalysisOutcome } from './analysis-result.js';
 import type { AnalysisTransport, TransportHooks } from './analysis-transport.js';
-import { finishIndexSummary, startIndexSummary, type IndexOptions, type IndexSummary } from './index-summary.js';
+import { clearListedFolderFailures, createFailureRecorder } from './failure-record.js';
+import { finishIndexSummary, noteExifDropped, startIndexSummary, type IndexOptions, type IndexSummary } from './index-summary.js';
 import { isUnchanged } from './photo-unchanged.js';
-import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { splitListing, type PhotoSource, type SourcePhoto } from './photo-source.js';
 import { createSingleWriter, type WriteOutcome } from './single-writer.js';
 import { watchSource, type WatchOptions, type WatchTotals } from './watch-photos.js';
 import { acquireWriterLock } from './writer-lock.js';
@@ -85,9 +86,13 @@ async function runOnce(
   options: IndexOptions,
 ): Promise<IndexSummary> {
   const started = performance.now();
-  const files = await source.list();
+  const listing = splitListing(await source.list());
+  const files = listing.photos;
+  await clearListedFolderFailures({ catalog }, source, files);
   log.info({ photos: files.length, analysedBy: transport.analysedBy }, 'index run started');
   const { summary, stages } = startIndexSummary(files.length);
+  summary.skipped = listing.skippedByReason;
+  for (const entry of listing.skipped) await source.settle(entry, 'done');
   const { metrics, signal } = options;
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
@@ -113,6 +118,12 @@ async function runOnce(
     log.warn({ code: toAppError(error).code }, 'an indexed photo could not be settled in its source');
   });
 
+  // A photo leaves the source only once its failure is on record: nothing is lost.
+  const failures = createFailureRecorder({ log }, source, async (photo, failure) => {
+    const o = await writer.fail(photo, failure.sha256, failure);
+    return o.kind === 'failed' && !o.recorded ? (o.refusal ?? { code: 'STORE_FAILED', message: 'the catalog refused it' }) : null;
+  });
+
   /** Counts what the writer did with a photo; `ours` is false for a result another run queued. */
   async function account(photo: SourcePhoto, sha256: string | null, outcome: WriteOutcome, ours: boolean, analysis?: AnalysisOutcome, since = performance.now()) {
     if (outcome.kind === 'failed') {
@@ -122,8 +133,8 @@ async function runOnce(
         summary.failures.push({ file: source.displayName(photo), code: outcome.code, message: outcome.message });
         if (metrics) recordPhotoFailed(metrics, outcome.code);
       }
-      // A photo leaves the source only once its failure is on record: nothing is lost.
-      if (outcome.recorded) await source.settle(photo, 'failed').catch((error: unknown) => log.warn({ code: toAppError(error).code }, 'could not settle a failed photo'));
+      const failure = { path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: outcome.code, message: outcome.message };
+      await failures.noted(photo, failure, outcome.recorded ? null : (outcome.refusal ?? { code: 'STORE_FAILED', message: 'the catalog refused it' }));
       return;
     }
     await settleDone(photo);
@@ -137,6 +148,7 @@ async function runOnce(
     const a = analysis?.outcome === 'done' ? analysis.analysis : null;
     summary.photos.processed++;
     summary.newFaces += outcome.faces;
+    if (a) noteExifDropped(summary, source.displayName(photo), a.meta.exifDropped);
     for (const k of Object.keys(outcome.xmp) as Array<keyof XmpImportCounts>) summary.xmp[k] += outcome.xmp[k];
     countAssignments(outcome.assigned);
     if (a) {
@@ -188,6 +200,8 @@ async function runOnce(
   async function admit(photo: SourcePhoto) {
     let sha256: string | null = null;
     try {
+      // A folder that could not be listed: on record as a failure under its own key.
+      if (photo.problem) throw new AppError(photo.problem.code, photo.problem.message);
       const t0 = performance.now();
       if (photo.size > config.index.maxFileBytes) {
         throw new AppError('PHOTO_TOO_LARGE', `the file is ${photo.size} bytes, over index.maxFileBytes ${config.index.maxFileBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
@@ -245,6 +259,7 @@ async function runOnce(
     await session.close();
     await writer.idle();
   }
+  await failures.finish();
 
   // Faces that found no person when they arrived may have one now that the run is complete.
   const written = performance.now();

@@ -32,8 +32,11 @@ export type WriteOutcome =
   }
   /** The catalog holds these bytes at this path, analysed by these models, already. */
   | { kind: 'unchanged' }
-  /** The photo failed; `recorded` when its failure is in the catalog (the source may let it go). */
-  | { kind: 'failed'; code: string; message: string; recorded: boolean };
+  /**
+   * The photo failed; `recorded` when its failure is in the catalog (the source may let it go),
+   * else `refusal` is why the catalog would not take it.
+   */
+  | { kind: 'failed'; code: string; message: string; recorded: boolean; refusal?: { code: string; message: string } };
 
 type JobInput = { kind: 'photo'; photo: SourcePhoto; sha256: string; analysis: PhotoAnalysisResult } | { kind: 'failure'; failure: PhotoFailure };
 type Job = JobInput & { resolve: (o: WriteOutcome) => void; since: number };
@@ -138,6 +141,12 @@ export function createSingleWriter(
     } catch (error) {
       await undo((ids) => catalog.getFaceVectors(ids)).catch((undoError: unknown) => log.error({ code: toAppError(undoError).code }, 'could not restore the vector index after a failed batch'));
       const e = toAppError(error);
+      if (jobs.length > 1 && jobs.at(-1)!.kind === 'failure') {
+        // A failure's record is the batch's last write: the photos go again without it, then it alone.
+        await runBatch(jobs.slice(0, -1));
+        await runBatch(jobs.slice(-1));
+        return;
+      }
       // A photo the catalog refuses fails alone; a catalog that is down fails the batch as a whole.
       if (jobs.length > 1 && e.code !== 'STORE_FAILED') {
         log.warn({ code: e.code, photos: jobs.length }, 'a batch failed; writing its photos one at a time');
@@ -146,11 +155,14 @@ export function createSingleWriter(
       }
       for (const job of jobs) if (job.kind === 'photo') log.warn({ photo: job.sha256.slice(0, 12), code: e.code }, 'photo could not be written');
       const failures = jobs.map((job) => (job.kind === 'failure' ? job.failure : failureOf(job, e)));
-      const recorded = await catalog.writeBatch(async (tx) => tx.prune((await tx.recordFailures(failures)).touched)).then(() => true, (recordError: unknown) => {
-        log.error({ code: toAppError(recordError).code, photos: failures.length }, 'could not record a failure');
-        return false;
+      const refusal = await catalog.writeBatch(async (tx) => tx.prune((await tx.recordFailures(failures)).touched)).then(() => null, (recordError: unknown) => {
+        const r = toAppError(recordError);
+        log.error({ code: r.code, photos: failures.length }, 'could not record a failure');
+        return { code: r.code, message: r.message };
       });
-      jobs.forEach((job, i) => job.resolve({ kind: 'failed', code: failures[i]!.code, message: failures[i]!.message, recorded }));
+      jobs.forEach((job, i) => job.resolve({
+        kind: 'failed', code: failures[i]!.code, message: failures[i]!.message, recorded: refusal === null, ...(refusal ? { refusal } : {}),
+      }));
     }
   }
 

@@ -23,19 +23,17 @@ export async function sourceRefOf(where: string, cwd = process.cwd()): Promise<P
  * it settles each photo once written, e.g. moves it to `storage.processedBucket`) and for a
  * `facetag worker` (`reader`: it only reads; the move is the writer's). A bucket is read with this
  * node's own `storage.*` settings; the S3 SDK is loaded only for a bucket. `check` lists the bucket
- * once first, so a wrong key or a missing bucket is reported before any work.
+ * once first, so a wrong key or a missing bucket is reported before any work; a folder that
+ * cannot be listed is reported to `onListError` by its error code (never its path).
  */
 export async function openPhotoSource(
-  { config, log }: Pick<Deps, 'config'> & Partial<Pick<Deps, 'log'>>,
+  { config }: Pick<Deps, 'config'>,
   ref: PhotoSourceRef,
   role: 'writer' | 'reader',
-  options: { check?: boolean } = {},
+  options: { check?: boolean; onListError?: (code: string | undefined) => void } = {},
 ): Promise<PhotoSource> {
   if (ref.kind === 'folder') {
-    return createFolderSource(ref.root, {
-      followSymlinks: config.index.followSymlinks,
-      ...(log ? { onListError: (code: string | undefined) => log.warn({ code }, 'a folder could not be listed') } : {}),
-    });
+    return createFolderSource(ref.root, { followSymlinks: config.index.followSymlinks, ...(options.onListError ? { onListError: options.onListError } : {}) });
   }
   const { checkS3Source, createS3Source } = await import('./s3-source.js');
   const s = config.storage;
