@@ -117,26 +117,6 @@ export async function createBlobStore(config: ResolvedConfig): Promise<BlobStore
   return createS3BlobStore(config.storage, config.storage.cropsBucket);
 }
 
-/**
- * Reads a photo by the path the catalog holds: a file, or `s3://bucket/key` (also looked for in
- * storage.processedBucket; the S3 SDK is loaded on the first such path). For the dashboard.
- */
-export function createPhotoReader(config: ResolvedConfig): { read: (path: string, photoId: number) => Promise<Buffer>; close(): Promise<void> } {
-  let s3: Promise<{ read(path: string): Promise<Buffer | null>; close(): Promise<void> }> | null = null;
-  return {
-    async read(path, photoId) {
-      if (!path.startsWith('s3://')) return (await import('./server/images.js')).readRegularFile(path, photoId);
-      s3 ??= import('./ingest/s3-photo-reader.js').then((m) => m.createS3PhotoReader(config.storage));
-      const bytes = await (await s3).read(path);
-      if (!bytes) throw new AppError('NOT_FOUND', `the object of photo ${photoId} is gone from its bucket and from storage.processedBucket (expired or deleted); re-upload it to index it again`);
-      return bytes;
-    },
-    async close() {
-      if (s3) await (await s3).close();
-    },
-  };
-}
-
 /** The vision settings of the config, as the analyser takes them. */
 export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
   return {
@@ -193,7 +173,11 @@ export async function startAnalysis(config: ResolvedConfig): Promise<StartedAnal
  * closes it), else the pool (which stays `started`'s).
  */
 export async function analysisTransport(deps: Pick<Deps, 'config' | 'blobs' | 'log'>, started: StartedAnalysis): Promise<AnalysisTransport> {
-  if (!started.pool) return queueTransport(deps, await createQueue(deps.config, deps.log), { modelKey: started.modelKey, embedderId: started.embedderId });
+  if (!started.pool) {
+    return queueTransport(deps, await createQueue(deps.config, deps.log), { modelKey: started.modelKey, embedderId: started.embedderId }, {
+      localPool: () => startAnalysisPool(deps.config, 1),
+    });
+  }
   return poolTransport(deps, started.pool);
 }
 

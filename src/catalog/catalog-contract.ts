@@ -53,6 +53,40 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.close();
     });
 
+    it('analysed again by new models (same pixels), keeps each face that is found again: its id, person, rejections and merges', async () => {
+      const c = await make();
+      const old = (seed: number) => ({ ...face(seed), model: 'old-embedder@1', embedding: vec(seed + 50) });
+      const first = await c.savePhoto({ ...photo('/m/a.jpg', [old(1), old(2), old(3), old(4)], 'same'), model: 'det@1+old-embedder@1' });
+      const [f1, f2, f3, f4] = first.faceIds as [number, number, number, number];
+      const ann = await c.createPerson('Ann');
+      const bob = await c.createPerson('Bob');
+      await c.assign([
+        { faceId: f1, personId: ann, source: 'confirmed', distance: null },
+        { faceId: f2, personId: ann, source: 'auto', distance: 0.1 },
+        { faceId: f3, personId: bob, source: 'confirmed', distance: null },
+      ]);
+      await c.reject(f4, ann);
+      // The new models find faces 1, 2 and 4 (slightly moved) and a new one; they miss face 3.
+      const moved = (seed: number) => ({ ...face(seed), box: { ...face(seed).box, x: face(seed).box.x + 4 } });
+      const second = await c.savePhoto(photo('/m/a.jpg', [moved(2), moved(1), moved(4), face(7)], 'same'));
+      expect(second.faceIds.slice(0, 3)).toEqual([f2, f1, f4]);
+      expect(second.faceIds[3]).not.toBeOneOf([f1, f2, f3, f4]);
+      expect(await c.getFace(f1)).toMatchObject({ personId: ann, source: 'confirmed', model: 'test-embedder@1', box: moved(1).box });
+      expect(await c.getFace(f2)).toMatchObject({ personId: ann, source: 'auto' });
+      expect(Array.from((await c.getEmbedding(f2))!)).toEqual(Array.from(vec(2)));
+      expect(await c.rejectedPeople(f4)).toEqual([ann]);
+      // The confirmed face the new detector missed stays, with its old embedding, until embedded again.
+      expect(await c.getFace(f3)).toMatchObject({ personId: bob, source: 'confirmed', model: 'old-embedder@1' });
+      expect((await c.facesOfOtherModels('test-embedder@1', 10)).map((f) => f.id)).toEqual([f3]);
+      // New pixels: a machine's assignment is not carried, a person's is; a missed face goes.
+      const third = await c.savePhoto(photo('/m/a.jpg', [moved(2), moved(1)], 'edited'));
+      expect(third.faceIds).toEqual([f2, f1]);
+      expect(await c.getFace(f2)).toMatchObject({ personId: null, source: null });
+      expect(await c.getFace(f1)).toMatchObject({ personId: ann, source: 'confirmed' });
+      expect(await c.getFace(f3)).toBeNull();
+      await c.close();
+    });
+
     it('records failures and clears them when the photo succeeds', async () => {
       const c = await make();
       await c.recordFailure({ path: '/p/bad.jpg', sha256: null, size: 0, mtimeMs: 1, code: 'PHOTO_EMPTY', message: 'empty' });
@@ -325,6 +359,10 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.moveFace(manual, p);
       const stale = await c.facesOfOtherModels(face(1).model, 10);
       expect(stale.map((f) => [f.id, f.path, f.model])).toEqual([[manual, '/e/1.jpg', 'old-embedder@1']]);
+      // Only on photos analysed by the given models, when asked.
+      const photoModel = (await c.getPhoto(first.photoId))!.model!;
+      expect((await c.facesOfOtherModels(face(1).model, 10, photoModel)).map((f) => f.id)).toEqual([manual]);
+      expect(await c.facesOfOtherModels(face(1).model, 10, 'some-other-set@1')).toEqual([]);
       await c.setFaceEmbeddings([{ faceId: manual, embedding: vec(9), model: face(1).model, landmarks: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]], quality: 0.42 }]);
       expect(await c.facesOfOtherModels(face(1).model, 10)).toEqual([]);
       expect(await c.getFace(manual)).toMatchObject({ model: face(1).model, quality: 0.42, personId: p, source: 'manual', manual: true, landmarks: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]] });
@@ -508,13 +546,18 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       expect(got.existing.get('/w/old.jpg')!.record).toMatchObject({ sha256: 'v1', status: 'done', faceCount: 2 });
       expect(got.existing.get('/w/dis.jpg')!.dismissed).toEqual([face(6).box]);
       expect(got.existing.get('/w/dis.jpg')!.manual).toEqual([{ id: drawn, box: face(7).box }]);
-      // The re-saved photo: its old faces reported as they were, the confirmed decision and the rejection carried over.
+      // The re-saved photo (new pixels): its old faces reported as they were; the face found in the
+      // same place takes over the confirmed one (same id); the other, a machine's, goes.
       const [fresh, again] = got.saved;
+      expect(again!.faceIds[0]).toBe(old.faceIds[0]);
       expect(again!.removed.map((f) => [f.id, f.personId, f.source])).toEqual([[old.faceIds[0], ann, 'confirmed'], [old.faceIds[1], other, 'auto']]);
       expect(again!.faces).toEqual([{ personId: ann, source: 'confirmed', rejected: [] }, { personId: null, source: null, rejected: [] }]);
-      expect(again!.touched.sort()).toEqual([ann, other].sort());
+      expect(again!.touched).toEqual([other]);
+      expect(again!.kept).toEqual([]);
       expect(fresh!.faces).toEqual([{ personId: null, source: null, rejected: [] }, { personId: null, source: null, rejected: [] }]);
-      expect(got.states.map((f) => [f.id, f.personId, f.source])).toEqual([[fresh!.faceIds[0], got.bob, 'auto'], [fresh!.faceIds[1], got.bob, 'auto']]);
+      expect(got.states.map((f) => [f.id, f.personId, f.source]).sort()).toEqual([
+        [fresh!.faceIds[0], got.bob, 'auto'], [fresh!.faceIds[1], got.bob, 'auto'], [old.faceIds[0], ann, 'confirmed'],
+      ].sort());
       expect(got.vectors.map((v) => Array.from(v.embedding))).toEqual([Array.from(face(3).embedding)]);
       expect(got.photoFaces.map((f) => f.id)).toEqual(fresh!.faceIds);
       expect([...got.rejected.entries()]).toEqual([]);

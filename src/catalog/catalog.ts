@@ -406,9 +406,11 @@ export interface Catalog {
   /**
    * Faces embedded by another model than `model` on indexed photos, with their photo's path, at
    * most `limit`: what a change of embedder leaves to embed again (faces drawn by hand, decisions
-   * kept on faces the new detector missed).
+   * kept on faces the new detector missed). With `photoModel`, only on photos analysed by those
+   * models (`PhotoRecord.model`): photos an index run has not analysed again keep their faces as
+   * they are until it does.
    */
-  facesOfOtherModels(model: string, limit: number): Promise<Array<FaceRecord & { path: string }>>;
+  facesOfOtherModels(model: string, limit: number, photoModel?: string): Promise<Array<FaceRecord & { path: string }>>;
   /** Replaces faces' embeddings (and the landmarks and quality that came with them), keeping everything else. */
   setFaceEmbeddings(updates: ReadonlyArray<{ faceId: number; embedding: Float32Array; model: string; landmarks: Point[]; quality: number }>): Promise<void>;
 

@@ -380,10 +380,10 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         return id!;
       });
     },
-    async facesOfOtherModels(model, limit) {
-      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo {status: 'done'}) WHERE f.model <> $model
+    async facesOfOtherModels(model, limit, photoModel) {
+      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo {status: 'done'}) WHERE f.model <> $model AND ($photoModel IS NULL OR ph.model = $photoModel)
         OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-        RETURN ${FACE} AS r, ph.path AS path ORDER BY ph.id, f.id LIMIT toInteger($limit)`, { model, limit }));
+        RETURN ${FACE} AS r, ph.path AS path ORDER BY ph.id, f.id LIMIT toInteger($limit)`, { model, limit, photoModel: photoModel ?? null }));
       return r.map((x) => ({ ...toFace(x.r as Row), path: x.path as string }));
     },
     async setFaceEmbeddings(updates) {

@@ -1,7 +1,7 @@
 import type { Box } from '../vision/image.js';
-import { carriedFrom } from './carry-over.js';
+import { planFaceSave, type PriorFaceState } from './face-continuity.js';
 import type { AssignSource, FaceState, PhotoFailure, PhotoResult } from './catalog.js';
-import { addRejections, orphaned, prune, setFaces, type Row, type Tx } from './neo4j-tx.js';
+import { orphaned, prune, setFaces, type Row, type Tx } from './neo4j-tx.js';
 import { FACE_VECTOR, PHOTO, faceProps, now, toFaceVector, toPhoto } from './neo4j-rows.js';
 import type { ExistingPhoto, SavedPhoto, WriterTx } from './writer-tx.js';
 
@@ -71,6 +71,12 @@ async function upsertPhotos(tx: Tx, rows: Array<{ props: Row; faces: Row[] }>, k
   return { photoIds: rows.map((r) => ids.get(r.props.path as string)!), faceIds: faceIds! };
 }
 
+/** What a face taken over by a new detection gets from it (its id, photo and decisions stay). */
+const continuedProps = (f: PhotoResult['faces'][number]): Row => {
+  const { manual: _manual, ...props } = faceProps(f);
+  return props;
+};
+
 const photoProps = (result: PhotoResult): Row => ({
   path: result.path, sha256: result.sha256, size: result.size, mtimeMs: result.mtimeMs, width: result.width, height: result.height,
   takenAt: result.takenAt, gpsLat: result.gps?.lat ?? null, gpsLon: result.gps?.lon ?? null, gpsAlt: result.gps?.alt ?? null,
@@ -106,47 +112,46 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
       if (results.length === 0) return [];
       const ids = await photoIdsByPath(tx, results.map((r) => r.path), known);
       const before = new Map(results.flatMap((r) => (ids.get(r.path) === null ? [] : [[r.path, ids.get(r.path)!] as const])));
-      const old = before.size === 0 ? [] : (await tx.rows(`UNWIND $pids AS pid MATCH (f:Face)-[:IN]->(:Photo {id: pid})
+      const old = before.size === 0 ? [] : (await tx.rows(`UNWIND $pids AS pid MATCH (f:Face)-[:IN]->(ph:Photo {id: pid})
         OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-        RETURN pid, f.id AS id, f.quality AS quality, f.manual AS manual, f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, pe.id AS personId, o.source AS source,
-          COLLECT { MATCH (f)-[:NOT_OF]->(r:Person) RETURN r.id } AS rejected ORDER BY f.id`, { pids: [...before.values()] }))
-        .map((r) => ({ ...r, pid: Number(r.pid), id: Number(r.id), quality: Number(r.quality), personId: num(r.personId), rejected: (r.rejected as unknown[]).map(Number) }) as OldFace);
-      // Drawn faces stay; the detected ones are replaced, their decisions carried over below.
-      const replaced = old.filter((f) => !f.manual);
-      if (replaced.length > 0) await tx.run('UNWIND $ids AS id MATCH (f:Face {id: id}) DETACH DELETE f', { ids: replaced.map((f) => tx.int(f.id)) });
-
-      const { photoIds, faceIds } = await upsertPhotos(tx, results.map((r) => ({ props: photoProps(r), faces: r.faces.map(faceProps) })), known);
-      const saved: SavedPhoto[] = [];
-      const keep: Array<{ faceId: number; personId: number; source: AssignSource; distance: null }> = [];
-      const rejections: Array<{ faceId: number; personId: number }> = [];
-      let next = 0;
-      results.forEach((result, p) => {
-        const photoId = photoIds[p]!;
-        const mine = replaced.filter((f) => f.pid === before.get(result.path));
-        const ids = result.faces.map(() => faceIds[next++]!);
-        const faces = result.faces.map((f, i): SavedPhoto['faces'][number] => {
-          const from = carriedFrom(f.box, mine);
-          if (!from) return { personId: null, source: null, rejected: [] };
-          for (const personId of from.rejected) rejections.push({ faceId: ids[i]!, personId });
-          if (from.personId === null || from.source === 'auto') return { personId: null, source: null, rejected: from.rejected };
-          keep.push({ faceId: ids[i]!, personId: from.personId, source: from.source!, distance: null });
-          return { personId: from.personId, source: from.source, rejected: from.rejected };
-        });
-        saved.push({
-          photoId, faceIds: ids, faces, removedThumbKeys: [],
-          removed: mine.map((f) => ({ id: f.id, photoId: f.pid, personId: f.personId, source: f.source, quality: f.quality })),
-          touched: [...new Set(mine.flatMap((f) => (f.personId === null ? [] : [f.personId])))],
-        });
+        RETURN pid, ph.sha256 AS sha, f.id AS id, f.quality AS quality, f.manual AS manual, f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k,
+          pe.id AS personId, o.source AS source, COLLECT { MATCH (f)-[:NOT_OF]->(r:Person) RETURN r.id } AS rejected ORDER BY f.id`, { pids: [...before.values()] }))
+        .map((r) => ({ ...r, pid: Number(r.pid), id: Number(r.id), quality: Number(r.quality), manual: r.manual === true, personId: num(r.personId), rejected: (r.rejected as unknown[]).map(Number) }) as OldFace & { sha: string });
+      // The new faces in the places of the old ones take them over (same ids, decisions kept); see face-continuity.ts.
+      const plans = results.map((result) => {
+        const pid = before.get(result.path);
+        const mine = pid === undefined ? [] : old.filter((f) => f.pid === pid);
+        const prior = mine.map((f): PriorFaceState => ({
+          id: f.id, photoId: f.pid, quality: f.quality, box: { x: f.x, y: f.y, w: f.w, h: f.h }, personId: f.personId, source: f.source, manual: f.manual, rejected: f.rejected,
+        }));
+        return planFaceSave(prior, result.faces, mine.length > 0 && mine[0]!.sha === result.sha256);
       });
-      const at = now();
-      if (keep.length > 0) await setFaces(tx, keep, at);
-      if (rejections.length > 0) await addRejections(tx, rejections, at);
-      if (replaced.length > 0) {
-        // Thumbnails of the replaced faces that no face (new ones included) uses any more.
-        const gone = new Set(await orphaned(tx, replaced.map((f) => f.k)));
+      const drop = plans.flatMap((p) => p.drop);
+      if (drop.length > 0) await tx.run('UNWIND $ids AS id MATCH (f:Face {id: id}) DETACH DELETE f', { ids: drop.map((id) => tx.int(id)) });
+      const unassign = plans.flatMap((p) => p.unassign);
+      if (unassign.length > 0) await tx.run('UNWIND $ids AS id MATCH (:Face {id: id})-[o:OF]->(:Person) DELETE o', { ids: unassign.map((id) => tx.int(id)) });
+      const taken = results.flatMap((result, p) => result.faces.flatMap((f, k) => {
+        const id = plans[p]!.continues[k];
+        return id === null || id === undefined ? [] : [{ id: tx.int(id), props: continuedProps(f) }];
+      }));
+      if (taken.length > 0) await tx.run('UNWIND $rows AS r MATCH (f:Face {id: r.id}) SET f += r.props', { rows: taken });
+
+      const fresh = results.map((result, p) => result.faces.filter((_, k) => plans[p]!.continues[k] === null));
+      const { photoIds, faceIds } = await upsertPhotos(tx, results.map((r, p) => ({ props: photoProps(r), faces: fresh[p]!.map(faceProps) })), known);
+      let next = 0;
+      const saved = results.map((result, p): SavedPhoto => {
+        const plan = plans[p]!;
+        return {
+          photoId: photoIds[p]!, faceIds: plan.continues.map((id) => id ?? faceIds[next++]!), faces: plan.faces, kept: plan.kept,
+          removed: plan.removed, removedThumbKeys: [], touched: plan.touched,
+        };
+      });
+      if (old.length > 0) {
+        // Thumbnails of the earlier faces that no face (new ones included) uses any more.
+        const gone = new Set(await orphaned(tx, old.map((f) => f.k)));
         saved.forEach((s, p) => {
           const pid = before.get(results[p]!.path);
-          s.removedThumbKeys = [...new Set(replaced.filter((f) => f.pid === pid && f.k !== null && gone.has(f.k)).map((f) => f.k!))];
+          s.removedThumbKeys = [...new Set(old.filter((f) => f.pid === pid && f.k !== null && gone.has(f.k)).map((f) => f.k!))];
         });
       }
       return saved;

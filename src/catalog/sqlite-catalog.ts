@@ -409,9 +409,10 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         }).lastInsertRowid);
       })();
     },
-    async facesOfOtherModels(model, limit) {
+    async facesOfOtherModels(model, limit, photoModel) {
       const rows = db.prepare(`SELECT ${FACE_COLUMNS.split(', ').map((c) => `f.${c}`).join(', ')}, p.path AS path FROM faces f JOIN photos p ON p.id = f.photo_id
-        WHERE f.model <> ? AND p.status = 'done' ORDER BY f.photo_id, f.id LIMIT ?`).all(model, limit) as Array<FaceRow & { path: string }>;
+        WHERE f.model <> @model AND p.status = 'done' AND (@photoModel IS NULL OR p.model = @photoModel)
+        ORDER BY f.photo_id, f.id LIMIT @limit`).all({ model, limit, photoModel: photoModel ?? null }) as Array<FaceRow & { path: string }>;
       return rows.map((r) => ({ ...toFace(r), path: r.path }));
     },
     async setFaceEmbeddings(updates) {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Box } from '../vision/image.js';
-import { carriedFrom } from './carry-over.js';
+import { planFaceSave, type PriorFaceState } from './face-continuity.js';
 import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoResult } from './catalog.js';
 import { PHOTO_SELECT, fromBlob, now, toBlob, toPhoto, type PhotoRow } from './sqlite-rows.js';
 import type { ExistingPhoto, SavedPhoto, TouchedPeople, WriterTx } from './writer-tx.js';
@@ -23,6 +23,10 @@ const EMPTY_PERSON = `name IS NULL AND hidden = 0 AND merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM rejections r WHERE r.person_id = people.id)`;
 
 type StateRow = { id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number };
+const toPrior = (f: OldFace): PriorFaceState => ({
+  id: f.id, photoId: f.photo_id, quality: f.quality, box: { x: f.x, y: f.y, w: f.w, h: f.h }, personId: f.person_id, source: f.source,
+  manual: f.manual === 1, rejected: (JSON.parse(f.rejected) as Array<number | null>).filter((p): p is number => p !== null),
+});
 const toState = (r: StateRow): FaceState => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality });
 
 /**
@@ -38,7 +42,9 @@ export function sqliteWrites(db: Database.Database) {
       FROM faces f WHERE f.photo_id = ?`),
     thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
     thumbUsers: db.prepare('SELECT count(*) AS n FROM faces WHERE thumb_key = ?'),
-    deleteDetected: db.prepare('DELETE FROM faces WHERE photo_id = ? AND manual = 0'),
+    deleteFace: db.prepare('DELETE FROM faces WHERE id = ?'),
+    updateFace: db.prepare(`UPDATE faces SET x = @x, y = @y, w = @w, h = @h, landmarks = @landmarks, det_score = @detScore, quality = @quality,
+      embedding = @embedding, model = @model, thumb_key = @thumbKey, doubtful = @doubtful WHERE id = @id`),
     deleteAllFaces: db.prepare('DELETE FROM faces WHERE photo_id = ?'),
     insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual, doubtful)
       VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual, @doubtful)`),
@@ -65,39 +71,31 @@ export function sqliteWrites(db: Database.Database) {
   function savePhoto(result: PhotoResult): SavedPhoto {
     const existing = q.photoByPath.get(result.path) as PhotoRow | undefined;
     const oldThumbs = existing ? (q.thumbsOfPhoto.all(existing.id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key) : [];
-    // Human decisions on the old faces carry over to the new face in the same place; drawn faces stay.
-    const old = existing ? (q.oldFaces.all(existing.id) as OldFace[]).filter((f) => f.manual === 0) : [];
-    if (existing) q.deleteDetected.run(existing.id);
+    // The new faces in the places of the old ones take them over (same ids, decisions kept); see face-continuity.ts.
+    const prior = existing ? (q.oldFaces.all(existing.id) as OldFace[]).map(toPrior) : [];
+    const plan = planFaceSave(prior, result.faces, existing?.sha256 === result.sha256);
+    for (const id of plan.drop) q.deleteFace.run(id);
     const { id: photoId } = q.upsertPhoto.get({
       path: result.path, sha256: result.sha256, size: result.size, mtimeMs: result.mtimeMs, width: result.width,
       height: result.height, takenAt: result.takenAt, lat: result.gps?.lat ?? null, lon: result.gps?.lon ?? null,
       alt: result.gps?.alt ?? null, status: 'done', errorCode: null, errorMessage: null, model: result.model, indexedAt: now(),
     }) as { id: number };
-    const at = now();
-    const faces: SavedPhoto['faces'] = [];
-    const faceIds = result.faces.map((f) => {
-      const id = Number(q.insertFace.run({
-        photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
-        detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey,
-        manual: f.manual ? 1 : 0, doubtful: f.doubtful ? 1 : 0,
-      }).lastInsertRowid);
-      const before = carriedFrom(f.box, old);
-      const state: SavedPhoto['faces'][number] = { personId: null, source: null, rejected: [] };
-      if (before) {
-        if (before.person_id !== null && before.source !== 'auto') {
-          q.setFace.run(before.person_id, before.source, null, at, id);
-          Object.assign(state, { personId: before.person_id, source: before.source });
-        }
-        for (const personId of JSON.parse(before.rejected) as Array<number | null>) {
-          if (personId === null) continue;
-          q.reject.run(id, personId, at);
-          state.rejected.push(personId);
-        }
+    for (const id of plan.unassign) q.setFace.run(null, null, null, null, id);
+    const faceIds = result.faces.map((f, k) => {
+      const row = {
+        x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks), detScore: f.detScore, quality: f.quality,
+        embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, doubtful: f.doubtful ? 1 : 0,
+      };
+      const continued = plan.continues[k];
+      if (continued !== null && continued !== undefined) {
+        q.updateFace.run({ ...row, id: continued });
+        return continued;
       }
-      faces.push(state);
-      return id;
+      return Number(q.insertFace.run({ ...row, photoId, manual: f.manual ? 1 : 0 }).lastInsertRowid);
     });
-    return { photoId, faceIds, faces, removed: old.map(toState), removedThumbKeys: orphaned(oldThumbs), touched: touchedBy(old) };
+    return {
+      photoId, faceIds, faces: plan.faces, kept: plan.kept, removed: plan.removed, removedThumbKeys: orphaned(oldThumbs), touched: plan.touched,
+    };
   }
 
   function recordFailure(f: PhotoFailure): TouchedPeople {

@@ -16,9 +16,9 @@ export interface WriterTx {
   /** What the catalog holds for these paths (absent paths are not in the map). */
   existingPhotos(paths: string[]): Promise<Map<string, ExistingPhoto>>;
   /**
-   * Saves photos in the order given, each exactly as `Catalog.savePhoto` does (faces of an earlier
-   * version replaced, hand-drawn ones kept, human decisions carried over to the face in the same
-   * place), but without pruning.
+   * Saves photos in the order given, each exactly as `Catalog.savePhoto` does (a new face in the
+   * place of an earlier one takes it over, id and decisions; hand-drawn faces kept; see
+   * face-continuity.ts), but without pruning.
    */
   savePhotos(results: PhotoResult[]): Promise<SavedPhoto[]>;
   /** Records failures as `Catalog.recordFailure` does, without pruning. */
@@ -60,8 +60,14 @@ export interface SavedPhoto extends TouchedPeople {
   photoId: number;
   /** Ids of the result's faces, in order. */
   faceIds: number[];
-  /** Faces of the earlier version that were deleted, as they were just before. */
+  /** Faces of the earlier version that were deleted or taken over by a new face (same id), as they were just before. */
   removed: FaceState[];
+  /**
+   * Faces of the earlier version that stay as they were though no new face is in their place: a
+   * decision a person made on a face the new models miss (same pixels). Drawn faces are not listed
+   * (they are in `ExistingPhoto.manual`).
+   */
+  kept: number[];
   /** Thumbnails that no face uses any more. */
   removedThumbKeys: string[];
   /** Each new face as saved: a human decision carried over from the earlier version, and its rejections. */

@@ -118,6 +118,12 @@ function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
   if (p.unsettled > 0) out.write(`  ${plural(p.unsettled, 'indexed photo')} could not be moved out of the source yet; the next run moves ${p.unsettled === 1 ? 'it' : 'them'}\n`);
   const inPeople = summary.faces - summary.unassigned;
   out.write(`${plural(summary.faces, 'face')}: ${inPeople} in ${plural(summary.people, 'person', 'people')}, ${summary.unassigned} not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  const change = summary.modelChange;
+  if (change) {
+    out.write(`  new models: ${plural(change.photos, 'photo')} analysed again (names, confirmations, rejections and merges kept)`
+      + `${change.facesReembedded > 0 ? `, ${plural(change.facesReembedded, 'face')} drawn or decided by hand embedded again` : ''}\n`);
+    if (change.facesLeft > 0) out.write(`  ${plural(change.facesLeft, 'face')} could not be embedded again (their photo could not be read): out of the search until the next run reads ${change.facesLeft === 1 ? 'it' : 'them'}\n`);
+  }
   const skipped = Object.entries(summary.skipped ?? {});
   if (skipped.length > 0) out.write(`  skipped, not files: ${skipped.map(([reason, n]) => plural(n, reason)).join(', ')}\n`);
   for (const w of summary.warnings ?? []) out.write(`  note: ${w.file}: ${w.message}\n`);

@@ -1,3 +1,5 @@
+import type { AnalysisPool } from '../vision/analysis-pool.js';
+import type { Box, Point } from '../vision/image.js';
 import type { PhotoSourceRef } from '../queue/jobs.js';
 import type { AnalysisOutcome } from './analysis-result.js';
 import type { SourcePhoto } from './photo-source.js';
@@ -54,5 +56,24 @@ export interface AnalysisTransport {
   /** Photos admission reads ahead at once, to keep the analysis busy. */
   readonly lanes: number;
   open(hooks: TransportHooks): TransportSession;
+  /**
+   * Embeds the face in `box` of a photo (a face drawn by hand, or one a person decided about that
+   * new models no longer detect): what a change of models needs (model-change.ts). Null when no
+   * face could be embedded there. In cluster mode this process embeds the few such faces itself.
+   */
+  analyseBox(bytes: Buffer, box: Box): Promise<BoxEmbedding | null>;
   close(): Promise<void>;
+}
+
+/** A face embedded in a given box. */
+export interface BoxEmbedding {
+  embedding: Float32Array;
+  landmarks: Point[];
+  quality: number;
+}
+
+/** What `analyseBox` is, on an analysis pool: the pool's embedding of the box. */
+export async function analyseBoxWith(pool: Pick<AnalysisPool, 'analyse'>, bytes: Buffer, box: Box): Promise<BoxEmbedding | null> {
+  const face = (await pool.analyse(bytes, box)).faces[0];
+  return face ? { embedding: face.embedding, landmarks: face.landmarks, quality: face.quality.quality } : null;
 }

@@ -18,6 +18,8 @@ import { splitListing, type PhotoSource, type SourcePhoto } from './photo-source
 import { createSingleWriter, type WriteOutcome } from './single-writer.js';
 import { watchSource, type WatchOptions, type WatchTotals } from './watch-photos.js';
 import { acquireWriterLock } from './writer-lock.js';
+import { finishModelChange, type EmbedBox } from './model-change.js';
+import { createPhotoReader } from '../photo-reader.js';
 
 type RunDeps = Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>;
 
@@ -78,6 +80,21 @@ export async function openIndexer(deps: RunDeps, transport: AnalysisTransport): 
 export const writeBatchWaitMs = (config: Pick<ResolvedConfig, 'index' | 'catalog'>) =>
   config.index.writeBatchWaitMs ?? (config.catalog.driver === 'neo4j' ? 1000 : 20);
 
+/**
+ * A face's embedding by the run's models, from its photo as the catalog has it (a file, or an
+ * object in the source or the processed bucket): for faces no detector proposes.
+ */
+function embedBoxOf(config: ResolvedConfig, transport: AnalysisTransport): { embed: EmbedBox; close(): Promise<void> } {
+  let reader: ReturnType<typeof createPhotoReader> | null = null;
+  return {
+    async embed(photo, box) {
+      reader ??= createPhotoReader(config);
+      return transport.analyseBox(await reader.read(photo.path, photo.id), box);
+    },
+    close: async () => reader?.close(),
+  };
+}
+
 async function runOnce(
   { config, catalog, log }: RunDeps,
   transport: AnalysisTransport,
@@ -95,6 +112,7 @@ async function runOnce(
   for (const entry of listing.skipped) await source.settle(entry, 'done');
   const { metrics, signal } = options;
   let done = 0;
+  let modelChanged = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
   /** Photos handed to the transport and not written yet, by content hash (two files may hold the same bytes). */
   const pending = new Map<string, SourcePhoto[]>();
@@ -211,13 +229,16 @@ async function runOnce(
       const read = performance.now() - t0;
       stages.read.push(read);
       if (metrics) recordStages(metrics, { read });
-      if (isUnchanged(await catalog.getPhotoByPath(photo.key), sha256, transport.modelKey)) {
+      const stored = await catalog.getPhotoByPath(photo.key);
+      if (isUnchanged(stored, sha256, transport.modelKey)) {
         summary.photos.skippedUnchanged++;
         if (metrics) recordPhotoSkipped(metrics);
         await settleDone(photo);
         finished(1);
         return;
       }
+      // The same bytes, analysed by other models before: this run upgrades the photo (see model-change.ts).
+      if (stored?.status === 'done' && stored.sha256 === sha256) modelChanged++;
       const same = pending.get(sha256);
       if (same) {
         same.push(photo);
@@ -264,6 +285,16 @@ async function runOnce(
   // Faces that found no person when they arrived may have one now that the run is complete.
   const written = performance.now();
   if (!summary.interrupted) countAssignments(await writer.clusterWaiting());
+  // Photos analysed again by new models: the faces no detector proposes are embedded again, and the library clustered again.
+  if (!summary.interrupted) {
+    const boxes = embedBoxOf(config, transport);
+    const change = await finishModelChange({ catalog, log }, boxes.embed, transport, clusterParams(config), {
+      changedPhotos: modelChanged, onEmbedded: (updates) => writer.reindexFaces(updates), ...(signal ? { signal } : {}),
+    }).finally(() => boxes.close());
+    if (modelChanged > 0 || change.facesReembedded + change.facesLeft > 0) {
+      summary.modelChange = { photos: modelChanged, facesReembedded: change.facesReembedded, facesLeft: change.facesLeft };
+    }
+  }
   finishIndexSummary(summary, stages, await catalog.counts(), started);
   log.debug({ ms: Math.round(performance.now() - written) }, 'waiting faces clustered and library counted');
   log.info({ processed: summary.photos.processed, skipped: summary.photos.skippedUnchanged, failed: summary.photos.failed, faces: summary.faces, people: summary.people, ms: summary.durationMs }, 'index run finished');

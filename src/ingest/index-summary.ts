@@ -20,6 +20,12 @@ export interface IndexSummary {
   xmp: XmpImportCounts;
   /** Entries named like photos that are no file to read (a dangling symlink, a FIFO), by reason; not in `photos`. */
   skipped: Record<string, number>;
+  /**
+   * Photos analysed again because the models changed (`photos`), and the faces no detector
+   * proposes that were embedded again (`facesReembedded`; `facesLeft`: their photo could not be
+   * read, tried again next run). Absent when no model change was finished in this run.
+   */
+  modelChange?: { photos: number; facesReembedded: number; facesLeft: number };
   /** Photos indexed with something left out (EXIF values out of range), one line each. */
   warnings: Array<{ file: string; message: string }>;
 }

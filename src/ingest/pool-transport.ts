@@ -3,7 +3,7 @@ import { toAppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { analysePhoto } from './analyse-photo.js';
 import type { AnalysisOutcome } from './analysis-result.js';
-import type { AnalysisTransport } from './analysis-transport.js';
+import { analyseBoxWith, type AnalysisTransport } from './analysis-transport.js';
 
 /**
  * Analysis in this process: the pool of analysis threads (the embedded default), or the remote
@@ -42,6 +42,7 @@ export function poolTransport({ blobs, log }: Pick<Deps, 'blobs' | 'log'>, pool:
         },
       };
     },
+    analyseBox: (bytes, box) => analyseBoxWith(pool, bytes, box),
     close: async () => undefined,
   };
 }

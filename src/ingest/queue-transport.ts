@@ -1,11 +1,12 @@
 import type { Deps } from '../context.js';
-import { toAppError } from '../errors.js';
+import { AppError, toAppError } from '../errors.js';
+import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { decodeOutcome } from '../queue/analysis-codec.js';
 import { parseFailureReason } from '../queue/job-failure.js';
 import { jobId, type PhotoSourceRef } from '../queue/jobs.js';
 import type { JobQueue, JobState } from '../queue/queue.js';
 import { cropsLocation } from './analyse-job.js';
-import type { AnalysisTransport } from './analysis-transport.js';
+import { analyseBoxWith, type AnalysisTransport } from './analysis-transport.js';
 import type { SourcePhoto } from './photo-source.js';
 
 export interface QueueTransportOptions {
@@ -13,6 +14,11 @@ export interface QueueTransportOptions {
   sweepMs?: number;
   /** Results taken from the queue at once: enough to fill the writer's batches. @default 256 */
   resultsAtOnce?: number;
+  /**
+   * A pool on this machine, started on first use for `analyseBox` (a change of models embeds the
+   * few faces no detector proposes here); without it, `analyseBox` says it cannot.
+   */
+  localPool?: () => Promise<AnalysisPool>;
 }
 
 const inFlight = (state: JobState) => state === 'waiting' || state === 'active' || state === 'delayed';
@@ -33,6 +39,7 @@ export function queueTransport(
   options: QueueTransportOptions = {},
 ): AnalysisTransport {
   const crops = cropsLocation(config);
+  let local: Promise<AnalysisPool> | null = null;
   return {
     ...models,
     analysedBy: 'workers',
@@ -96,6 +103,14 @@ export function queueTransport(
         },
       };
     },
-    close: () => queue.close(),
+    async analyseBox(bytes, box) {
+      if (!options.localPool) throw new AppError('CONFIG_INVALID', 'this index run has no analysis pool of its own to embed a face drawn by hand; run it with the same config as `facetag index`');
+      local ??= options.localPool();
+      return analyseBoxWith(await local, bytes, box);
+    },
+    async close() {
+      await queue.close();
+      if (local) await (await local).close();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { FaceVector, NewFace, PhotoFailure } from '../catalog/catalog.js';
+import { SAME_PLACE_IOU } from '../catalog/face-continuity.js';
 import type { WriterTx } from '../catalog/writer-tx.js';
 import { assignFaces, type AssignOutcome, type ClusterParams } from '../cluster/incremental-assign.js';
 import type { VectorIndex } from '../cluster/vector-index.js';
@@ -184,7 +185,9 @@ export function createSingleWriter(
         outcomes[i] = { kind: 'unchanged' };
         return [];
       }
-      const faces = job.analysis.faces.filter((f) => !before?.dismissed.some((b) => iou(b, f.box) >= DISMISSED_IOU));
+      // A box a person dismissed is no face; a face drawn by hand there is the face (it is embedded again, not found twice).
+      const faces = job.analysis.faces.filter((f) => !before?.dismissed.some((b) => iou(b, f.box) >= DISMISSED_IOU)
+        && !before?.manual.some((m) => iou(m.box, f.box) >= SAME_PLACE_IOU));
       const plan = planRegionImport(job.analysis.xmp, faces.map((f) => f.box), before?.manual ?? []);
       if (job.analysis.xmp.problems.length > 0) log.warn({ photo: job.sha256.slice(0, 12), problems: job.analysis.xmp.problems.length }, 'some XMP face regions could not be read');
       const { meta } = job.analysis;
@@ -208,7 +211,7 @@ export function createSingleWriter(
     // Twice the neighbours clustering asks for: the index changes as the batch's faces go in, and
     // a face's search then may reach a little further than it did before the batch.
     const ahead = tx.remote ? todo.flatMap((t) => t.result.faces.flatMap((f) => index.search(f.embedding, 2 * (params.k + 1)).map((h) => h.id))) : [];
-    await view.prefetch({ faces: [...ahead, ...todo.flatMap((t) => t.kept)] });
+    await view.prefetch({ faces: [...ahead, ...todo.flatMap((t) => t.kept), ...saved.flatMap((x) => x.kept)] });
 
     for (const [n, t] of todo.entries()) {
       const s = saved[n]!;
@@ -222,7 +225,7 @@ export function createSingleWriter(
         id: s.faceIds[k]!, photoId: s.photoId, quality: f.quality, embedding: f.embedding,
         personId: s.faces[k]!.personId, source: s.faces[k]!.source, rejected: s.faces[k]!.rejected,
       }));
-      view.addPhoto(s.photoId, faces, t.kept);
+      view.addPhoto(s.photoId, faces, [...t.kept, ...s.kept]);
       for (const f of faces) {
         index.add(f.id, f.embedding);
         added.push(f.id);
@@ -306,6 +309,13 @@ export function createSingleWriter(
       // Batches prune the people they touched; once a run, any other left empty (by a crashed writer) goes too.
       await catalog.writeBatch((tx) => tx.prune([], { stale: true }));
       return total;
+    },
+    /** Faces embedded again outside a batch (a change of models): their new vectors replace the old in the index. */
+    reindexFaces(vectors: ReadonlyArray<{ faceId: number; embedding: Float32Array }>) {
+      for (const v of vectors) {
+        if (index.has(v.faceId)) index.remove(v.faceId);
+        index.add(v.faceId, v.embedding);
+      }
     },
     /** Writes what is waiting at once and resolves when nothing is left. */
     async idle(): Promise<void> {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAnalysisTransport, createContext, createPhotoReader, createQueue, startAnalysisPool } from '../context.js';
+import { createAnalysisTransport, createContext, createQueue, startAnalysisPool } from '../context.js';
+import { createPhotoReader } from '../photo-reader.js';
 import { AppError } from '../errors.js';
 import { createQueueDepthReader } from '../metrics/queue-depth.js';
 import type { Command } from '../cli/io.js';
