@@ -11,10 +11,6 @@ import { dirname, join, relative, resolve } from 'node:path';
 // file joins it) or is gone (then remove it here). Folders given as arguments are checked with none.
 const knownCycles = [
   {
-    files: ['src/context.ts', 'src/ingest/analyse-job.ts', 'src/ingest/analyse-photo.ts', 'src/ingest/pool-transport.ts', 'src/ingest/queue-transport.ts', 'src/ingest/source-opener.ts'],
-    why: 'type-only (`Deps`); goes when `Deps` has a module of its own',
-  },
-  {
     files: ['src/vision/face-analyser.ts', 'src/vision/model-key.ts'],
     why: 'type-only; src/vision is being reworked by the speed issue (14): fix it there',
   },

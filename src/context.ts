@@ -5,6 +5,7 @@ import type { AnalyserOptions } from './vision/face-analyser.js';
 import { neo4jSettings } from './catalog/neo4j-settings.js';
 import { openSqliteCatalog } from './catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from './config/load-config.js';
+import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -19,14 +20,6 @@ import type { JobQueue } from './queue/queue.js';
 import type { AnalysisTransport } from './ingest/analysis-transport.js';
 import { poolTransport } from './ingest/pool-transport.js';
 import { queueTransport } from './ingest/queue-transport.js';
-
-/** What capability code may ask for. Functions take `Pick<Deps, ...>` of what they use. */
-export interface Deps {
-  config: ResolvedConfig;
-  log: Logger;
-  catalog: Catalog;
-  blobs: BlobStore;
-}
 
 export interface Context extends Deps {
   close(): Promise<void>;

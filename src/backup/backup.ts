@@ -3,7 +3,8 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import type { CatalogCounts } from '../catalog/catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { uploadsDir, type Context, type Deps } from '../context.js';
+import { uploadsDir, type Context } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BackupDestination } from './backup-destination.js';

@@ -4,7 +4,8 @@ import type { CatalogCounts } from '../catalog/catalog.js';
 import { exportCatalog, importCatalog } from '../catalog/catalog-dump.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { catalogFile, type Deps } from '../context.js';
+import { catalogFile } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { backupSqliteFile, checkSqliteFile, placeSqliteFile } from './sqlite-file-backup.js';
 

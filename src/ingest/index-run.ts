@@ -4,7 +4,7 @@ import { clusterParams } from '../cluster/cluster-params.js';
 import { createVectorIndex } from '../cluster/create-vector-index.js';
 import { loadIndex } from '../cluster/suggestions.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';
 import type { XmpImportCounts } from '../interop/import-regions.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped, recordPhotoWritten, recordStages } from '../metrics/record.js';

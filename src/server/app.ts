@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { createMetrics, type ClusterChangeKind, type Metrics } from '../metrics/metrics.js';
 import type { QueueDepthReader } from '../metrics/queue-depth.js';

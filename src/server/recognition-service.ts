@@ -6,7 +6,7 @@ import { keepUpload, sha256Of, storeAnalysedPhoto, type StoredPhoto } from '../r
 import { createRequestRateLimit } from './request-rate-limit.js';
 import type { Caller } from './server-env.js';
 import type { ClusterParams } from '../cluster/incremental-assign.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { AnalysisPool, PoolAnalysis } from '../vision/analysis-pool.js';
 import type { FaceIndexCache } from './face-index-cache.js';
 
