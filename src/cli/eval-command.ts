@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clusterParams } from '../cluster/cluster-params.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { analyserOptions, createContext, modelsDir } from '../context.js';
+import { analyserOptions, createContext } from '../context.js';
+import { DATA_FOLDER, modelsDir } from '../data-folder.js';
 import { AppError } from '../errors.js';
 import { evalCluster } from '../eval/cluster-eval.js';
 import { loadDataset, type Dataset } from '../eval/dataset.js';
@@ -101,7 +102,7 @@ async function runCluster(config: ResolvedConfig, dataset: Dataset, onProgress: 
     ...config,
     data: { dir },
     vision: { ...config.vision, modelsDir: modelsDir(config) },
-    log: { ...config.log, dir: join(dir, 'logs') },
+    log: { ...config.log, dir: join(dir, DATA_FOLDER.logs) },
   });
   const controller = new AbortController();
   const stop = () => controller.abort();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyserOptions, logsDir } from '../context.js';
+import { analyserOptions } from '../context.js';
+import { logsDir } from '../data-folder.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createDetectionService } from '../services/detection-service.js';

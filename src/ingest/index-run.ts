@@ -50,7 +50,7 @@ export interface Indexer {
  */
 export async function openIndexer(deps: RunDeps, transport: AnalysisTransport): Promise<Indexer> {
   const { config, catalog, log } = deps;
-  const lock = acquireWriterLock(config.data.dir);
+  const lock = acquireWriterLock(config);
   try {
     const dimensions = findModel(transport.embedderId.split('@')[0]!)?.dimensions;
     const index = await loadIndex(catalog, transport.embedderId, (found) => createVectorIndex(dimensions ?? found));

@@ -1,4 +1,4 @@
-import { uploadsDir } from '../context.js';
+import { uploadsDir } from '../data-folder.js';
 import { oneAtATime } from '../ingest/one-at-a-time.js';
 import { faceNeighbours, reloadOnCatalogChange } from '../recognition/face-neighbours.js';
 import { recognizeFaces } from '../recognition/recognize-faces.js';

@@ -11,6 +11,7 @@ import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { modelKeyOf } from '../vision/model-key.js';
 import { DEFAULT_MODELS, findModel } from '../vision/model-manifest.js';
 import { analyserOptions, createBlobStore } from '../context.js';
+import { authFile, catalogFile } from '../data-folder.js';
 import { createPhotoReader } from '../photo-reader.js';
 import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
 import { createServerApp } from './app.js';
@@ -46,9 +47,9 @@ export async function makeTestServer(options: { env?: Record<string, string>; we
     cwd: root,
     env: { FACETAG_DATA_DIR: join(root, 'data'), FACETAG_SERVER_ADMIN_PASSWORD: PASSWORD, FACETAG_CLUSTER_MIN_SEED_QUALITY: '0', ...options.env },
   });
-  const catalog = openSqliteCatalog(join(config.data.dir, 'catalog.sqlite'));
+  const catalog = openSqliteCatalog(catalogFile(config));
   const blobs = await createBlobStore(config); // fs, or S3 when the env says FACETAG_STORAGE_DRIVER=s3
-  const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
+  const auth = openAuthStore(authFile(config));
   await auth.ensureAdminPassword(config.server.adminPassword);
   const log = createLogger({ dir: null, level: 'silent', component: 'test' });
   const photos = createPhotoReader(config);
