@@ -13,7 +13,7 @@ import { DEFAULT_MODELS, findModel } from '../vision/model-manifest.js';
 import { analyserOptions, createBlobStore } from '../context.js';
 import { authFile, catalogFile } from '../data-folder.js';
 import { createPhotoReader } from '../photo-reader.js';
-import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
+import { embedderKey } from '../cluster/cluster-params.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 
@@ -147,7 +147,7 @@ export async function seedLibrary(catalog: Catalog, blobs: BlobStore, dir: strin
  * wall), with five close poor faces (probable non-faces). Every face in a photo of its own.
  */
 export async function seedReviewLibrary(catalog: Catalog, blobs: BlobStore, dir: string, config: ResolvedConfig) {
-  const { maxDistance, minSeedQuality } = clusterParams(config);
+  const { maxDistance, minSeedQuality } = config.cluster;
   const model = embedderKey(config);
   const dims = findModel(config.vision.embedder)?.dimensions ?? 512;
   mkdirSync(dir, { recursive: true });
