@@ -9,7 +9,7 @@ import { seedReviewLibrary } from '../helpers/test-library.js';
 import { createFsBlobStore } from '../../src/storage/fs-blob-store.js';
 import { REPO } from '../helpers/cli.js';
 import { startServe, type RunningServe } from '../helpers/serve.js';
-import { openDashboard, requireChromium } from './chromium.js';
+import { openDashboard, requireChromium } from '../helpers/chromium.js';
 
 declare const document: any;
 
