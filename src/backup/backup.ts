@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import type { CatalogCounts } from '../catalog/catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { type Context } from '../context.js';
+import type { Context } from '../context.js';
 import { authFile, blobsDir, catalogFile, DATA_FOLDER, restoredConfigDir, sqliteFiles, uploadsDir } from '../data-folder.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
