@@ -84,7 +84,7 @@ export function createDetectionService(options: { analyser: DetectionAnalyser; l
     const faces = await Promise.all(r.faces.map(async (f) => ({
       box: f.box, landmarks: f.landmarks, score: f.detScore, faceness: f.faceness, quality: f.quality,
       ...(withAligned ? { aligned: (await rgbToPng(f.aligned)).toString('base64') } : {}),
-      ...(withThumbs ? { thumbnail: (await faceThumbnail(r.image, r.scale, f.box)).toString('base64') } : {}),
+      ...(withThumbs ? { thumbnail: (await faceThumbnail(r.pixels, f.box)).toString('base64') } : {}),
     })));
     const body: DetectResponse = {
       model: analyser.detectorId,

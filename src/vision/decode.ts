@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import exifReader from 'exif-reader';
 import { AppError } from '../errors.js';
 import type { RgbImage } from './image.js';
+import { createPhotoPixels, frameSize, type PhotoPixels } from './photo-pixels.js';
 
 sharp.cache(false);
 
@@ -17,17 +18,15 @@ export interface PhotoMeta {
   gps: { lat: number; lon: number; alt?: number } | null;
 }
 
-export interface DecodedPhoto {
+export interface OpenedPhoto {
   meta: PhotoMeta;
-  /** The analysis image: oriented, RGB, at most `maxSide` on its long side. */
-  image: RgbImage;
-  /** Full-resolution pixels per analysis pixel (>= 1). */
-  scale: number;
+  /** The photo's pixels, decoded as the stages ask for them (see `PhotoPixels`). */
+  pixels: PhotoPixels;
 }
 
 export interface DecodeOptions {
   maxPixels: number;
-  /** Long side of the analysis image. @default 1600 */
+  /** Long side of the analysis frame. @default 1600 */
   maxSide?: number;
   /** Decoder for formats sharp cannot read here (HEIC with HEVC). */
   fallback?: (input: Buffer) => Promise<{ data: Uint8Array; width: number; height: number; channels: number } | null>;
@@ -36,11 +35,19 @@ export interface DecodeOptions {
 const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'avif', 'gif', 'jp2']);
 
 /**
- * Decodes a photo from memory: checks it is an image of a supported format within the pixel
- * limit, reads EXIF (orientation, time taken, GPS), applies the orientation, and returns an
- * 8-bit RGB analysis image (alpha flattened on white, grey/CMYK/16-bit converted to sRGB).
+ * Levels a JPEG decodes to cheaply, in full-resolution pixels per level pixel: libjpeg scales
+ * by 1/2, 1/4 and 1/8 while it decodes (the DCT does the averaging), and sharp uses that only
+ * when the target is at least one step smaller than the scaled image (3, 5 and 9 times).
  */
-export async function decodePhoto(input: Buffer, options: DecodeOptions): Promise<DecodedPhoto> {
+const JPEG_RUNGS = [3, 5, 9];
+
+/**
+ * Opens a photo from memory: checks it is an image of a supported format within the pixel
+ * limit and reads EXIF (orientation, time taken, GPS). Its pixels (oriented, 8-bit RGB, alpha
+ * flattened on white, grey/CMYK/16-bit converted to sRGB) are decoded when a stage asks for
+ * them, at the scale it needs; a JPEG is only decoded at full size when a face needs it.
+ */
+export async function openPhoto(input: Buffer, options: DecodeOptions): Promise<OpenedPhoto> {
   if (input.length === 0) throw new AppError('PHOTO_EMPTY', 'the file is empty (0 bytes); replace it with the original photo or delete it');
   const maxSide = options.maxSide ?? 1600;
   let metadata: sharp.Metadata;
@@ -67,32 +74,40 @@ export async function decodePhoto(input: Buffer, options: DecodeOptions): Promis
   }
   const orientation = metadata.orientation ?? 1;
   const swap = orientation >= 5;
-  const width = swap ? rawH : rawW;
-  const height = swap ? rawW : rawH;
-  const exif = readExif(metadata.exif);
-  const meta: PhotoMeta = { width, height, format, orientation, ...exif };
+  const meta: PhotoMeta = { width: swap ? rawH : rawW, height: swap ? rawW : rawH, format, orientation, ...readExif(metadata.exif) };
 
-  let decoded: { data: Uint8Array; width: number; height: number; channels: number };
-  try {
-    const { data, info } = await sharp(input, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true })
-      .rotate()
-      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    decoded = { data, width: info.width, height: info.height, channels: info.channels };
-  } catch (error) {
-    const fallback = format === 'heif' && options.fallback ? await options.fallback(input).catch(() => null) : null;
-    if (!fallback) {
+  const decodeAt = async (width: number, height: number): Promise<RgbImage> => {
+    try {
+      const { data, info } = await sharp(input, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true })
+        .rotate()
+        .resize({ width, height, fit: 'fill' })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      return toRgb({ data, width: info.width, height: info.height, channels: info.channels });
+    } catch (error) {
       throw new AppError('PHOTO_CORRUPT', `the image cannot be decoded (${(error as Error).message}); the file is truncated or damaged: restore it from a backup`);
     }
-    decoded = await resizeRaw(fallback, maxSide);
+  };
+
+  if (format === 'jpeg') {
+    const frame = frameSize(meta.width, meta.height, maxSide);
+    return { meta, pixels: createPhotoPixels(meta.width, meta.height, frame, { rungs: JPEG_RUNGS, decode: decodeAt }) };
+  }
+  // Other formats decode at full size whatever the target: the frame, now, and every view from it.
+  let image: RgbImage;
+  const frame = frameSize(meta.width, meta.height, maxSide);
+  try {
+    image = await decodeAt(frame.width, frame.height);
+  } catch (error) {
+    const fallback = format === 'heif' && options.fallback ? await options.fallback(input).catch(() => null) : null;
+    if (!fallback) throw error;
     meta.width = fallback.width;
     meta.height = fallback.height;
+    image = toRgb(await resizeRaw(fallback, maxSide));
   }
-  const image = toRgb(decoded);
-  return { meta, image, scale: meta.width / image.width };
+  return { meta, pixels: createPhotoPixels(meta.width, meta.height, image, { rungs: [], decode: async () => image }) };
 }
 
 async function resizeRaw(raw: { data: Uint8Array; width: number; height: number; channels: number }, maxSide: number) {

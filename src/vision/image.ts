@@ -129,12 +129,16 @@ export function warpAffine(image: RgbImage, m: readonly number[], width: number,
   return { data: out, width, height };
 }
 
-/** Crops `box` and scales it to `width x height` (area-averaged when it shrinks, else bilinear); `mirror` flips it left to right. */
-export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0, mirror = false): RgbImage {
+/** The map (output pixel -> source pixel) that crops `box` and scales it to `width x height`; `mirror` flips it left to right. */
+export function cropMatrix(box: Box, width: number, height: number, mirror = false): number[] {
   const sx = box.w / width;
   const sy = box.h / height;
-  const m = mirror ? [-sx, 0, box.x + box.w - sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5] : [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5];
-  return warpAffineArea(image, m, width, height, fill);
+  return mirror ? [-sx, 0, box.x + box.w - sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5] : [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5];
+}
+
+/** Crops `box` and scales it to `width x height` (area-averaged when it shrinks, else bilinear); `mirror` flips it left to right. */
+export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0, mirror = false): RgbImage {
+  return warpAffineArea(image, cropMatrix(box, width, height, mirror), width, height, fill);
 }
 
 export function toGray(image: RgbImage): Float32Array {
@@ -169,15 +173,21 @@ export function gridViews(width: number, height: number, grid: number): Box[] {
  * the image's long side), as in a group photo; then every view is also looked at mirrored: a
  * small face half hidden or turned away is often found in one orientation only. A tile is there for faces
  * small next to it: a face over a third of a tile is left to the coarser views, which see it
- * whole (a tile sees part of it, and calls the part a face).
+ * whole (a tile sees part of it, and calls the part a face). Before each round of views,
+ * `prepare` is told the most detail (image pixels per input pixel) a view of it reads.
  */
 export async function detectInViews(
-  image: RgbImage, inputW: number, inputH: number, nmsIou: number, maxGrid: number,
+  image: { width: number; height: number }, inputW: number, inputH: number, nmsIou: number, maxGrid: number,
   detectView: (view: Box, mirror: boolean) => Promise<Detection[]>,
+  prepare: (pxPerInputPx: number) => Promise<void> = async () => {},
 ): Promise<Detection[]> {
   const { width, height } = image;
   const scale = Math.max(width / inputW, height / inputH);
-  const all = await detectView({ x: 0, y: 0, w: width, h: height }, false);
+  const whole = { x: 0, y: 0, w: width, h: height };
+  const detail = (views: Box[]) => Math.min(...views.map((v) => Math.max(v.w / inputW, v.h / inputH)));
+  const coarse = maxGrid >= 2 && scale >= 2 ? gridViews(width, height, 2) : [];
+  await prepare(detail([whole, ...coarse]));
+  const all = await detectView(whole, false);
   const look = async (views: Box[], mirrors: boolean[]) => {
     for (const view of views) {
       for (const mirror of mirrors) {
@@ -185,14 +195,17 @@ export async function detectInViews(
       }
     }
   };
-  const coarse = maxGrid >= 2 && scale >= 2 ? gridViews(width, height, 2) : [];
   await look(coarse, [false]);
   const longSide = Math.max(width, height);
   const crowd = nonMaxSuppression(all, nmsIou).filter((d) => d.score >= 0.5 && Math.max(d.box.w, d.box.h) < longSide / 12);
   if (maxGrid >= 3 && crowd.length >= 2) {
-    await look([{ x: 0, y: 0, w: width, h: height }, ...coarse], [true]);
+    await look([whole, ...coarse], [true]);
     // Finer tiles may be smaller than the input, up to twice enlarged: small faces in a small photo.
-    for (let grid = 3; grid <= maxGrid && 1.5 * scale / grid >= 0.5; grid++) await look(gridViews(width, height, grid), [false, true]);
+    for (let grid = 3; grid <= maxGrid && 1.5 * scale / grid >= 0.5; grid++) {
+      const tiles = gridViews(width, height, grid);
+      await prepare(detail(tiles));
+      await look(tiles, [false, true]);
+    }
   }
   return nonMaxSuppression(all, nmsIou).map((d) => clampDetection(d, image));
 }
