@@ -5,7 +5,8 @@ import { AppError } from '../errors.js';
 export interface ModelSession {
   readonly inputs: ReadonlyArray<{ name: string; shape: ReadonlyArray<number | string> }>;
   readonly outputs: ReadonlyArray<string>;
-  run(feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>>;
+  /** Runs the model; with `outputs`, only those are fetched (a head nobody reads is not computed). */
+  run(feeds: Record<string, { data: Float32Array; dims: number[] }>, outputs?: readonly string[]): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>>;
   close(): Promise<void>;
 }
 
@@ -38,10 +39,10 @@ export async function createModelSession(file: string, options: SessionOptions):
   return {
     inputs,
     outputs: session.outputNames,
-    async run(feeds) {
+    async run(feeds, outputs) {
       const tensors: Record<string, ort.Tensor> = {};
       for (const [name, { data, dims }] of Object.entries(feeds)) tensors[name] = new ort.Tensor('float32', data, dims);
-      const result = await session.run(tensors);
+      const result = outputs ? await session.run(tensors, [...outputs]) : await session.run(tensors);
       const out: Record<string, { data: Float32Array; dims: readonly number[] }> = {};
       for (const [name, tensor] of Object.entries(result)) out[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
       return out;

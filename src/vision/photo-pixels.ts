@@ -27,9 +27,10 @@ export interface PhotoPixels {
   /**
    * Makes sure views that read `framePxPerOutputPx` frame pixels per output pixel (or more)
    * need no further decoding: what a stage calls once before many views, so that one decode at
-   * the right scale serves them all.
+   * the right scale serves them all. `forSmallFaces`: the views look for small faces, whose
+   * landmarks will read the frame itself, so a decode it needs is of the frame (one decode, not two).
    */
-  prepare(framePxPerOutputPx: number): Promise<void>;
+  prepare(framePxPerOutputPx: number, forSmallFaces?: boolean): Promise<void>;
   /** Milliseconds spent decoding levels on demand so far (part of the decode stage of the timings). */
   readonly decodeMs: number;
 }
@@ -74,16 +75,18 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
   /** Frame px per level px, the coarser axis. */
   const coarseness = (level: { width: number; height: number }) => Math.max(frame.width / level.width, frame.height / level.height);
 
-  /** The coarsest level already decoded that has the detail, else null. */
-  const held = (need: number) => {
+  /** The coarsest level already decoded that has the detail, else null. Nothing is finer than the frame. */
+  const held = (wanted: number) => {
+    const need = Math.max(1, wanted);
     let best: RgbImage | null = null;
     for (const l of levels) if (coarseness(l) <= need * TOLERANCE && (!best || l.width < best.width)) best = l;
     return best;
   };
 
-  async function levelFor(need: number): Promise<RgbImage> {
-    const have = held(need);
+  async function levelFor(wanted: number, forSmallFaces = false): Promise<RgbImage> {
+    const have = held(wanted);
     if (have) return have;
+    const need = forSmallFaces ? 1 : Math.max(1, wanted);
     // One decode at a time per photo: two views asking at once share it.
     const run = pending.then(async () => {
       const again = held(need);
@@ -108,8 +111,8 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
     get decodeMs() {
       return decodeMs;
     },
-    async prepare(need) {
-      await levelFor(need);
+    async prepare(need, forSmallFaces) {
+      await levelFor(need, forSmallFaces);
     },
     async view(m, width, height, fill = 0, filter = 'area') {
       const need = Math.sqrt(Math.abs(m[0]! * m[4]! - m[1]! * m[3]!));
@@ -135,7 +138,7 @@ export function padPixels(pixels: PhotoPixels, pad: number): PhotoPixels {
     get decodeMs() {
       return pixels.decodeMs;
     },
-    prepare: (need) => pixels.prepare(need),
+    prepare: (need, forSmallFaces) => pixels.prepare(need, forSmallFaces),
     async view(m, width, height, fill = 0, filter = 'area') {
       const out = await pixels.view([m[0]!, m[1]!, m[2]! - pad, m[3]!, m[4]!, m[5]! - pad], width, height, 127, filter);
       if (fill === 127) return out;

@@ -23,6 +23,6 @@ export async function faceThumbnail(pixels: PhotoPixels, box: Box): Promise<Buff
   const region = { x: left + (width - cut) / 2, y: top + (height - cut) / 2, w: cut, h: cut };
   const image = await pixels.view(cropMatrix(region, THUMB_SIZE, THUMB_SIZE), THUMB_SIZE, THUMB_SIZE);
   return sharp(image.data, { raw: { width: THUMB_SIZE, height: THUMB_SIZE, channels: 3 } })
-    .jpeg({ quality: 82, mozjpeg: true })
+    .jpeg({ quality: 82, optimiseCoding: true })
     .toBuffer();
 }
