@@ -14,7 +14,7 @@ import { photosUnder } from './photo-sets.js';
 
 const require = createRequire(import.meta.url);
 // The package's `exports` map names its node-wasm build without "./": load the file itself.
-const humanDir = dirname(require.resolve('@vladmandic/human/package.json'));
+const humanDir = dirname(dirname(require.resolve('@vladmandic/human')));
 const { Human } = require(join(humanDir, 'dist/human.node-wasm.js')) as { Human: new (config: object) => any };
 // Human loads its models with fetch, which cannot read file:// URLs in Node: read those from disk.
 const realFetch = globalThis.fetch;

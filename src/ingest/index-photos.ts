@@ -56,7 +56,7 @@ export interface IndexOptions {
  */
 export async function indexPhotos(
   { config, catalog, blobs, log }: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
-  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
+  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'> & Partial<Pick<AnalysisPool, 'size'>>,
   source: PhotoSource,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
@@ -150,7 +150,8 @@ export async function indexPhotos(
   }
 
   let next = 0;
-  const workers = Array.from({ length: Math.min(config.index.concurrency, Math.max(1, files.length)) }, async () => {
+  // As many photos at once as the analysis takes to stay busy.
+  const workers = Array.from({ length: Math.min(analyser.size ?? config.index.concurrency, Math.max(1, files.length)) }, async () => {
     while (next < files.length) {
       if (options.signal?.aborted) {
         summary.interrupted = true;

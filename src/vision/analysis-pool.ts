@@ -37,25 +37,32 @@ export type WorkerResponse =
 export interface AnalysisPool {
   readonly modelKey: string;
   readonly embedderId: string;
+  /**
+   * Photos to give it at once to keep it busy: two per thread, so that one photo decodes (in
+   * sharp's threads) while the other's models run.
+   */
   readonly size: number;
   /** Analyses a photo on the least busy worker; with `box`, embeds that hand-drawn face only. */
   analyse(input: Buffer, box?: Box): Promise<PoolAnalysis>;
   close(): Promise<void>;
 }
 
+/** Photos in flight per analysis thread: one decoding while another is in the models. */
+const PHOTOS_PER_THREAD = 2;
+
 /**
- * Photo analysis on `size` worker threads, each with its own model sessions: decoding,
+ * Photo analysis on `threads` worker threads, each with its own model sessions: decoding,
  * detection and alignment are CPU work in JavaScript and native code alike, and one thread
  * cannot keep two cores busy (measured: 1.3 cores used with one thread, see bench/).
  */
-export async function createAnalysisPool(options: AnalyserOptions, size: number): Promise<AnalysisPool> {
+export async function createAnalysisPool(options: AnalyserOptions, threads: number): Promise<AnalysisPool> {
   // Resolve in the main thread first: a missing or altered model is one clear error, not N.
   const { modelKey, embedderId } = modelKeys(options);
   const workers: Array<{ worker: Worker; busy: number }> = [];
   const pending = new Map<number, { resolve: (r: PoolAnalysis) => void; reject: (e: Error) => void; slot: { busy: number } }>();
   let nextId = 1;
 
-  const started = Array.from({ length: size }, () => new Promise<void>((resolve, reject) => {
+  const started = Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
     const worker = new Worker(new URL('./analysis-worker-boot.mjs', import.meta.url), { workerData: options });
     const slot = { worker, busy: 0 };
     workers.push(slot);
@@ -91,7 +98,7 @@ export async function createAnalysisPool(options: AnalyserOptions, size: number)
   return {
     modelKey,
     embedderId,
-    size,
+    size: threads * PHOTOS_PER_THREAD,
     analyse(input, box) {
       const slot = workers.reduce((a, b) => (b.busy < a.busy ? b : a));
       slot.busy++;

@@ -159,7 +159,9 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       if (Math.min(d.box.w, d.box.h) * scale < options.minFaceSizePx) dropped++;
       else candidates.push(d);
     }
-    const marks = await landmarker.landmarks(view, candidates.map((d) => d.box));
+    // An unsure detection needs both framings to see a face clearly (see isFace).
+    const needsBoth = candidates.map((d) => (d.score >= faceCheck.sureDetScore ? null : faceCheck.minFacenessUnsure));
+    const marks = await landmarker.landmarks(view, candidates.map((d) => d.box), needsBoth);
     for (let i = 0; i < candidates.length; i++) {
       const d = candidates[i]!;
       const { landmarks, faceness, facenessBoth } = marks[i]!;
@@ -242,8 +244,11 @@ export function embedderAlignment(model: ModelEntry): NonNullable<ModelEntry['al
 }
 
 interface Landmarker {
-  /** The five points of each face in `boxes` (frame pixels of `pixels`), and whether it is a face. */
-  landmarks(pixels: PhotoPixels, boxes: readonly Box[]): Promise<Array<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>>;
+  /**
+   * The five points of each face in `boxes` (frame pixels of `pixels`), and whether it is a
+   * face; `needsBoth[i]`: the both-framings presence score box i needs to be a face, if any.
+   */
+  landmarks(pixels: PhotoPixels, boxes: readonly Box[], needsBoth?: ReadonlyArray<number | null>): Promise<Array<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>>;
 }
 
 /**

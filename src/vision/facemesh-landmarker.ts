@@ -77,17 +77,23 @@ export function createFaceMeshLandmarker(session: ModelSession) {
   }
 
   return {
-    /** The landmarks of the faces in `boxes`, each pass one batched inference for them all. */
-    async landmarks(pixels: PhotoPixels, boxes: readonly Box[]): Promise<FaceMeshResult[]> {
+    /**
+     * The landmarks of the faces in `boxes`, each pass one batched inference for them all. A
+     * box whose `needsBoth` is set can only be a face if both framings see one clearly: when the
+     * first pass's presence score is already under that, the second pass is not run (the box is
+     * no face whatever it would say), and both scores are the first's.
+     */
+    async landmarks(pixels: PhotoPixels, boxes: readonly Box[], needsBoth: ReadonlyArray<number | null> = []): Promise<FaceMeshResult[]> {
       const results: FaceMeshResult[] = [];
       for (let at = 0; at < boxes.length; at += BATCH) {
         const batch = boxes.slice(at, at + BATCH);
         const first = await run(pixels, batch.map((box) => cropMatrix(box.x + box.w / 2, box.y + box.h / 2, Math.max(box.w, box.h) * 1.5, 0)));
-        const second = await run(pixels, first.map((f) => secondCrop(f.points)));
+        const again = first.flatMap((f, i) => (f.faceness < (needsBoth[at + i] ?? -1) ? [] : [i]));
+        const second = again.length > 0 ? await run(pixels, again.map((i) => secondCrop(first[i]!.points))) : [];
         for (let i = 0; i < batch.length; i++) {
           // A face in profile can lose its presence score in the turned crop (or keep it only
           // there): the face is there if either pass says so, and its points are that pass's.
-          const a = first[i]!, b = second[i]!;
+          const a = first[i]!, b = second[again.indexOf(i)] ?? a;
           const best = b.faceness >= a.faceness ? b : a;
           results.push({ landmarks: fivePointsFromMesh(best.points), faceness: best.faceness, facenessBoth: Math.min(a.faceness, b.faceness) });
         }
