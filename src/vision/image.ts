@@ -188,6 +188,24 @@ export function cropResize(image: RgbImage, box: Box, width: number, height: num
   return warpAffineArea(image, cropMatrix(box, width, height, mirror), width, height, fill);
 }
 
+/** The image at half its size, each pixel the average of a 2x2 block (an odd last row or column is left out). */
+export function halve(image: RgbImage): RgbImage {
+  const width = image.width >> 1, height = image.height >> 1;
+  const out = new Uint8Array(width * height * 3);
+  const { data } = image;
+  const row = image.width * 3;
+  for (let y = 0; y < height; y++) {
+    let i = 2 * y * row;
+    let o = y * width * 3;
+    for (let x = 0; x < width; x++, i += 6, o += 3) {
+      out[o] = (data[i]! + data[i + 3]! + data[i + row]! + data[i + row + 3]! + 2) >> 2;
+      out[o + 1] = (data[i + 1]! + data[i + 4]! + data[i + row + 1]! + data[i + row + 4]! + 2) >> 2;
+      out[o + 2] = (data[i + 2]! + data[i + 5]! + data[i + row + 2]! + data[i + row + 5]! + 2) >> 2;
+    }
+  }
+  return { data: out, width, height };
+}
+
 export function toGray(image: RgbImage): Float32Array {
   const n = image.width * image.height;
   const out = new Float32Array(n);

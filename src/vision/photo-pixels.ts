@@ -1,4 +1,4 @@
-import { warpAffine, warpAffineArea, type RgbImage } from './image.js';
+import { halve, warpAffine, warpAffineArea, type RgbImage } from './image.js';
 
 /**
  * The pixels of one photo as the vision stages read them: the *frame* (the oriented photo at
@@ -20,8 +20,9 @@ export interface PhotoPixels {
   readonly scale: number;
   /**
    * `width x height` output pixels sampled through `m` (output pixel -> frame pixel); outside
-   * the frame, `fill`. `area` (the default) averages where it shrinks; `bilinear` reads the four
-   * nearest pixels of the level, as sharpness measures were tuned on.
+   * the frame, `fill`. `area` (the default) averages where it shrinks, from a level at most
+   * twice as fine as the view; `bilinear` reads the four nearest pixels of the finest level
+   * decoded (decoding one only if none has the detail), as the sharpness measure was tuned on.
    */
   view(m: readonly number[], width: number, height: number, fill?: number, filter?: 'area' | 'bilinear'): Promise<RgbImage>;
   /**
@@ -85,7 +86,7 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
 
   async function levelFor(wanted: number, forSmallFaces = false): Promise<RgbImage> {
     const have = held(wanted);
-    if (have) return have;
+    if (have) return halvedFor(have, wanted);
     const need = forSmallFaces ? 1 : Math.max(1, wanted);
     // One decode at a time per photo: two views asking at once share it.
     const run = pending.then(async () => {
@@ -101,8 +102,26 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
       return image;
     });
     pending = run.catch(() => {});
-    return run;
+    return halvedFor(await run, wanted);
   }
+
+  /**
+   * `level`, or a coarser level made from it by halving (2x2 averages) as often as the view
+   * allows: a view then reads a level at most twice as fine as itself, whatever the photo.
+   */
+  function halvedFor(level: RgbImage, wanted: number): RgbImage {
+    let best = level;
+    while (coarseness(best) * 2 <= wanted * TOLERANCE && best.width >= 2 && best.height >= 2) {
+      const coarser = held(coarseness(best) * 2);
+      best = coarser && coarser.width < best.width ? coarser : remember(halve(best));
+    }
+    return best;
+  }
+  const finest = (fallback: RgbImage) => levels.reduce((a, b) => (b.width > a.width ? b : a), fallback);
+  const remember = (image: RgbImage) => {
+    levels.push(image);
+    return image;
+  };
 
   return {
     width: frame.width,
@@ -116,7 +135,7 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
     },
     async view(m, width, height, fill = 0, filter = 'area') {
       const need = Math.sqrt(Math.abs(m[0]! * m[4]! - m[1]! * m[3]!));
-      const level = await levelFor(need);
+      const level = filter === 'area' ? await levelFor(need) : finest(await levelFor(need));
       // Frame pixel index -> level pixel index, per axis.
       const ax = level.width / frame.width, ay = level.height / frame.height;
       const lm = [ax * m[0]!, ax * m[1]!, ax * m[2]! + ax / 2 - 0.5, ay * m[3]!, ay * m[4]!, ay * m[5]! + ay / 2 - 0.5];
