@@ -83,8 +83,8 @@ export interface FaceAnalyser {
   readonly alignedSize: number;
   /** Decode, detect, landmarks, quality and the aligned face, without embedding (the detection service). */
   detect(input: Buffer): Promise<PhotoDetection>;
-  /** Embeds faces already aligned to the `alignedSize` template (the embedding service). */
-  embedAligned(aligned: RgbImage): Promise<Float32Array>;
+  /** Embeds faces already aligned to the `alignedSize` template (the embedding service), several per inference. */
+  embedAllAligned(aligned: readonly RgbImage[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
@@ -205,11 +205,13 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       const { meta, pixels, found, timings } = await detectFaces(input);
       return { meta, faces: found.faces, dropped: found.dropped, notFaces: found.notFaces, pixels, timings };
     },
-    async embedAligned(aligned) {
-      if (aligned.width !== size || aligned.height !== size) {
-        throw new AppError('INVALID_INPUT', `an aligned face is ${aligned.width}x${aligned.height}; the embedder takes ${size}x${size} faces aligned to its template (the \`aligned\` crops of the detection service)`);
+    async embedAllAligned(aligned) {
+      for (const face of aligned) {
+        if (face.width !== size || face.height !== size) {
+          throw new AppError('INVALID_INPUT', `an aligned face is ${face.width}x${face.height}; the embedder takes ${size}x${size} faces aligned to its template (the \`aligned\` crops of the detection service)`);
+        }
       }
-      return embedder.embed(aligned);
+      return embedder.embedAll(aligned);
     },
     async analyse(input) {
       const { meta, pixels, found, t2, timings } = await detectFaces(input);

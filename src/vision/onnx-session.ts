@@ -28,6 +28,10 @@ export async function createModelSession(file: string, options: SessionOptions):
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // Measured (bench/): the same speed without ONNX Runtime's arena and memory patterns, and
+      // 30 MB less per analysis thread that never grows with a batch of faces.
+      enableCpuMemArena: false,
+      enableMemPattern: false,
     });
   } catch (error) {
     throw new AppError('MODEL_INVALID', `model file ${file} cannot be loaded by ONNX Runtime (${(error as Error).message}); run \`facetag models list\` and reinstall it`);
