@@ -10,6 +10,7 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { c
 sharp.cache(false);
 const files = photosUnder(positionals[0]!);
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 let next = 0;
 await Promise.all(Array.from({ length: Number(values.concurrency) }, async () => {
   while (next < files.length) {
@@ -18,5 +19,5 @@ await Promise.all(Array.from({ length: Number(values.concurrency) }, async () =>
   }
 }));
 const seconds = (performance.now() - t0) / 1000;
-const cpu = process.cpuUsage();
+const cpu = process.cpuUsage(c0);
 console.log(JSON.stringify({ photos: files.length, seconds, photosPerSecond: files.length / seconds, cpuMsPerPhoto: (cpu.user + cpu.system) / 1000 / files.length }));

@@ -37,6 +37,7 @@ await human.warmup();
 const loadMs = performance.now() - started;
 const files = photosUnder(process.argv[2]!);
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 let faces = 0;
 for (const file of files) {
   const { data, info } = await sharp(await readFile(file)).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
@@ -45,4 +46,5 @@ for (const file of files) {
   human.tf.dispose(tensor);
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ photos: files.length, faces, seconds, photosPerSecond: files.length / seconds, loadMs, backend: human.tf.getBackend() }));
+const cpu = process.cpuUsage(c0);
+console.log(JSON.stringify({ photos: files.length, faces, seconds, photosPerSecond: files.length / seconds, cpuMsPerPhoto: (cpu.user + cpu.system) / 1000 / files.length, loadMs, backend: human.tf.getBackend() }));

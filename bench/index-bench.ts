@@ -9,9 +9,11 @@
 //   (bench/human-runner.ts) and `facetag index`.
 // photos/s are counted from the first photo to the last, models loaded (facetag's index run,
 // Human's detect loop, the floor's decode loop); the whole-process time, loading included, is
-// printed beside them. One line per figure, with the load average before and after.
+// printed beside them. CPU ms/photo (all threads; facetag's less what the same command spends
+// on an empty folder) and cores used do not depend on how loaded the machine is the way
+// photos/s do. One line per figure, with the load average before and after.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,6 +45,8 @@ const line = (label: string, value: string) => console.log(`${label.padEnd(44)} 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
 const f1 = (n: number) => n.toFixed(1);
 
+let startupCpuSeconds: number | null = null;
+
 async function facetagIndex(folder: string): Promise<{ run: ProcessRun; summary: IndexSummary }> {
   const data = mkdtempSync(join(tmpdir(), 'facetag-bench-'));
   try {
@@ -55,19 +59,33 @@ async function facetagIndex(folder: string): Promise<{ run: ProcessRun; summary:
 
 function printIndex(prefix: string, { run, summary }: { run: ProcessRun; summary: IndexSummary }) {
   const seconds = summary.durationMs / 1000;
+  const photos = summary.photos.processed;
   line(`${prefix} facetag photos/s`, `${f1(summary.photos.processed / seconds)}  (${summary.photos.processed} photos, ${summary.photos.failed} failed, in ${f1(seconds)} s)`);
   line(`${prefix} facetag faces/s`, `${f1(summary.newFaces / seconds)}  (${summary.newFaces} faces)`);
   line(`${prefix} facetag whole-process photos/s`, `${f1(summary.photos.processed / run.wallSeconds)}  (${f1(run.wallSeconds)} s, models and start-up included)`);
   for (const [stage, ms] of Object.entries(summary.stageMedianMs)) line(`${prefix} facetag median ms/photo ${stage}`, f1(ms));
   line(`${prefix} facetag peak RSS MB`, run.peakRssMb === null ? 'n/a (no /proc)' : run.peakRssMb.toFixed(0));
-  return summary.photos.processed / seconds;
+  if (run.cpuSeconds !== null && startupCpuSeconds !== null) {
+    const cpu = run.cpuSeconds - startupCpuSeconds;
+    line(`${prefix} facetag CPU ms/photo`, `${f1((1000 * cpu) / photos)}  (all threads, start-up left out)`);
+    line(`${prefix} facetag cores used`, `${(cpu / seconds).toFixed(2)}  (of ${availableParallelism()})`);
+  }
+  return photos / seconds;
 }
 
 line('load average before (1/5/15 min)', load());
+{
+  // What start-up, model loading and shutting down cost, to leave out of CPU ms/photo.
+  const empty = mkdtempSync(join(tmpdir(), 'facetag-bench-empty-'));
+  startupCpuSeconds = (await facetagIndex(empty)).run.cpuSeconds;
+  rmSync(empty, { recursive: true, force: true });
+}
 const set = values.folder ?? await fourMegapixelSet(SHARED_FACES, Number(values.count));
 line('4 MP set', `${set}`);
 const floor = lastJson<LoopResult>(await runMeasured([...TSX, here('./decode-floor.ts'), set]), 'decode floor');
-line('4mp decode floor photos/s', `${f1(floor.photosPerSecond)}  (sharp, RGB <= 1600 px, 2 at a time, ${f1(floor.cpuMsPerPhoto!)} CPU ms/photo)`);
+line('4mp decode floor photos/s', `${f1(floor.photosPerSecond)}  (sharp, RGB <= 1600 px, 2 at a time)`);
+line('4mp decode floor CPU ms/photo', f1(floor.cpuMsPerPhoto!));
+line('4mp decode floor cores used', ((floor.cpuMsPerPhoto! * floor.photosPerSecond) / 1000).toFixed(2));
 const ours = printIndex('4mp', await facetagIndex(set));
 line('4mp facetag / decode floor', (ours / floor.photosPerSecond).toFixed(2));
 
@@ -75,6 +93,7 @@ if (!values['no-human']) {
   const publicSet = join(SHARED_FACES, 'images');
   const human = lastJson<LoopResult>(await runMeasured([...TSX, here('./human-runner.ts'), publicSet]), '@vladmandic/human');
   line('public @vladmandic/human photos/s', `${f1(human.photosPerSecond)}  (${human.photos} photos, ${human.faces} faces, WebAssembly SIMD backend)`);
+  line('public @vladmandic/human CPU ms/photo', f1(human.cpuMsPerPhoto!));
   const mine = printIndex('public', await facetagIndex(publicSet));
   line('public facetag / human', (mine / human.photosPerSecond).toFixed(1));
 }
