@@ -81,6 +81,12 @@ export interface LocalAnalysisPool extends AnalysisPool {
   embedAligned(faces: RgbImage[]): Promise<Float32Array[]>;
 }
 
+/**
+ * V8's young generation of an analysis thread: its garbage is pixel buffers that die within a
+ * photo, so a small nursery collected often holds less memory at no measurable cost.
+ */
+const YOUNG_GENERATION_MB = 8;
+
 /** Photos in flight per analysis thread: one decoding while another is in the models. */
 const PHOTOS_PER_THREAD = 2;
 
@@ -98,7 +104,7 @@ export async function createAnalysisPool(options: AnalyserOptions, threads: numb
   let nextId = 1;
 
   const started = Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
-    const worker = new Worker(new URL('./analysis-worker-boot.mjs', import.meta.url), { workerData: options });
+    const worker = new Worker(new URL('./analysis-worker-boot.mjs', import.meta.url), { workerData: options, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot = { worker, busy: 0 };
     workers.push(slot);
     worker.on('message', (message: WorkerResponse) => {

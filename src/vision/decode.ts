@@ -5,6 +5,9 @@ import type { RgbImage } from './image.js';
 import { createPhotoPixels, frameSize, type PhotoPixels } from './photo-pixels.js';
 
 sharp.cache(false);
+// One libvips thread per image: an analysis thread has two photos in flight, and every thread
+// that allocates grows a malloc arena of its own (measured: 55 MB less at the same speed).
+sharp.concurrency(1);
 
 export interface PhotoMeta {
   /** Oriented full-resolution size (what boxes refer to). */
