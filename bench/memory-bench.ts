@@ -1,4 +1,4 @@
-// npm run bench:memory [-- --count 10000]
+// npm run bench:memory [-- --count 10000]      (MALLOC_ARENA_MAX=2 npm run bench:memory: glibc's arenas capped)
 //
 // Peak memory of `facetag index` (embedded, whole process) over a large library of big photos:
 // `count` JPEGs of 4 to 12 MP (60 distinct photos made from ../shared/faces at run time, each
@@ -78,6 +78,7 @@ async function index(folder: string) {
 }
 
 line('load average before (1/5/15 min)', load());
+line('glibc malloc arenas', process.env.MALLOC_ARENA_MAX ? `MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}` : 'default (8 per core)');
 const bases = await basePhotos();
 const folder = await library(bases);
 line('library', `${count} JPEGs of 4-12 MP (60 distinct photos) in ${folder}`);
