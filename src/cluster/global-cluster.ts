@@ -44,7 +44,8 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
   const current: Array<Set<number> | null> = input.faces.map((f) => (f.personId !== null ? new Set([f.personId]) : null));
   for (const r of input.rejections) {
     const i = slot.get(r.faceId);
-    if (i !== undefined) (rejected[i] ??= new Set()).add(r.personId);
+    // A face a person put back on someone it was rejected from (split off, then merged back): the later decision holds.
+    if (i !== undefined && anchor[i] !== r.personId) (rejected[i] ??= new Set()).add(r.personId);
   }
   const dims = index.dimensions;
   const sums: Array<Float32Array | null> = new Array(n).fill(null);

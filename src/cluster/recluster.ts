@@ -43,21 +43,42 @@ export async function recluster(
   const result = clusterAll({ faces, rejections }, index, params);
   const rejectedPairs = new Set(rejections.map((r) => `${r.faceId}:${r.personId}`));
 
-  // Keep an old person's id (and name) for the new group that holds most of its faces.
-  const anchoredPeople = new Set<number>();
-  for (const c of result.clusterOf.values()) if ('person' in c) anchoredPeople.add(c.person);
+  // Keep an old person's id (and name) for the new group that holds most of its faces. A person
+  // a human decision anchors keeps the group too, when nothing forbids it (no shared photo, no
+  // face of the group rejected from them): a change of model or thresholds must not take the
+  // faces a named person had off them just because their confirmed faces are far from the rest.
+  const anchoredPhotos = new Map<number, Set<number>>();
+  const groupPhotos = new Map<number, Set<number>>();
   const overlap = new Map<string, number>();
   for (const f of faces) {
     const c = result.clusterOf.get(f.id);
-    if (!c || !('group' in c) || f.personId === null || anchoredPeople.has(f.personId)) continue;
+    if (!c) continue;
+    if ('person' in c) {
+      addTo(anchoredPhotos, c.person, f.photoId);
+      continue;
+    }
+    addTo(groupPhotos, c.group, f.photoId);
+    if (f.personId === null) continue;
     const key = `${c.group}:${f.personId}`;
     overlap.set(key, (overlap.get(key) ?? 0) + 1);
   }
+  const groupRejected = new Set<string>();
+  for (const r of rejections) {
+    const c = result.clusterOf.get(r.faceId);
+    if (c && 'group' in c) groupRejected.add(`${c.group}:${r.personId}`);
+  }
+  const canJoin = (group: number, person: number) => {
+    if (groupRejected.has(`${group}:${person}`)) return false;
+    const taken = anchoredPhotos.get(person);
+    if (!taken) return true;
+    for (const photo of groupPhotos.get(group)!) if (taken.has(photo)) return false;
+    return true;
+  };
   const personOfGroup = new Map<number, number>();
   const claimed = new Set<number>();
   for (const [key] of [...overlap.entries()].sort((a, b) => b[1] - a[1])) {
     const [group, person] = key.split(':').map(Number) as [number, number];
-    if (personOfGroup.has(group) || claimed.has(person)) continue;
+    if (personOfGroup.has(group) || claimed.has(person) || !canJoin(group, person)) continue;
     personOfGroup.set(group, person);
     claimed.add(person);
   }
@@ -96,4 +117,10 @@ export async function recluster(
     ? new Set([...result.clusterOf.values()].map((c) => ('person' in c ? `p${c.person}` : `g${c.group}`))).size
     : (await catalog.listPeople({ includeHidden: true })).length;
   return report;
+}
+
+function addTo(map: Map<number, Set<number>>, key: number, value: number) {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }
