@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { analyserOptions } from '../context.js';
 import { logsDir } from '../data-folder.js';
@@ -6,8 +7,7 @@ import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createDetectionService } from '../services/detection-service.js';
 import { createEmbeddingService } from '../services/embedding-service.js';
-import { createFaceAnalyser } from '../vision/face-analyser.js';
-import { decodeHeic } from '../vision/heic-decode.js';
+import { createAnalysisPool } from '../vision/analysis-pool.js';
 import type { Command } from './io.js';
 import { listen } from '../server/listen.js';
 
@@ -46,7 +46,8 @@ export const serviceCommand: Command = async ({ args, io, config: load }) => {
   const wanted = config.services[portKey];
   const log = createLogger({ ...config.log, dir: logsDir(config), component: `${which}-service` });
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  const analyser = await createFaceAnalyser(analyserOptions(config), decodeHeic);
+  // Requests are analysed on a thread per core (each with its own models), not on the thread that serves HTTP.
+  const analyser = await createAnalysisPool(analyserOptions(config), availableParallelism());
   let stopped: () => void = () => {};
   const stop = () => stopped();
   try {

@@ -20,7 +20,8 @@ FACETAG_QUEUE_DRIVER=bullmq and FACETAG_QUEUE_REDIS_URL), reads each photo from 
 finds and embeds its faces, stores their thumbnails and sends the result to the management
 node, which alone writes the catalog. Run one per machine; SIGTERM finishes the jobs in flight.
 
-  --concurrency N     jobs at once (queue.concurrency; default one per CPU core)
+  --concurrency N     jobs at once (queue.concurrency; default two per CPU core, on one
+                      analysis thread per core: one photo decodes while another's models run)
   --host H            address of its /metrics and /healthz (worker.host, default 127.0.0.1)
   --port N            their port (worker.port, default 9101; 0 picks a free one); when
                       another worker on this host has it, the next free one of the 15
@@ -40,8 +41,10 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
   if (config.queue.driver === 'memory') {
     throw new AppError('QUEUE_DRIVER', 'queue.driver "memory" cannot serve separate worker processes; set FACETAG_QUEUE_DRIVER=bullmq (and FACETAG_QUEUE_REDIS_URL to the cluster\'s Redis)');
   }
-  const concurrency = config.queue.concurrency ?? availableParallelism();
-  const pool = await createAnalysisPool(analyserOptions(config), concurrency);
+  // One analysis thread per core (fewer when fewer jobs are asked for), two jobs on each by default.
+  const threads = Math.min(config.queue.concurrency ?? availableParallelism(), availableParallelism());
+  const pool = await createAnalysisPool(analyserOptions(config), threads);
+  const concurrency = config.queue.concurrency ?? pool.size;
   let refused: ReleaseJob | null = null;
   let stopped: () => void = () => {};
   const stop = () => stopped();
@@ -69,7 +72,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
       },
     });
     const redis = new URL(config.queue.redisUrl);
-    io.stdout.write(`facetag worker: ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}, metrics ${http.origin}/metrics\n`);
+    io.stdout.write(`facetag worker: ${threads} analysis threads, ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}, metrics ${http.origin}/metrics\n`);
     ctx.log.info({ concurrency, models: pool.modelKey, metricsPort }, 'worker started');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -280,7 +280,7 @@ export const configSchema = z
         attempts: positiveInt.max(100).default(3),
         /** Wait before the first retry; doubled for each next one. @default 2000 */
         backoffMs: z.coerce.number().int().min(0).default(2000),
-        /** Jobs a `facetag worker` runs at once; unset means one per CPU core. */
+        /** Jobs a `facetag worker` runs at once; unset means two per CPU core (one analysis thread per core). */
         concurrency: positiveInt.max(256).optional(),
         /**
          * A worker holds a job's lock this long and renews it while alive; a job whose worker died

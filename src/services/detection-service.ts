@@ -1,9 +1,8 @@
 import sharp from 'sharp';
 import { z } from 'zod/v4';
 import type { Logger } from '../log.js';
-import type { FaceAnalyser } from '../vision/face-analyser.js';
+import type { LocalAnalysisPool } from '../vision/analysis-pool.js';
 import type { RgbImage } from '../vision/image.js';
-import { faceThumbnail } from '../vision/thumbnail.js';
 import { checkModel, createServiceApp, errorResponses, imageBody, jsonSchemaOf, ServiceError } from './service-app.js';
 
 /**
@@ -12,7 +11,7 @@ import { checkModel, createServiceApp, errorResponses, imageBody, jsonSchemaOf, 
  * the faces aligned for the embedder (`alignedSize` square) as lossless PNG, ready for the
  * embedding service.
  */
-export type DetectionAnalyser = Pick<FaceAnalyser, 'detect' | 'detectorId' | 'embedderId' | 'alignedSize'>;
+export type DetectionAnalyser = Pick<LocalAnalysisPool, 'detect' | 'detectorId' | 'embedderId' | 'alignedSize'>;
 
 const box = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).describe('pixels of the oriented full-resolution image; x, y is the top-left corner');
 
@@ -81,11 +80,11 @@ export function createDetectionService(options: { analyser: DetectionAnalyser; l
     const withAligned = q.data.aligned === 'true' || q.data.aligned === '1';
     const withThumbs = q.data.thumbnails === 'true' || q.data.thumbnails === '1';
     const input = await imageBody(c);
-    const r = await analyser.detect(input);
+    const r = await analyser.detect(input, { thumbnails: withThumbs });
     const faces = await Promise.all(r.faces.map(async (f) => ({
       box: f.box, landmarks: f.landmarks, score: f.detScore, faceness: f.faceness, quality: f.quality,
       ...(withAligned ? { aligned: (await rgbToPng(f.aligned)).toString('base64') } : {}),
-      ...(withThumbs ? { thumbnail: (await faceThumbnail(r.image, r.scale, f.box)).toString('base64') } : {}),
+      ...(f.thumbnail ? { thumbnail: Buffer.from(f.thumbnail).toString('base64') } : {}),
     })));
     const body: DetectResponse = {
       model: analyser.detectorId,

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { z } from 'zod/v4';
 import type { Logger } from '../log.js';
-import type { FaceAnalyser } from '../vision/face-analyser.js';
+import type { LocalAnalysisPool } from '../vision/analysis-pool.js';
 import type { RgbImage } from '../vision/image.js';
 import { checkModel, createServiceApp, errorResponses, jsonBody, jsonSchemaOf, ServiceError } from './service-app.js';
 import { photoFormat } from '../vision/image-format.js';
@@ -12,7 +12,7 @@ import { photoFormat } from '../vision/image-format.js';
  * embeddings, with the embedder's id@version. A request naming another model is refused (409):
  * embeddings of two models must never be compared.
  */
-export type EmbeddingAnalyser = Pick<FaceAnalyser, 'embedAligned' | 'analyseBox' | 'embedderId' | 'alignedSize'>;
+export type EmbeddingAnalyser = Pick<LocalAnalysisPool, 'embedAligned' | 'analyse' | 'embedderId' | 'alignedSize'>;
 
 const MAX_FACES = 256;
 
@@ -71,10 +71,11 @@ export function createEmbeddingService(options: { analyser: EmbeddingAnalyser; l
     const vectors: Float32Array[] = [];
     if (body.crops) {
       const crops = await Promise.all(body.crops.map((b64, i) => decodeCrop(b64, i, analyser.alignedSize)));
-      for (const crop of crops) vectors.push(await analyser.embedAligned(crop));
+      vectors.push(...await analyser.embedAligned(crops));
     } else {
       const image = Buffer.from(body.image!, 'base64');
-      for (const b of body.boxes!) vectors.push((await analyser.analyseBox(image, b)).faces[0]!.embedding);
+      // Each box on a thread of its own.
+      vectors.push(...await Promise.all(body.boxes!.map(async (b) => (await analyser.analyse(image, b)).faces[0]!.embedding)));
     }
     const answer: EmbedResponse = { model: analyser.embedderId, dimensions: vectors[0]?.length ?? 0, embeddings: vectors.map((v) => Array.from(v)) };
     return c.json(answer);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../test/helpers/photos.js';
+import { createAnalysisPool, type LocalAnalysisPool } from '../vision/analysis-pool.js';
 import { createFaceAnalyser, type FaceAnalyser } from '../vision/face-analyser.js';
 import { createDetectionService, rgbToPng, type DetectResponse } from './detection-service.js';
 import { createEmbeddingService, type EmbedResponse } from './embedding-service.js';
@@ -16,17 +17,24 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('detection and embedding services (real models, app.request)', () => {
-  let analyser: FaceAnalyser;
+  /** The services' analysis threads. */
+  let analyser: LocalAnalysisPool;
+  /** The pipeline's own analyser, in this thread: what the services must agree with. */
+  let pipeline: FaceAnalyser;
   let detection: ReturnType<typeof createDetectionService>;
   let embedding: ReturnType<typeof createEmbeddingService>;
   const astronaut = readFileSync(fixture('astronaut.jpg'));
 
   beforeAll(async () => {
-    analyser = await createFaceAnalyser(options);
+    analyser = await createAnalysisPool(options, 2);
+    pipeline = await createFaceAnalyser(options);
     detection = createDetectionService({ analyser, log, maxBodyBytes: 4 * 1024 * 1024, version: 'test' });
     embedding = createEmbeddingService({ analyser, log, maxBodyBytes: 4 * 1024 * 1024, version: 'test' });
   });
-  afterAll(() => analyser.close());
+  afterAll(async () => {
+    await analyser.close();
+    await pipeline.close();
+  });
 
   const detect = (body: Uint8Array | string, query = '', type = 'image/jpeg') =>
     detection.app.request(`/v1/detect${query}`, { method: 'POST', body, headers: { 'Content-Type': type } });
@@ -50,7 +58,7 @@ describe('detection and embedding services (real models, app.request)', () => {
   });
 
   it('embeds an aligned crop exactly as the embedded pipeline embeds that face', async () => {
-    const local = (await analyser.analyse(astronaut)).faces[0]!;
+    const local = (await pipeline.analyse(astronaut)).faces[0]!;
     // The crop the detection service hands out, and the crop the pipeline itself aligned.
     const detected = (await (await detect(astronaut, '?aligned=true')).json()) as DetectResponse;
     const served = detected.faces[0]!.aligned!;

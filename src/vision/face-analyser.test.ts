@@ -46,6 +46,27 @@ describe('face analyser (default models)', () => {
     expect(found[0]!.box.x + found[0]!.box.w).toBeLessThan(60);
   });
 
+  it('finds the same face in a 4 MP JPEG, read at a reduced scale, as in its full analysis frame', async () => {
+    // The JPEG is decoded at 1/4 scale for detection and landmarks (its face is big); the PNG,
+    // which has no reduced decode, is the 1600 px frame itself.
+    const big = await sharp(fixture('astronaut.jpg')).resize(2304, 1728, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer();
+    const frame = await sharp(big).resize(1600, 1200).png().toBuffer();
+    const [a, b] = [await padded.analyse(big), await padded.analyse(frame)];
+    expect(a.meta).toMatchObject({ width: 2304, height: 1728 });
+    expect(a.pixels.scale).toBeCloseTo(1.44);
+    expect(a.faces).toHaveLength(1);
+    expect(b.faces).toHaveLength(1);
+    const [fa, fb] = [a.faces[0]!, b.faces[0]!];
+    // Boxes in each photo's own full-resolution pixels: 1.44 times apart.
+    expect(fa.box.x / 1.44).toBeCloseTo(fb.box.x, -1);
+    expect(fa.box.w / 1.44).toBeCloseTo(fb.box.w, -1);
+    let dot = 0;
+    for (let i = 0; i < fa.embedding.length; i++) dot += fa.embedding[i]! * fb.embedding[i]!;
+    // dlib's distance between two photos of one person is ~0.04; this is the same photo.
+    expect(1 - dot).toBeLessThan(0.002);
+    expect(fa.quality.quality).toBeCloseTo(fb.quality.quality, 1);
+  });
+
   it('embeds a box drawn by hand', async () => {
     const r = await padded.analyseBox(readFileSync(fixture('astronaut.jpg')), { x: 179, y: 65, w: 88, h: 108 });
     const auto = (await padded.analyse(readFileSync(fixture('astronaut.jpg')))).faces[0]!;

@@ -1,14 +1,15 @@
 import { AppError } from '../errors.js';
 import { ARCFACE_TEMPLATE_112, alignmentMatrix } from './align.js';
-import { decodePhoto, type DecodeOptions, type PhotoMeta } from './decode.js';
+import { openPhoto, type DecodeOptions, type PhotoMeta } from './decode.js';
 import { createEmbedder } from './embedder.js';
 import { createFaceMeshLandmarker } from './facemesh-landmarker.js';
-import { clampDetection, warpAffine, warpAffineArea, type Box, type Detection, type Point, type RgbImage } from './image.js';
+import { clampDetection, type Box, type Detection, type Point, type RgbImage } from './image.js';
 import { createLandmarker68 } from './landmarks68.js';
 import type { ModelEntry } from './model-manifest.js';
 import { modelKeyOf } from './model-key.js';
 import { resolveModel } from './model-registry.js';
 import { createModelSession, type ModelSession } from './onnx-session.js';
+import { padPixels, type PhotoPixels } from './photo-pixels.js';
 import { scoreQuality, type FaceQuality } from './quality.js';
 import { dropSameFaces } from './same-face.js';
 import { faceCheckOf, isFace } from './face-check.js';
@@ -40,9 +41,8 @@ export interface PhotoAnalysis {
   /** Detections the landmarker's face-presence check turned down (a cat, a wall, a statue). */
   notFaces: number;
   timings: { decodeMs: number; detectMs: number; embedMs: number };
-  /** The analysis image, for making thumbnails. */
-  image: RgbImage;
-  scale: number;
+  /** The photo's pixels, for making thumbnails (`pixels.scale`: full-resolution pixels per frame pixel). */
+  pixels: PhotoPixels;
 }
 
 /** A face as the detector and aligner see it, before embedding. */
@@ -84,12 +84,12 @@ export interface FaceAnalyser {
   readonly alignedSize: number;
   /** Decode, detect, landmarks, quality and the aligned face, without embedding (the detection service). */
   detect(input: Buffer): Promise<PhotoDetection>;
-  /** Embeds faces already aligned to the `alignedSize` template (the embedding service). */
-  embedAligned(aligned: RgbImage): Promise<Float32Array>;
+  /** Embeds faces already aligned to the `alignedSize` template (the embedding service), several per inference. */
+  embedAllAligned(aligned: readonly RgbImage[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
-type Detect = (image: RgbImage, minScore: number) => Promise<Detection[]>;
+type Detect = (pixels: PhotoPixels, minScore: number) => Promise<Detection[]>;
 
 /** Loads the configured models and returns the photo-to-faces function of the pipeline. */
 export async function createFaceAnalyser(options: AnalyserOptions, decodeFallback?: DecodeOptions['fallback']): Promise<FaceAnalyser> {
@@ -122,60 +122,76 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   const minScore = options.minDetScore ?? detModel.tuned.minDetScore ?? 0.7;
   const faceCheck = faceCheckOf(options);
   const size = alignment.size;
-  const align = (image: RgbImage, landmarks: readonly Point[]) => warpAffineArea(image, alignmentMatrix(landmarks, alignment.template), size, size);
+  const align = (pixels: PhotoPixels, landmarks: readonly Point[]) => pixels.view(alignmentMatrix(landmarks, alignment.template), size, size);
   /**
    * Quality is scored on the face brought to one fixed geometry (the 112 px ArcFace chip,
-   * sampled as before), whatever chip the embedder takes: a face's quality, and so which faces
-   * may seed a person, does not change with the embedder.
+   * sampled bilinearly as before), whatever chip the embedder takes: a face's quality, and so
+   * which faces may seed a person, does not change with the embedder.
    */
-  const quality = (image: RgbImage, box: Box, full: Point[], landmarks: readonly Point[]) =>
-    scoreQuality(box, full, warpAffine(image, alignmentMatrix(landmarks, ARCFACE_TEMPLATE_112), 112, 112));
+  const quality = async (pixels: PhotoPixels, box: Box, full: Point[], landmarks: readonly Point[]) =>
+    scoreQuality(box, full, await pixels.view(alignmentMatrix(landmarks, ARCFACE_TEMPLATE_112), 112, 112, 0, 'bilinear'));
 
   /**
-   * The faces of the analysis image: detected, checked for faceness, landmarked and aligned. A
-   * face that fills the frame (a tight portrait crop) is missed by photo detectors, so with
-   * padRetry a photo with no face is looked at again with a grey border of half the image on
-   * every side (landmarks and alignment then read the padded image too).
+   * The faces of the photo: detected, checked for faceness, landmarked and aligned. A face that
+   * fills the frame (a tight portrait crop) is missed by photo detectors, so with padRetry a
+   * photo with no face is looked at again with a grey border of half the frame on every side
+   * (landmarks and alignment then read the padded view too).
    */
-  async function findFaces(image: RgbImage, scale: number) {
-    const direct = await facesIn(image, 0, scale);
+  async function findFaces(pixels: PhotoPixels) {
+    const direct = await facesIn(pixels, 0);
     if (direct.faces.length > 0 || !options.padRetry) return direct;
-    const pad = Math.round(Math.max(image.width, image.height) * 0.5);
-    const again = await facesIn(padImage(image, pad), pad, scale, image);
+    const pad = Math.round(Math.max(pixels.width, pixels.height) * 0.5);
+    const again = await facesIn(padPixels(pixels, pad), pad, pixels);
     return { faces: again.faces, dropped: direct.dropped + again.dropped, notFaces: direct.notFaces + again.notFaces };
   }
 
-  /** Faces in `view` (the analysis image, or it with a border of `pad` px), in the analysis image's full-resolution pixels. */
-  async function facesIn(view: RgbImage, pad: number, scale: number, original: RgbImage = view) {
+  /** Faces in `view` (the frame, or it with a border of `pad` px), in full-resolution pixels of the photo. */
+  async function facesIn(view: PhotoPixels, pad: number, original: PhotoPixels = view) {
+    const { scale } = view;
     const faces: DetectedFace[] = [];
     let dropped = 0;
     let notFaces = 0;
+    const candidates: Detection[] = [];
     for (const d of (await detect(view, minScore)).sort((a, b) => b.score - a.score)) {
-      if (Math.min(d.box.w, d.box.h) * scale < options.minFaceSizePx) {
-        dropped++;
-        continue;
-      }
-      const { landmarks, faceness, facenessBoth } = await landmarker.landmarks(view, d.box);
+      if (Math.min(d.box.w, d.box.h) * scale < options.minFaceSizePx) dropped++;
+      else candidates.push(d);
+    }
+    // An unsure detection needs both framings to see a face clearly (see isFace).
+    const needsBoth = candidates.map((d) => (d.score >= faceCheck.sureDetScore ? null : faceCheck.minFacenessUnsure));
+    const marks = await landmarker.landmarks(view, candidates.map((d) => d.box), needsBoth);
+    for (let i = 0; i < candidates.length; i++) {
+      const d = candidates[i]!;
+      const { landmarks, faceness, facenessBoth } = marks[i]!;
       if (!isFace(d.score, faceness, facenessBoth, faceCheck)) {
         notFaces++;
         continue;
       }
-      const aligned = align(view, landmarks);
+      const aligned = await align(view, landmarks);
       const { box: inside } = clampDetection({ box: { ...d.box, x: d.box.x - pad, y: d.box.y - pad }, score: d.score }, original);
       const box = { x: inside.x * scale, y: inside.y * scale, w: inside.w * scale, h: inside.h * scale };
       const fullLandmarks = landmarks.map(([x, y]): Point => [(x - pad) * scale, (y - pad) * scale]);
-      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, faceness, quality: quality(view, box, fullLandmarks, landmarks), aligned });
+      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, faceness, quality: await quality(view, box, fullLandmarks, landmarks), aligned });
     }
     return { faces: dropSameFaces(faces, faceCheck), dropped, notFaces };
   }
 
   async function embedAll(faces: DetectedFace[]): Promise<AnalysedFace[]> {
-    const out: AnalysedFace[] = [];
-    for (const f of faces) out.push({ ...f, embedding: await embedder.embed(f.aligned) });
-    return out;
+    const vectors = await embedder.embedAll(faces.map((f) => f.aligned));
+    return faces.map((f, i) => ({ ...f, embedding: vectors[i]! }));
   }
 
-  const decodeOptions = (maxSide?: number): DecodeOptions => ({ maxPixels: options.maxPixels, ...(maxSide ? { maxSide } : {}), ...(decodeFallback ? { fallback: decodeFallback } : {}) });
+  const decodeOptions: DecodeOptions = { maxPixels: options.maxPixels, ...(decodeFallback ? { fallback: decodeFallback } : {}) };
+
+  /** Opens the photo and finds its faces, with the time each stage took (decoding happens as detection asks for pixels). */
+  async function detectFaces(input: Buffer) {
+    const t0 = performance.now();
+    const { meta, pixels } = await openPhoto(input, decodeOptions);
+    const t1 = performance.now();
+    const found = await findFaces(pixels);
+    const t2 = performance.now();
+    const lazyDecodeMs = pixels.decodeMs;
+    return { meta, pixels, found, t2, timings: { decodeMs: t1 - t0 + lazyDecodeMs, detectMs: t2 - t1 - lazyDecodeMs, embedMs: 0 } };
+  }
 
   return {
     modelKey: modelKeyOf(detModel, lmkModel, embModel),
@@ -183,43 +199,36 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
     detectorId: modelKeyOf(detModel, lmkModel),
     alignedSize: size,
     async detect(input) {
-      const t0 = performance.now();
-      const decoded = await decodePhoto(input, decodeOptions());
-      const t1 = performance.now();
-      const { faces, dropped, notFaces } = await findFaces(decoded.image, decoded.scale);
-      const t2 = performance.now();
-      return { meta: decoded.meta, faces, dropped, notFaces, image: decoded.image, scale: decoded.scale, timings: { decodeMs: t1 - t0, detectMs: t2 - t1, embedMs: 0 } };
+      const { meta, pixels, found, timings } = await detectFaces(input);
+      return { meta, faces: found.faces, dropped: found.dropped, notFaces: found.notFaces, pixels, timings };
     },
-    async embedAligned(aligned) {
-      if (aligned.width !== size || aligned.height !== size) {
-        throw new AppError('INVALID_INPUT', `an aligned face is ${aligned.width}x${aligned.height}; the embedder takes ${size}x${size} faces aligned to its template (the \`aligned\` crops of the detection service)`);
+    async embedAllAligned(aligned) {
+      for (const face of aligned) {
+        if (face.width !== size || face.height !== size) {
+          throw new AppError('INVALID_INPUT', `an aligned face is ${face.width}x${face.height}; the embedder takes ${size}x${size} faces aligned to its template (the \`aligned\` crops of the detection service)`);
+        }
       }
-      return embedder.embed(aligned);
+      return embedder.embedAll(aligned);
     },
     async analyse(input) {
-      const t0 = performance.now();
-      const decoded = await decodePhoto(input, decodeOptions());
-      const t1 = performance.now();
-      const found = await findFaces(decoded.image, decoded.scale);
-      const t2 = performance.now();
+      const { meta, pixels, found, t2, timings } = await detectFaces(input);
       const faces = await embedAll(found.faces);
-      const t3 = performance.now();
-      const { dropped, notFaces } = found;
-      return { meta: decoded.meta, faces, dropped, notFaces, image: decoded.image, scale: decoded.scale, timings: { decodeMs: t1 - t0, detectMs: t2 - t1, embedMs: t3 - t2 } };
+      timings.embedMs = performance.now() - t2;
+      return { meta, faces, dropped: found.dropped, notFaces: found.notFaces, pixels, timings };
     },
     async analyseBox(input, box) {
-      const decoded = await decodePhoto(input, decodeOptions());
-      const s = decoded.scale;
+      const { meta, pixels } = await openPhoto(input, decodeOptions);
+      const s = pixels.scale;
       const b = { x: box.x / s, y: box.y / s, w: box.w / s, h: box.h / s };
-      if (b.w < 4 || b.h < 4 || b.x < 0 || b.y < 0 || b.x + b.w > decoded.image.width + 1 || b.y + b.h > decoded.image.height + 1) {
-        throw new AppError('INVALID_INPUT', `box ${JSON.stringify(box)} is not inside the ${decoded.meta.width}x${decoded.meta.height} photo; draw it on the photo`);
+      if (b.w < 4 || b.h < 4 || b.x < 0 || b.y < 0 || b.x + b.w > pixels.width + 1 || b.y + b.h > pixels.height + 1) {
+        throw new AppError('INVALID_INPUT', `box ${JSON.stringify(box)} is not inside the ${meta.width}x${meta.height} photo; draw it on the photo`);
       }
-      const { landmarks, faceness } = await landmarker.landmarks(decoded.image, b);
-      const aligned = align(decoded.image, landmarks);
+      const [{ landmarks, faceness }] = (await landmarker.landmarks(pixels, [b])) as [Awaited<ReturnType<Landmarker['landmarks']>>[number]];
+      const aligned = await align(pixels, landmarks);
       const embedding = await embedder.embed(aligned);
       const fullLandmarks = landmarks.map(([x, y]): Point => [x * s, y * s]);
-      const face: AnalysedFace = { box, landmarks: fullLandmarks, detScore: 1, faceness, quality: quality(decoded.image, box, fullLandmarks, landmarks), embedding, aligned };
-      return { meta: decoded.meta, faces: [face], dropped: 0, notFaces: 0, image: decoded.image, scale: s, timings: { decodeMs: 0, detectMs: 0, embedMs: 0 } };
+      const face: AnalysedFace = { box, landmarks: fullLandmarks, detScore: 1, faceness, quality: await quality(pixels, box, fullLandmarks, landmarks), embedding, aligned };
+      return { meta, faces: [face], dropped: 0, notFaces: 0, pixels, timings: { decodeMs: 0, detectMs: 0, embedMs: 0 } };
     },
     async close() {
       await Promise.all(sessions.map((s) => s.close()));
@@ -234,21 +243,21 @@ export function embedderAlignment(model: ModelEntry): NonNullable<ModelEntry['al
 }
 
 interface Landmarker {
-  landmarks(image: RgbImage, box: Box): Promise<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>;
+  /**
+   * The five points of each face in `boxes` (frame pixels of `pixels`), and whether it is a
+   * face; `needsBoth[i]`: the both-framings presence score box i needs to be a face, if any.
+   */
+  landmarks(pixels: PhotoPixels, boxes: readonly Box[], needsBoth?: ReadonlyArray<number | null>): Promise<Array<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>>;
 }
 
 function createLandmarker(model: ModelEntry, session: ModelSession): Landmarker {
   if (model.id === 'mediapipe-facemesh') return createFaceMeshLandmarker(session);
   const lmk68 = createLandmarker68(session);
-  return { landmarks: async (image, box) => ({ landmarks: await lmk68.landmarks(image, box), faceness: null, facenessBoth: null }) };
-}
-
-function padImage(image: RgbImage, pad: number): RgbImage {
-  const width = image.width + 2 * pad;
-  const height = image.height + 2 * pad;
-  const data = new Uint8Array(width * height * 3).fill(127);
-  for (let y = 0; y < image.height; y++) {
-    data.set(image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3), ((y + pad) * width + pad) * 3);
-  }
-  return { data, width, height };
+  return {
+    async landmarks(pixels, boxes) {
+      const out = [];
+      for (const box of boxes) out.push({ landmarks: await lmk68.landmarks(pixels, box), faceness: null, facenessBoth: null });
+      return out;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropResize, detectInViews, gridViews, iou, nonMaxSuppression, warpAffine, type Box, type Detection } from './image.js';
+import { cropMatrix, cropResize, detectInViews, gridViews, halve, iou, nonMaxSuppression, warpAffine, warpAffineArea, type Box, type Detection } from './image.js';
 
 describe('image helpers', () => {
   it('warpAffine with the identity copies pixels and fills outside', () => {
@@ -7,6 +7,28 @@ describe('image helpers', () => {
     expect(warpAffine(img, [1, 0, 0, 0, 1, 0], 4, 4).data).toEqual(img.data);
     const shifted = warpAffine(img, [1, 0, 10, 0, 1, 0], 2, 2, 7);
     expect([...shifted.data]).toEqual(new Array(12).fill(7));
+  });
+
+  it('warpAffine samples a crop and scale the same on its fast path as on the general one', () => {
+    const img = { data: Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => (i * 7919) % 251), width: 37, height: 23 };
+    for (const m of [[1.37, 0, -3.2, 0, 0.81, 2.4], [0.5, 0, 10.25, 0, 0.5, 4.75], [2, 0, 0, 0, 2, 0]]) {
+      // A rotation too small to move any sample sends it down the general path (rounding aside).
+      const general = warpAffine(img, [m[0]!, 1e-15, m[2]!, 1e-15, m[4]!, m[5]!], 30, 20, 9).data;
+      const fast = warpAffine(img, m, 30, 20, 9).data;
+      expect(Math.max(...fast.map((v, i) => Math.abs(v - general[i]!)))).toBeLessThanOrEqual(1);
+      expect(fast.filter((v, i) => v !== general[i]).length).toBeLessThan(fast.length / 100);
+    }
+  });
+
+  it('halve averages 2x2 blocks and leaves an odd last row and column out', () => {
+    const img = { data: Uint8Array.from([0, 0, 0, 4, 8, 12, 99, 99, 99, 8, 8, 8, 12, 16, 20, 99, 99, 99, 1, 1, 1, 1, 1, 1, 1, 1, 1]), width: 3, height: 3 };
+    expect(halve(img)).toEqual({ data: Uint8Array.from([6, 8, 10]), width: 1, height: 1 });
+  });
+
+  it('warpAffineArea averages 2x2 blocks before it samples (a level twice as fine as the view)', () => {
+    const img = { data: Uint8Array.from({ length: 8 * 8 * 3 }, (_, i) => ((i / 3) | 0) % 2 ? 200 : 0), width: 8, height: 8 };
+    // Alternate columns 0 and 200: averaged, every output pixel is 100, not 0 or 200.
+    expect(new Set(warpAffineArea(img, cropMatrix({ x: 0, y: 0, w: 8, h: 8 }, 4, 4), 4, 4).data)).toEqual(new Set([100]));
   });
 
   it('cropResize averages a block down', () => {
@@ -64,14 +86,26 @@ describe('image helpers', () => {
         return found(view);
       });
     };
-    // A portrait: one big face; the whole image and 2x2 tiles only.
+    // A close-up: one big face and nothing else; the whole image only.
     await run((v) => (v.w === 1600 ? [face(600, 300, 400)] : []));
+    expect(seen).toHaveLength(1);
+    // A portrait with anything smaller in it, even unsure: 2x2 tiles too.
+    await run((v) => (v.w === 1600 ? [face(600, 300, 400), face(100, 100, 60, 0.25)] : []));
+    expect(seen).toHaveLength(1 + 4);
+    // A big face that is not sure is no close-up.
+    await run((v) => (v.w === 1600 ? [face(600, 300, 400, 0.4)] : []));
     expect(seen).toHaveLength(1 + 4);
     // A group photo: small faces in the coarse views, so every view mirrored too, and 3x3 tiles both ways.
     await run((v) => (v.w === 1600 ? [face(100, 300, 90), face(400, 300, 90), face(700, 300, 90)] : []));
     expect(seen).toHaveLength(1 + 4 + (1 + 4) + 9 * 2);
     await run((v) => (v.w === 1600 ? [face(100, 300, 90), face(400, 300, 90)] : []), 2);
     expect(seen).toHaveLength(1 + 4);
+    // Each round is prepared for the most detail its views read; tiles look for small faces.
+    const prepared: Array<[number, boolean | undefined]> = [];
+    await detectInViews(image, 320, 240, 0.4, 3, async () => [], async (detail, small) => {
+      prepared.push([detail, small]);
+    });
+    expect(prepared).toEqual([[5, undefined], [1000 / 320, true]]);
     // Small unsure detections are no crowd.
     await run((v) => (v.w === 1600 ? [face(100, 300, 90, 0.3), face(400, 300, 90, 0.3)] : []));
     expect(seen).toHaveLength(1 + 4);

@@ -88,6 +88,7 @@ export function toChwTensor(image: RgbImage, mean: number, std: number, order: '
  * `width x height`, bilinear; pixels outside the source take `fill`.
  */
 export function warpAffine(image: RgbImage, m: readonly number[], width: number, height: number, fill = 0): RgbImage {
+  if (m[1] === 0 && m[3] === 0) return warpScaled(image, m, width, height, fill);
   const out = new Uint8Array(width * height * 3);
   const { data, width: sw, height: sh } = image;
   const a = m[0]!, b = m[1]!, c = m[2]!, d = m[3]!, e = m[4]!, f = m[5]!;
@@ -114,27 +115,95 @@ export function warpAffine(image: RgbImage, m: readonly number[], width: number,
         out[o + 2] = data[i00 + 2]! * w00 + data[i10 + 2]! * w10 + data[i01 + 2]! * w01 + data[i11 + 2]! * w11 + 0.5;
         continue;
       }
-      for (let ch = 0; ch < 3; ch++) {
-        let acc = 0;
-        for (let k = 0; k < 4; k++) {
-          const xx = x0 + (k & 1);
-          const yy = y0 + (k >> 1);
-          const w = (k & 1 ? fx : 1 - fx) * (k >> 1 ? fy : 1 - fy);
-          acc += w * (xx >= 0 && yy >= 0 && xx < sw && yy < sh ? data[(yy * sw + xx) * 3 + ch]! : fill);
-        }
-        out[o + ch] = acc + 0.5;
-      }
+      edgePixel(image, out, o, x0, y0, fx, fy, fill);
     }
   }
   return { data: out, width, height };
 }
 
-/** Crops `box` and scales it to `width x height` (area-averaged when it shrinks, else bilinear); `mirror` flips it left to right. */
-export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0, mirror = false): RgbImage {
+/** A pixel whose neighbours lie partly or wholly outside the image: those read as `fill`. */
+function edgePixel(image: RgbImage, out: Uint8Array, o: number, x0: number, y0: number, fx: number, fy: number, fill: number) {
+  const { data, width: sw, height: sh } = image;
+  for (let ch = 0; ch < 3; ch++) {
+    let acc = 0;
+    for (let k = 0; k < 4; k++) {
+      const xx = x0 + (k & 1);
+      const yy = y0 + (k >> 1);
+      const w = (k & 1 ? fx : 1 - fx) * (k >> 1 ? fy : 1 - fy);
+      acc += w * (xx >= 0 && yy >= 0 && xx < sw && yy < sh ? data[(yy * sw + xx) * 3 + ch]! : fill);
+    }
+    out[o + ch] = acc + 0.5;
+  }
+}
+
+/**
+ * `warpAffine` for a map without rotation (a crop and a scale, the detectors' views): the same
+ * samples, with each column's and row's neighbours and weights worked out once.
+ */
+function warpScaled(image: RgbImage, m: readonly number[], width: number, height: number, fill: number): RgbImage {
+  const out = new Uint8Array(width * height * 3);
+  const { data, width: sw, height: sh } = image;
+  const xs = new Int32Array(width), fxs = new Float64Array(width);
+  let inFrom = width, inTo = -1;
+  for (let x = 0; x < width; x++) {
+    const sx = m[0]! * x + m[2]!;
+    const x0 = Math.floor(sx);
+    xs[x] = x0;
+    fxs[x] = sx - x0;
+    if (x0 >= 0 && x0 < sw - 1) {
+      if (x < inFrom) inFrom = x;
+      inTo = x;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    const sy = m[4]! * y + m[5]!;
+    const y0 = Math.floor(sy);
+    const fy = sy - y0;
+    let o = y * width * 3;
+    const rowInside = y0 >= 0 && y0 < sh - 1;
+    for (let x = 0; x < width; x++, o += 3) {
+      const x0 = xs[x]!, fx = fxs[x]!;
+      if (rowInside && x >= inFrom && x <= inTo) {
+        const i00 = (y0 * sw + x0) * 3;
+        const i01 = i00 + sw * 3;
+        const w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
+        out[o] = data[i00]! * w00 + data[i00 + 3]! * w10 + data[i01]! * w01 + data[i01 + 3]! * w11 + 0.5;
+        out[o + 1] = data[i00 + 1]! * w00 + data[i00 + 4]! * w10 + data[i01 + 1]! * w01 + data[i01 + 4]! * w11 + 0.5;
+        out[o + 2] = data[i00 + 2]! * w00 + data[i00 + 5]! * w10 + data[i01 + 2]! * w01 + data[i01 + 5]! * w11 + 0.5;
+      } else edgePixel(image, out, o, x0, y0, fx, fy, fill);
+    }
+  }
+  return { data: out, width, height };
+}
+
+/** The map (output pixel -> source pixel) that crops `box` and scales it to `width x height`; `mirror` flips it left to right. */
+export function cropMatrix(box: Box, width: number, height: number, mirror = false): number[] {
   const sx = box.w / width;
   const sy = box.h / height;
-  const m = mirror ? [-sx, 0, box.x + box.w - sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5] : [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5];
-  return warpAffineArea(image, m, width, height, fill);
+  return mirror ? [-sx, 0, box.x + box.w - sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5] : [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5];
+}
+
+/** Crops `box` and scales it to `width x height` (area-averaged when it shrinks, else bilinear); `mirror` flips it left to right. */
+export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0, mirror = false): RgbImage {
+  return warpAffineArea(image, cropMatrix(box, width, height, mirror), width, height, fill);
+}
+
+/** The image at half its size, each pixel the average of a 2x2 block (an odd last row or column is left out). */
+export function halve(image: RgbImage): RgbImage {
+  const width = image.width >> 1, height = image.height >> 1;
+  const out = new Uint8Array(width * height * 3);
+  const { data } = image;
+  const row = image.width * 3;
+  for (let y = 0; y < height; y++) {
+    let i = 2 * y * row;
+    let o = y * width * 3;
+    for (let x = 0; x < width; x++, i += 6, o += 3) {
+      out[o] = (data[i]! + data[i + 3]! + data[i + row]! + data[i + row + 3]! + 2) >> 2;
+      out[o + 1] = (data[i + 1]! + data[i + 4]! + data[i + row + 1]! + data[i + row + 4]! + 2) >> 2;
+      out[o + 2] = (data[i + 2]! + data[i + 5]! + data[i + row + 2]! + data[i + row + 5]! + 2) >> 2;
+    }
+  }
+  return { data: out, width, height };
 }
 
 export function toGray(image: RgbImage): Float32Array {
@@ -164,37 +233,55 @@ export function gridViews(width: number, height: number, grid: number): Box[] {
 /**
  * Runs a detector with a small fixed input (`inputW` x `inputH`) over an image: the whole image,
  * then 2x2 tiles when the image is at least twice the input (a fixed input loses small faces in a
- * big photo). Finer grids (3x3, up to `maxGrid`) cost more and only pay where small faces can be:
- * they run when the coarser views found a crowd (at least two confident faces under a twelfth of
- * the image's long side), as in a group photo; then every view is also looked at mirrored: a
- * small face half hidden or turned away is often found in one orientation only. A tile is there for faces
- * small next to it: a face over a third of a tile is left to the coarser views, which see it
- * whole (a tile sees part of it, and calls the part a face).
+ * big photo). Tiles only run where small faces can be:
+ * - not in a close-up: when the whole image shows a confident face at least a quarter of its
+ *   short side and no other candidate at all, a face too small for the whole view (under about a
+ *   sixteenth of the short side, four times smaller than the subject) is not looked for;
+ * - finer grids (3x3, up to `maxGrid`) only when the coarser views found a crowd (at least two
+ *   confident faces under a twelfth of the image's long side), as in a group photo; then every
+ *   view is also looked at mirrored: a small face half hidden or turned away is often found in
+ *   one orientation only.
+ * A tile is there for faces small next to it: a face over a third of a tile is left to the
+ * coarser views, which see it whole (a tile sees part of it, and calls the part a face). Before
+ * each round of views, `prepare` is told the most detail (image pixels per input pixel) a view
+ * of it reads, and whether the round looks for small faces (the tiles).
  */
 export async function detectInViews(
-  image: RgbImage, inputW: number, inputH: number, nmsIou: number, maxGrid: number,
+  image: { width: number; height: number }, inputW: number, inputH: number, nmsIou: number, maxGrid: number,
   detectView: (view: Box, mirror: boolean) => Promise<Detection[]>,
+  prepare: (pxPerInputPx: number, forSmallFaces?: boolean) => Promise<void> = async () => {},
 ): Promise<Detection[]> {
   const { width, height } = image;
   const scale = Math.max(width / inputW, height / inputH);
-  const all = await detectView({ x: 0, y: 0, w: width, h: height }, false);
+  const whole = { x: 0, y: 0, w: width, h: height };
+  const detail = (views: Box[]) => Math.min(...views.map((v) => Math.max(v.w / inputW, v.h / inputH)));
+  await prepare(detail([whole]));
+  const all = await detectView(whole, false);
   const look = async (views: Box[], mirrors: boolean[]) => {
+    await prepare(detail(views), true);
     for (const view of views) {
       for (const mirror of mirrors) {
         for (const d of await detectView(view, mirror)) if (Math.max(d.box.w / view.w, d.box.h / view.h) < 1 / 3) all.push(d);
       }
     }
   };
-  const coarse = maxGrid >= 2 && scale >= 2 ? gridViews(width, height, 2) : [];
-  await look(coarse, [false]);
+  const coarse = maxGrid >= 2 && scale >= 2 && !isCloseUp(nonMaxSuppression(all, nmsIou), image) ? gridViews(width, height, 2) : [];
+  if (coarse.length > 0) await look(coarse, [false]);
   const longSide = Math.max(width, height);
   const crowd = nonMaxSuppression(all, nmsIou).filter((d) => d.score >= 0.5 && Math.max(d.box.w, d.box.h) < longSide / 12);
   if (maxGrid >= 3 && crowd.length >= 2) {
-    await look([{ x: 0, y: 0, w: width, h: height }, ...coarse], [true]);
+    await look([whole, ...coarse], [true]);
     // Finer tiles may be smaller than the input, up to twice enlarged: small faces in a small photo.
     for (let grid = 3; grid <= maxGrid && 1.5 * scale / grid >= 0.5; grid++) await look(gridViews(width, height, grid), [false, true]);
   }
   return nonMaxSuppression(all, nmsIou).map((d) => clampDetection(d, image));
+}
+
+/** A close-up: a confident face at least a quarter of the short side, and no smaller candidate. */
+function isCloseUp(found: readonly Detection[], image: { width: number; height: number }): boolean {
+  const short = Math.min(image.width, image.height);
+  const big = (d: Detection) => Math.max(d.box.w, d.box.h) >= short / 4;
+  return found.some((d) => d.score >= 0.5 && big(d)) && found.every(big);
 }
 
 export function clampDetection(d: Detection, image: { width: number; height: number }): Detection {
@@ -227,17 +314,35 @@ export function warpAffineArea(image: RgbImage, m: readonly number[], width: num
   const small = new Uint8Array(w * h * 3);
   const { data, width: sw } = image;
   const area = k * k;
-  for (let by = 0; by < h; by++) {
-    for (let bx = 0; bx < w; bx++) {
-      let r = 0, g = 0, b = 0;
+  if (k === 2) {
+    // The common case (a level twice as fine as the view): 2x2 blocks, sample by sample.
+    for (let by = 0; by < h; by++) {
+      let i = ((y0 + by * 2) * sw + x0) * 3;
+      const j = sw * 3;
+      let o = by * w * 3;
+      for (let bx = 0; bx < w; bx++, i += 6, o += 3) {
+        small[o] = (data[i]! + data[i + 3]! + data[i + j]! + data[i + j + 3]! + 2) >> 2;
+        small[o + 1] = (data[i + 1]! + data[i + 4]! + data[i + j + 1]! + data[i + j + 4]! + 2) >> 2;
+        small[o + 2] = (data[i + 2]! + data[i + 5]! + data[i + j + 2]! + data[i + j + 5]! + 2) >> 2;
+      }
+    }
+  } else {
+    // Block sums one source row at a time (rows are read in order, not block by block).
+    const sums = new Uint32Array(w * 3);
+    for (let by = 0; by < h; by++) {
+      sums.fill(0);
       for (let dy = 0; dy < k; dy++) {
-        let i = ((y0 + by * k + dy) * sw + x0 + bx * k) * 3;
-        for (let dx = 0; dx < k; dx++, i += 3) {
-          r += data[i]!; g += data[i + 1]!; b += data[i + 2]!;
+        let i = ((y0 + by * k + dy) * sw + x0) * 3;
+        for (let bx = 0, s = 0; bx < w; bx++, s += 3) {
+          let r = 0, g = 0, b = 0;
+          for (let dx = 0; dx < k; dx++, i += 3) {
+            r += data[i]!; g += data[i + 1]!; b += data[i + 2]!;
+          }
+          sums[s] = sums[s]! + r; sums[s + 1] = sums[s + 1]! + g; sums[s + 2] = sums[s + 2]! + b;
         }
       }
-      const o = (by * w + bx) * 3;
-      small[o] = (r + area / 2) / area; small[o + 1] = (g + area / 2) / area; small[o + 2] = (b + area / 2) / area;
+      const o = by * w * 3;
+      for (let s = 0; s < w * 3; s++) small[o + s] = (sums[s]! + area / 2) / area;
     }
   }
   // Source pixel (sx, sy) is at ((sx - x0 - (k - 1) / 2) / k, ...) in the averaged image.

@@ -1,24 +1,28 @@
 import sharp from 'sharp';
-import type { Box, RgbImage } from './image.js';
+import { cropMatrix, type Box } from './image.js';
+import type { PhotoPixels } from './photo-pixels.js';
 
 /** Side of a stored face thumbnail in pixels. */
 export const THUMB_SIZE = 160;
 
 /**
- * A square JPEG of the face with some context around it, cut from the analysis image
- * (`scale` full-resolution pixels per analysis pixel).
+ * A square JPEG of the face (`box` in full-resolution pixels) with some context around it: a
+ * square 1.5 times the box, cut to the photo's edges, its centre filling the thumbnail.
  */
-export async function faceThumbnail(image: RgbImage, scale: number, box: Box): Promise<Buffer> {
+export async function faceThumbnail(pixels: PhotoPixels, box: Box): Promise<Buffer> {
+  const { scale } = pixels;
   const side = Math.max(box.w, box.h) * 1.5 / scale;
   const cx = (box.x + box.w / 2) / scale;
   const cy = (box.y + box.h / 2) / scale;
   const left = Math.max(0, Math.round(cx - side / 2));
   const top = Math.max(0, Math.round(cy - side / 2));
-  const width = Math.max(1, Math.min(image.width - left, Math.round(side)));
-  const height = Math.max(1, Math.min(image.height - top, Math.round(side)));
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .extract({ left, top, width, height })
-    .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover' })
-    .jpeg({ quality: 82, mozjpeg: true })
+  const width = Math.max(1, Math.min(pixels.width - left, Math.round(side)));
+  const height = Math.max(1, Math.min(pixels.height - top, Math.round(side)));
+  // Cover: the square at the centre of the region cut.
+  const cut = Math.min(width, height);
+  const region = { x: left + (width - cut) / 2, y: top + (height - cut) / 2, w: cut, h: cut };
+  const image = await pixels.view(cropMatrix(region, THUMB_SIZE, THUMB_SIZE), THUMB_SIZE, THUMB_SIZE);
+  return sharp(image.data, { raw: { width: THUMB_SIZE, height: THUMB_SIZE, channels: 3 } })
+    .jpeg({ quality: 82, optimiseCoding: true })
     .toBuffer();
 }

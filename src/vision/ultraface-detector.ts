@@ -1,5 +1,6 @@
 import type { ModelSession } from './onnx-session.js';
-import { cropResize, detectInViews, toChwTensor, type Box, type Detection, type RgbImage } from './image.js';
+import { cropMatrix, detectInViews, toChwTensor, type Box, type Detection } from './image.js';
+import type { PhotoPixels } from './photo-pixels.js';
 
 const INPUT_W = 320;
 const INPUT_H = 240;
@@ -22,13 +23,13 @@ export interface DetectOptions {
 export function createUltrafaceDetector(session: ModelSession) {
   const inputName = session.inputs[0]?.name ?? 'input';
 
-  async function detectView(image: RgbImage, view: Box, mirror: boolean, minScore: number): Promise<Detection[]> {
+  async function detectView(pixels: PhotoPixels, view: Box, mirror: boolean, minScore: number): Promise<Detection[]> {
     // Letterbox: keep the aspect ratio, pad the rest (0 after normalisation).
     const scale = Math.min(INPUT_W / view.w, INPUT_H / view.h);
     const srcW = INPUT_W / scale;
     const srcH = INPUT_H / scale;
     const src: Box = { x: view.x, y: view.y, w: srcW, h: srcH };
-    const input = cropResize(image, src, INPUT_W, INPUT_H, 127, mirror);
+    const input = await pixels.view(cropMatrix(src, INPUT_W, INPUT_H, mirror), INPUT_W, INPUT_H, 127);
     const out = await session.run({ [inputName]: { data: toChwTensor(input, 127, 128, 'rgb'), dims: [1, 3, INPUT_H, INPUT_W] } });
     const scores = out.scores!.data;
     const boxes = out.boxes!.data;
@@ -52,8 +53,8 @@ export function createUltrafaceDetector(session: ModelSession) {
   }
 
   return {
-    async detect(image: RgbImage, options: DetectOptions): Promise<Detection[]> {
-      return detectInViews(image, INPUT_W, INPUT_H, options.nmsIou ?? 0.4, options.maxTileGrid ?? 3, (view, mirror) => detectView(image, view, mirror, options.minScore));
+    async detect(pixels: PhotoPixels, options: DetectOptions): Promise<Detection[]> {
+      return detectInViews(pixels, INPUT_W, INPUT_H, options.nmsIou ?? 0.4, options.maxTileGrid ?? 3, (view, mirror) => detectView(pixels, view, mirror, options.minScore), pixels.prepare);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ModelSession } from './onnx-session.js';
-import { cropResize, detectInViews, type Box, type Detection, type Point, type RgbImage } from './image.js';
+import { cropMatrix, detectInViews, type Box, type Detection, type Point } from './image.js';
+import type { PhotoPixels } from './photo-pixels.js';
 
 const STRIDES = [8, 16, 32] as const;
 
@@ -13,10 +14,10 @@ export function createYunetDetector(session: ModelSession) {
   const shape = session.inputs[0]?.shape ?? [];
   const size = typeof shape[2] === 'number' && shape[2] > 0 ? shape[2] : 640;
 
-  async function detectView(image: RgbImage, view: Box, mirror: boolean, minScore: number): Promise<Detection[]> {
+  async function detectView(pixels: PhotoPixels, view: Box, mirror: boolean, minScore: number): Promise<Detection[]> {
     const scale = Math.min(size / view.w, size / view.h);
     const srcSide = size / scale;
-    const input = cropResize(image, { x: view.x, y: view.y, w: srcSide, h: srcSide }, size, size, 0, mirror);
+    const input = await pixels.view(cropMatrix({ x: view.x, y: view.y, w: srcSide, h: srcSide }, size, size, mirror), size, size, 0);
     const plane = size * size;
     const tensor = new Float32Array(3 * plane);
     for (let i = 0; i < plane; i++) {
@@ -53,8 +54,8 @@ export function createYunetDetector(session: ModelSession) {
   }
 
   return {
-    async detect(image: RgbImage, options: { minScore: number; nmsIou?: number; maxTileGrid?: number }): Promise<Detection[]> {
-      return detectInViews(image, size * 2, size * 2, options.nmsIou ?? 0.3, options.maxTileGrid ?? 3, (view, mirror) => detectView(image, view, mirror, options.minScore));
+    async detect(pixels: PhotoPixels, options: { minScore: number; nmsIou?: number; maxTileGrid?: number }): Promise<Detection[]> {
+      return detectInViews(pixels, size * 2, size * 2, options.nmsIou ?? 0.3, options.maxTileGrid ?? 3, (view, mirror) => detectView(pixels, view, mirror, options.minScore), pixels.prepare);
     },
   };
 }

@@ -1,0 +1,111 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { cropMatrix, cropResize, type RgbImage } from './image.js';
+import { createPhotoPixels, frameSize, padPixels, pixelsOf } from './photo-pixels.js';
+
+/** A smooth test picture: colour changes slowly, so every level of it looks alike. */
+function gradient(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      data[o] = (255 * x) / width;
+      data[o + 1] = (255 * y) / height;
+      data[o + 2] = 128 + 100 * Math.sin((x + y) / 60);
+    }
+  }
+  return { data, width, height };
+}
+
+/** A decoder of `full` (2304x1728) that makes each level by area averaging, and records the sizes asked for. */
+function fakeDecoder(full: RgbImage, rungs = [3, 5, 9]) {
+  const asked: Array<[number, number]> = [];
+  return {
+    asked,
+    decoder: {
+      rungs,
+      async decode(width: number, height: number) {
+        asked.push([width, height]);
+        return cropResize(full, { x: 0, y: 0, w: full.width, h: full.height }, width, height);
+      },
+    },
+  };
+}
+
+const maxDiff = (a: RgbImage, b: RgbImage) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
+
+describe('photo pixels: the frame served from levels decoded on demand', () => {
+  const full = gradient(2304, 1728);
+  const frame = frameSize(2304, 1728, 1600);
+
+  it('frames a photo as sharp fits it inside the long side', async () => {
+    for (const [w, h] of [[2304, 1728], [1728, 2304], [4352, 2903], [1601, 7], [800, 600]] as const) {
+      const { info } = await sharp({ create: { width: w, height: h, channels: 3, background: '#000' } })
+        .resize({ width: 1600, height: 1600, fit: 'inside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+      expect(frameSize(w, h, 1600)).toEqual({ width: info.width, height: info.height });
+    }
+  });
+
+  it('decodes the coarsest level that has the detail a view needs, once, and the frame only when asked for small faces', async () => {
+    const { asked, decoder } = fakeDecoder(full);
+    const pixels = createPhotoPixels(2304, 1728, frame, decoder);
+    expect(pixels.scale).toBeCloseTo(1.44);
+    // A 320x240 view of the whole frame reads 5 frame px per output px: the 1/5 level holds that.
+    await pixels.view(cropMatrix({ x: 0, y: 0, w: 1600, h: 1200 }, 320, 240), 320, 240);
+    expect(asked).toEqual([[460, 345]]);
+    // Half the frame at 320 px wide: 2.5 frame px per px, finer than the 1/5 level (3.47): the 1/3 level.
+    await pixels.view(cropMatrix({ x: 0, y: 0, w: 800, h: 600 }, 320, 240), 320, 240);
+    expect(asked).toEqual([[460, 345], [768, 576]]);
+    // Anything as coarse again is served from what is there.
+    await pixels.view(cropMatrix({ x: 100, y: 100, w: 600, h: 600 }, 192, 192), 192, 192);
+    await pixels.prepare(4);
+    expect(asked).toHaveLength(2);
+    // Small faces: the frame itself, decoded once however fine the views get.
+    await pixels.prepare(3, true);
+    await pixels.view(cropMatrix({ x: 10, y: 10, w: 20, h: 20 }, 112, 112), 112, 112);
+    await pixels.view(cropMatrix({ x: 10, y: 10, w: 5, h: 5 }, 112, 112), 112, 112);
+    expect(asked).toEqual([[460, 345], [768, 576], [1600, 1200]]);
+    expect(pixels.decodeMs).toBeGreaterThan(0);
+  });
+
+  it('two views asking at once share one decode', async () => {
+    const { asked, decoder } = fakeDecoder(full);
+    const pixels = createPhotoPixels(2304, 1728, frame, decoder);
+    const m = cropMatrix({ x: 0, y: 0, w: 1600, h: 1200 }, 320, 240);
+    await Promise.all([pixels.view(m, 320, 240), pixels.view(m, 320, 240), pixels.prepare(5)]);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('a view from a coarse level is the view from the frame, to within a few grey levels', async () => {
+    const { decoder } = fakeDecoder(full);
+    const levels = createPhotoPixels(2304, 1728, frame, decoder);
+    const framePixels = pixelsOf(cropResize(full, { x: 0, y: 0, w: 2304, h: 1728 }, frame.width, frame.height));
+    // A face-sized crop turned by 10 degrees, as FaceMesh reads it (inside the frame: at its
+    // edges, area averaging drops the last partial block, at every level).
+    const a = 0.17, s = 700 / 192;
+    const m = [Math.cos(a) * s, -Math.sin(a) * s, 500, Math.sin(a) * s, Math.cos(a) * s, 100];
+    expect(maxDiff(await levels.view(m, 192, 192), await framePixels.view(m, 192, 192))).toBeLessThanOrEqual(4);
+    const tile = cropMatrix({ x: 100, y: 100, w: 1000, h: 750 }, 320, 240);
+    expect(maxDiff(await levels.view(tile, 320, 240), await framePixels.view(tile, 320, 240))).toBeLessThanOrEqual(4);
+  });
+
+  it('halves a level in memory rather than reading a much finer one, and never decodes for it', async () => {
+    const image = gradient(1600, 1200);
+    let decodes = 0;
+    const pixels = createPhotoPixels(1600, 1200, image, { rungs: [], decode: async () => (decodes++, image) });
+    const tiny = await pixels.view(cropMatrix({ x: 0, y: 0, w: 1600, h: 1200 }, 100, 75), 100, 75);
+    expect(decodes).toBe(1);
+    expect(maxDiff(tiny, cropResize(image, { x: 0, y: 0, w: 1600, h: 1200 }, 100, 75))).toBeLessThanOrEqual(4);
+  });
+
+  it('pads the frame with grey, and beyond the border gives the view its own fill', async () => {
+    const image = { data: new Uint8Array(4 * 4 * 3).fill(200), width: 4, height: 4 };
+    const padded = padPixels(pixelsOf(image), 4);
+    expect([padded.width, padded.height]).toEqual([12, 12]);
+    const all = await padded.view([1, 0, -2, 0, 1, 0], 16, 1, 0);
+    // x = -2..13 of row 0: beyond the border (0), the grey border (127) and, at rows 4-7 only, the photo.
+    expect([...all.data].filter((_, i) => i % 3 === 0)).toEqual([0, 0, ...new Array(12).fill(127), 0, 0]);
+    const middle = await padded.view([1, 0, 0, 0, 1, 5], 12, 1, 0);
+    expect([...middle.data].filter((_, i) => i % 3 === 0)).toEqual([127, 127, 127, 127, 200, 200, 200, 200, 127, 127, 127, 127]);
+  });
+});
