@@ -3,8 +3,9 @@
 //  1. photos/s: the embedded run (`facetag index DIR`, SQLite, 2 analysis threads) against the
 //     cluster: photos uploaded to an S3 bucket (Ceph RGW), a management process
 //     (`facetag index --source s3://incoming`, BullMQ on a private Redis) and 2 `facetag worker`
-//     processes (`--concurrency 1` each), crops in S3, the catalog on SQLite or on Neo4j (run
-//     as docs/INSTALLATION.md tells an operator: bench/operator-neo4j.ts). Same photos throughout;
+//     processes (`--concurrency 1` each; `--worker-concurrency N` to try more), crops in S3, the
+//     catalog on SQLite or on Neo4j (run as docs/INSTALLATION.md tells an operator:
+//     bench/operator-neo4j.ts). Same photos throughout;
 //     the ratio to the embedded run is printed with the load average. Neo4j first serves an
 //     untimed run of 20 photos (then emptied), as a library's server is warm.
 //  2. the queue's overhead per photo (analyse + commit round trip with an empty handler) and the
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '177' },
     catalogs: { type: 'string', default: 'sqlite,neo4j' },
     workers: { type: 'string', default: '2' },
+    /** Jobs at once on each worker (`facetag worker --concurrency`; its threads are min(this, cores)). */
+    'worker-concurrency': { type: 'string', default: '1' },
     /** Keep the bench's folder (data folders, logs) and print where it is. */
     keep: { type: 'boolean', default: false },
     /** More FACETAG_* settings for the cluster's processes, `KEY=VALUE;KEY=VALUE` (to try one). */
@@ -78,6 +81,7 @@ try {
     const catalogs = values.catalogs!.split(',');
     if (catalogs.includes('neo4j')) neo4j = await startOperatorNeo4j(() => undefined);
     const workers = Number(values.workers);
+    const workerConcurrency = Number(values['worker-concurrency']);
     /** One cluster run of `some` photos on a fresh set of buckets and a fresh data folder; its summary. */
     const clusterRun = async (catalog: string, some: number, label: string) => {
       const buckets = { incoming: uniqueBucket('incoming'), processed: uniqueBucket('processed'), crops: uniqueBucket('crops') };
@@ -92,7 +96,7 @@ try {
       const incoming = createS3BlobStore(settings, buckets.incoming);
       for (const [i, f] of files.slice(0, some).entries()) await incoming.put(keys[i]!, readFileSync(f), 'image/jpeg');
       await incoming.close();
-      const started = Array.from({ length: workers }, () => startWorker(data, env, 1));
+      const started = Array.from({ length: workers }, () => startWorker(data, env, workerConcurrency));
       await Promise.all(started.map((w) => w.ready));
       // The management lists the bucket, hashes, queues and writes; the workers read, analyse and store crops.
       // CPU seconds each part used during the run: on one machine they all share its cores.
@@ -122,7 +126,7 @@ try {
       }
       const summary = await clusterRun(catalog, files.length, 'timed');
       if (summary.photos.processed !== embedded.photos.processed) throw new Error(`the cluster run wrote ${summary.photos.processed} photos, the embedded one ${embedded.photos.processed}`);
-      say(`| management + ${workers} workers (\`--concurrency 1\` each), BullMQ, S3 (Ceph RGW), ${catalog} catalog | ${rate(summary).toFixed(2)} | ${(summary.durationMs / 1000).toFixed(1)} | ${(rate(summary) / base).toFixed(2)} | ${load()} |`);
+      say(`| management + ${workers} workers (\`--concurrency ${workerConcurrency}\` each), BullMQ, S3 (Ceph RGW), ${catalog} catalog | ${rate(summary).toFixed(2)} | ${(summary.durationMs / 1000).toFixed(1)} | ${(rate(summary) / base).toFixed(2)} | ${load()} |`);
       say(`|   (median ms per photo on the management: read + hash ${summary.stageMedianMs.read}, from result to written ${summary.stageMedianMs.store}; CPU s: ${Object.entries(summary.cpu as Record<string, number>).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}) | | | | |`);
     }
     say('');
