@@ -1,10 +1,11 @@
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Catalog } from './catalog/catalog.js';
 import type { AnalyserOptions } from './vision/face-analyser.js';
 import { neo4jSettings } from './catalog/neo4j-settings.js';
 import { openSqliteCatalog } from './catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from './config/load-config.js';
+import { DATA_FOLDER, blobsDir, catalogFile, logsDir, modelsDir, sqliteFiles } from './data-folder.js';
+import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -20,23 +21,9 @@ import type { AnalysisTransport } from './ingest/analysis-transport.js';
 import { poolTransport } from './ingest/pool-transport.js';
 import { queueTransport } from './ingest/queue-transport.js';
 
-/** What capability code may ask for. Functions take `Pick<Deps, ...>` of what they use. */
-export interface Deps {
-  config: ResolvedConfig;
-  log: Logger;
-  catalog: Catalog;
-  blobs: BlobStore;
-}
-
 export interface Context extends Deps {
   close(): Promise<void>;
 }
-
-export const catalogFile = (config: ResolvedConfig) => join(config.data.dir, 'catalog.sqlite');
-export const logsDir = (config: ResolvedConfig) => config.log.dir ?? join(config.data.dir, 'logs');
-export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? join(config.data.dir, 'models');
-/** Photos sent to the recognition API and kept in the library (`store=true`, CompreFace examples). */
-export const uploadsDir = (config: ResolvedConfig) => join(config.data.dir, 'uploads');
 
 /**
  * True when the data folder holds a facetag library: its SQLite catalog. A Neo4j catalog lives
@@ -50,7 +37,7 @@ export const isLibrary = (config: ResolvedConfig) => config.catalog.driver === '
  */
 export function requireLibrary(config: ResolvedConfig): void {
   if (isLibrary(config)) return;
-  const where = existsSync(config.data.dir) ? `${config.data.dir} is not a facetag library (it holds no catalog.sqlite)` : `${config.data.dir} does not exist`;
+  const where = existsSync(config.data.dir) ? `${config.data.dir} is not a facetag library (it holds no ${DATA_FOLDER.catalog})` : `${config.data.dir} does not exist`;
   throw new AppError('LIBRARY_NOT_FOUND', `${where}; give the data folder \`facetag index\` wrote with --data DIR (or FACETAG_DATA_DIR), or create a library there with \`facetag index <photo folder> --data ${config.data.dir}\``);
 }
 
@@ -70,7 +57,7 @@ export function newLibraryWatch(config: ResolvedConfig) {
     },
     remove() {
       if (!existed) rmSync(config.data.dir, { recursive: true, force: true });
-      else for (const suffix of ['', '-wal', '-shm']) rmSync(`${catalogFile(config)}${suffix}`, { force: true });
+      else for (const file of sqliteFiles(catalogFile(config))) rmSync(file, { force: true });
     },
   };
 }
@@ -112,7 +99,7 @@ export async function openCatalog(config: ResolvedConfig): Promise<Catalog> {
  * (the S3 SDK is loaded only then).
  */
 export async function createBlobStore(config: ResolvedConfig): Promise<BlobStore> {
-  if (config.storage.driver !== 's3') return createFsBlobStore(join(config.data.dir, 'blobs'));
+  if (config.storage.driver !== 's3') return createFsBlobStore(blobsDir(config));
   const { createS3BlobStore } = await import('./storage/s3-blob-store.js');
   return createS3BlobStore(config.storage, config.storage.cropsBucket);
 }

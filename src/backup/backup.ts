@@ -3,7 +3,9 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import type { CatalogCounts } from '../catalog/catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { uploadsDir, type Context, type Deps } from '../context.js';
+import type { Context } from '../context.js';
+import { authFile, blobsDir, catalogFile, DATA_FOLDER, restoredConfigDir, sqliteFiles, uploadsDir } from '../data-folder.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BackupDestination } from './backup-destination.js';
@@ -11,12 +13,15 @@ import { catalogPartFor } from './catalog-part.js';
 import { verifyManifest, writeManifest, type Manifest } from './manifest.js';
 import { backupSqliteFile, placeSqliteFile } from './sqlite-file-backup.js';
 
+// A backup names what it holds as the data folder does (data-folder.ts).
 /** The dashboard's credentials store, backed up and restored when it exists. */
-const AUTH = 'auth.sqlite';
+const AUTH = DATA_FOLDER.auth;
+/** The thumbnails of the blob store (a folder or S3), under this folder of a backup. */
+const BLOBS_DIR = DATA_FOLDER.blobs;
 /** Where the config file goes in a backup, and where a restore leaves it in the data folder. */
 const CONFIG_DIR = 'config';
 /** Photos kept from recognition requests (`uploadsDir`), under this folder of a backup. */
-const UPLOADS_DIR = 'uploads';
+const UPLOADS_DIR = DATA_FOLDER.uploads;
 
 /** Every file under `dir`, as paths relative to it (none when it is absent; half-written `.part` files left out). */
 async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
@@ -28,7 +33,6 @@ async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
   }
   return out;
 }
-export const RESTORED_CONFIG_DIR = 'restored-config';
 
 const facetagVersion = (): string =>
   (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -48,12 +52,12 @@ export async function createBackup(deps: Deps, destination: BackupDestination, n
   try {
     const part = catalogPartFor(config);
     const counts = await part.snapshot(deps, writer.dir);
-    await backupSqliteFile(join(config.data.dir, AUTH), join(writer.dir, AUTH));
+    await backupSqliteFile(authFile(config), join(writer.dir, AUTH));
     let thumbs = 0;
     for (const key of await blobs.list('')) {
       const data = await blobs.get(key);
       if (!data) continue; // deleted since it was listed: no face of the snapshot names it
-      const file = join(writer.dir, 'blobs', ...key.split('/'));
+      const file = join(writer.dir, BLOBS_DIR, ...key.split('/'));
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, data);
       thumbs++;
@@ -121,24 +125,25 @@ export async function restoreBackup(
       throw new AppError('BACKUP_INVALID', `the backup holds a ${manifest.catalog.kind} catalog but the configured catalog takes a ${part.kind}; restore it with the catalog driver it was taken with`);
     }
     const data = config.data.dir;
-    const occupied = [part.kind === 'sqlite-file' ? 'catalog.sqlite' : null, AUTH, 'blobs']
-      .filter((e): e is string => !!e && existsSync(join(data, e)) && !(e === 'blobs' && readdirSync(join(data, e)).length === 0));
+    const occupied = [part.kind === 'sqlite-file' ? catalogFile(config) : null, authFile(config), blobsDir(config)]
+      .filter((e): e is string => !!e && existsSync(e) && !(e === blobsDir(config) && readdirSync(e).length === 0))
+      .map((e) => basename(e));
     if (occupied.length > 0 && !options.force) {
       throw new AppError('CONFLICT', `${data} already holds a facetag library (${occupied.join(', ')}); restore into an empty data folder (--data DIR) or add --force to replace it`);
     }
     await mkdir(data, { recursive: true });
     await part.place(reader.dir);
     const listed = new Set(manifest.files.map((f) => f.path));
-    if (listed.has(AUTH)) await placeSqliteFile(join(reader.dir, AUTH), join(data, AUTH));
-    else for (const suffix of ['', '-wal', '-shm']) await rm(join(data, `${AUTH}${suffix}`), { force: true });
+    if (listed.has(AUTH)) await placeSqliteFile(join(reader.dir, AUTH), authFile(config));
+    else for (const file of sqliteFiles(authFile(config))) await rm(file, { force: true });
 
     const ctx = await options.open(config);
     try {
       await part.load(ctx, reader.dir);
-      const wanted = manifest.files.filter((f) => f.path.startsWith('blobs/')).map((f) => f.path.slice('blobs/'.length));
+      const wanted = manifest.files.filter((f) => f.path.startsWith(`${BLOBS_DIR}/`)).map((f) => f.path.slice(BLOBS_DIR.length + 1));
       const keep = new Set(wanted);
       for (const key of await ctx.blobs.list('')) if (!keep.has(key)) await ctx.blobs.delete(key);
-      for (const key of wanted) await ctx.blobs.put(key, await readFile(join(reader.dir, 'blobs', ...key.split('/'))), 'image/jpeg');
+      for (const key of wanted) await ctx.blobs.put(key, await readFile(join(reader.dir, BLOBS_DIR, ...key.split('/'))), 'image/jpeg');
       for (const file of await filesUnder(join(reader.dir, UPLOADS_DIR))) {
         await mkdir(dirname(join(uploadsDir(config), file)), { recursive: true });
         await copyFile(join(reader.dir, UPLOADS_DIR, file), join(uploadsDir(config), file));
@@ -146,8 +151,8 @@ export async function restoreBackup(
       let configFile: string | null = null;
       const configs = existsSync(join(reader.dir, CONFIG_DIR)) ? await readdir(join(reader.dir, CONFIG_DIR)) : [];
       if (configs[0]) {
-        await mkdir(join(data, RESTORED_CONFIG_DIR), { recursive: true });
-        configFile = join(data, RESTORED_CONFIG_DIR, configs[0]);
+        await mkdir(restoredConfigDir(config), { recursive: true });
+        configFile = join(restoredConfigDir(config), configs[0]);
         await copyFile(join(reader.dir, CONFIG_DIR, configs[0]), configFile);
       }
       const counts = await ctx.catalog.counts();

@@ -4,7 +4,8 @@ import type { CatalogCounts } from '../catalog/catalog.js';
 import { exportCatalog, importCatalog } from '../catalog/catalog-dump.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { catalogFile, type Deps } from '../context.js';
+import { DATA_FOLDER, catalogFile } from '../data-folder.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { backupSqliteFile, checkSqliteFile, placeSqliteFile } from './sqlite-file-backup.js';
 
@@ -26,7 +27,8 @@ export interface CatalogBackupPart {
   load(deps: Pick<Deps, 'catalog'>, stageDir: string): Promise<void>;
 }
 
-export const CATALOG_COPY = 'catalog.sqlite';
+/** The catalog's copy in a backup: named as in the data folder. */
+export const CATALOG_COPY = DATA_FOLDER.catalog;
 
 function sqliteFilePart(config: ResolvedConfig): CatalogBackupPart {
   return {

@@ -1,5 +1,5 @@
 import type { Box } from '../vision/image.js';
-import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoRecord, PhotoResult } from './catalog.js';
+import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoRecord, PhotoResult } from './catalog-records.js';
 
 /**
  * The single writer's side of the catalog port: what one batch of an index run reads and writes

@@ -7,7 +7,8 @@ import { createBackup, restoreBackup, verifyBackup } from '../backup/backup.js';
 import { catalogPartFor } from '../backup/catalog-part.js';
 import { createFolderDestination, pruneSnapshots, snapshotName } from '../backup/folder-destination.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { createContext, logsDir } from '../context.js';
+import { createContext } from '../context.js';
+import { DATA_FOLDER, logsDir } from '../data-folder.js';
 import { launchdLabel, launchdPlist, systemdService, systemdTimer, type UnitSpec } from '../deploy/units.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -33,7 +34,7 @@ const RESTORE_HELP = `Usage: facetag restore SRC [--force] [--json]
 Brings back a backup written by \`facetag backup\` into the data folder (--data DIR): every
 file is checked against the manifest first; a data folder that already holds a library is
 refused unless --force (which replaces it). Stop every facetag process of the folder first.
-The backup's config file is left in <data>/restored-config/, never over your own.`;
+The backup's config file is left in <data>/${DATA_FOLDER.restoredConfig}/, never over your own.`;
 
 /** A backup location: a folder now; \`s3://bucket/prefix\` when the object-store adapter lands. */
 export function openDestination(spec: string, cwd: string): BackupDestination {

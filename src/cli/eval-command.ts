@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterParams } from '../cluster/cluster-params.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import { analyserOptions, createContext, modelsDir } from '../context.js';
+import { analyserOptions, createContext } from '../context.js';
+import { DATA_FOLDER, modelsDir } from '../data-folder.js';
 import { AppError } from '../errors.js';
 import { evalCluster } from '../eval/cluster-eval.js';
 import { loadDataset, type Dataset } from '../eval/dataset.js';
@@ -71,10 +71,10 @@ export const evalCommand: Command = async ({ args, io, config: load }) => {
         const r = await evalDetect(pool, dataset, onProgress);
         out = { report: r, text: detectText(r) };
       } else if (kind === 'verify') {
-        const r = await evalVerify(pool, dataset, clusterParams(config).maxDistance, onProgress);
+        const r = await evalVerify(pool, dataset, config.cluster.maxDistance, onProgress);
         out = { report: r, text: verifyText(r) };
       } else {
-        const r = await evalRecognize(pool, dataset, clusterParams(config).maxDistance, onProgress);
+        const r = await evalRecognize(pool, dataset, config.cluster.maxDistance, onProgress);
         out = { report: r, text: recognizeText(r) };
       }
     } finally {
@@ -101,7 +101,7 @@ async function runCluster(config: ResolvedConfig, dataset: Dataset, onProgress: 
     ...config,
     data: { dir },
     vision: { ...config.vision, modelsDir: modelsDir(config) },
-    log: { ...config.log, dir: join(dir, 'logs') },
+    log: { ...config.log, dir: join(dir, DATA_FOLDER.logs) },
   });
   const controller = new AbortController();
   const stop = () => controller.abort();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { modelsDir } from '../context.js';
+import { modelsDir } from '../data-folder.js';
 import { AppError } from '../errors.js';
 import { findModel } from '../vision/model-manifest.js';
 import { listModels } from '../vision/model-registry.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
+import { embedderKey } from '../cluster/cluster-params.js';
 import { recluster } from '../cluster/recluster.js';
 import { loadIndex, suggestFacesForPerson, suggestPeopleForFace } from '../cluster/suggestions.js';
 import { createContext, type Context } from '../context.js';
@@ -153,7 +153,7 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
         return done(io, json, { id, deletedFaces: removed.faceIds.length }, `deleted person ${id} with ${plural(removed.faceIds.length, 'face')}, their embeddings and thumbnails`);
       }
       case 'suggest': {
-        const params = clusterParams(config);
+        const params = config.cluster;
         const index = await loadIndex(catalog, embedderKey(config));
         const limit = values.limit ? Number(values.limit) : undefined;
         if (values.face !== undefined) {
@@ -171,7 +171,7 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
         throw new AppError('USAGE', 'people suggest needs --face FACE or --person PERSON');
       }
       case 'recluster': {
-        const report = await recluster(ctx, embedderKey(config), clusterParams(config), { dryRun: !!values['dry-run'] });
+        const report = await recluster(ctx, embedderKey(config), config.cluster, { dryRun: !!values['dry-run'] });
         return done(io, json, report, [
           `${report.dryRun ? 'would re-cluster' : 're-clustered'} ${plural(report.faces, 'face')}: ${report.moved} moved, ${report.newlyAssigned} newly in a person, ${report.nowUnassigned} now unassigned, ${report.unchanged} unchanged`,
           `${plural(report.keptHumanDecisions, 'human decision')} kept; people ${report.peopleBefore} -> ${report.peopleAfter} (${report.peopleCreated} new)`,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { analyserOptions, logsDir } from '../context.js';
+import { analyserOptions } from '../context.js';
+import { logsDir } from '../data-folder.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createDetectionService } from '../services/detection-service.js';

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
+import { embedderKey } from '../cluster/cluster-params.js';
 import { loadIndex } from '../cluster/suggestions.js';
 import type { VectorIndex } from '../cluster/vector-index.js';
 import { createContext, startAnalysisPool } from '../context.js';
@@ -61,7 +61,7 @@ export const whoCommand: Command = async ({ args, io, config: load }) => {
       let index: Promise<VectorIndex> | null = null;
       const libraryIndex = () => (index ??= loadIndex(ctx.catalog, embedderId));
       const neighbours = faceNeighbours(ctx, embedderId, libraryIndex);
-      const params = clusterParams(config);
+      const params = config.cluster;
       const out: WhoPhoto[] = [];
       // One photo at a time: with --add, a later photo is recognised against the earlier ones too.
       for (const file of positionals) {

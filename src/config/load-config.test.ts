@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
-import { loadConfig } from './load-config.js';
+import { MODEL_MANIFEST } from '../vision/model-manifest.js';
+import { loadConfig, resolveTunedThresholds, UNTUNED_CLUSTER_THRESHOLDS } from './load-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'facetag-config-'));
 
@@ -51,5 +52,32 @@ describe('loadConfig', () => {
     const file = join(dir, 'env.json');
     writeFileSync(file, JSON.stringify({ cluster: { k: 8 } }));
     expect(loadConfig({ cwd: dir, env: { FACETAG_CONFIG: file } }).cluster.k).toBe(8);
+  });
+
+  describe('model-tuned thresholds, resolved once', () => {
+    it('fills cluster.maxDistance and minFaces from the configured embedder\'s manifest entry', () => {
+      const embedders = MODEL_MANIFEST.filter((m) => m.kind === 'embedder' && m.tuned.maxDistance !== undefined);
+      expect(embedders.length).toBeGreaterThan(1);
+      for (const m of embedders) {
+        const config = loadConfig({ cwd: dir, env: { FACETAG_VISION_EMBEDDER: m.id } });
+        expect(config.cluster).toMatchObject({ maxDistance: m.tuned.maxDistance, minFaces: m.tuned.minFaces ?? UNTUNED_CLUSTER_THRESHOLDS.minFaces });
+        expect(Object.isFrozen(config.cluster)).toBe(true);
+      }
+      const byDefault = loadConfig({ cwd: dir, env: {} });
+      expect(byDefault.cluster.maxDistance).toBe(MODEL_MANIFEST.find((m) => m.id === byDefault.vision.embedder)!.tuned.maxDistance);
+    });
+
+    it('keeps a configured value over the tuned one, from any layer', () => {
+      const file = join(dir, 'thresholds.yaml');
+      writeFileSync(file, 'cluster:\n  minFaces: 5\n');
+      const config = loadConfig({ cwd: dir, file, env: { FACETAG_CLUSTER_MAX_DISTANCE: '0.42' } });
+      expect(config.cluster).toMatchObject({ maxDistance: 0.42, minFaces: 5, k: 16, minSeedQuality: 0.3 });
+    });
+
+    it('falls back to the untuned defaults for an embedder the manifest does not tune', () => {
+      const config = loadConfig({ cwd: dir, env: {} });
+      const own = resolveTunedThresholds({ ...config, vision: { ...config.vision, embedder: 'my-own-embedder' }, cluster: { k: 16, minSeedQuality: 0.3 } });
+      expect(own).toEqual({ k: 16, minSeedQuality: 0.3, ...UNTUNED_CLUSTER_THRESHOLDS });
+    });
   });
 });

@@ -3,9 +3,37 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { findModel } from '../vision/model-manifest.js';
 import { configSchema, type Config } from './schema.js';
 
-export type ResolvedConfig = Readonly<Config & { readonly configFile: string | null }>;
+/**
+ * The config as every part reads it: validated, paths absolute, model-tuned thresholds filled in
+ * (`cluster.maxDistance`, `cluster.minFaces`: see `resolveTunedThresholds`), frozen.
+ */
+export type ResolvedConfig = Readonly<Config & { readonly configFile: string | null; cluster: TunedClusterThresholds }>;
+
+/** The clustering thresholds a model tunes, always set once the config is loaded. */
+export interface TunedClusterThresholds {
+  maxDistance: number;
+  minFaces: number;
+}
+
+/** Used when the config leaves a threshold unset and the embedder's manifest entry tunes none. */
+export const UNTUNED_CLUSTER_THRESHOLDS: Readonly<TunedClusterThresholds> = Object.freeze({ maxDistance: 0.5, minFaces: 3 });
+
+/**
+ * The one rule for a model-tuned threshold: the config's value where set, else the value tuned for
+ * the configured embedder in its manifest entry, else `UNTUNED_CLUSTER_THRESHOLDS`. Clustering,
+ * recognition's match threshold, the review queue and `facetag eval` all read the result.
+ */
+export function resolveTunedThresholds(config: Pick<Config, 'cluster' | 'vision'>): Config['cluster'] & TunedClusterThresholds {
+  const tuned = findModel(config.vision.embedder)?.tuned ?? {};
+  return {
+    ...config.cluster,
+    maxDistance: config.cluster.maxDistance ?? tuned.maxDistance ?? UNTUNED_CLUSTER_THRESHOLDS.maxDistance,
+    minFaces: config.cluster.minFaces ?? tuned.minFaces ?? UNTUNED_CLUSTER_THRESHOLDS.minFaces,
+  };
+}
 
 export interface ConfigSources {
   /** A config file (JSON or YAML) given by `--config` or `FACETAG_CONFIG`. */
@@ -133,5 +161,5 @@ export function loadConfig(sources: ConfigSources = {}): ResolvedConfig {
   if (config.vision.modelsDir) config.vision.modelsDir = resolve(cwd, config.vision.modelsDir);
   if (config.backup.dir) config.backup.dir = resolve(cwd, config.backup.dir);
   if (config.storage.s3CaFile) config.storage.s3CaFile = resolve(cwd, config.storage.s3CaFile);
-  return deepFreeze({ ...config, configFile: file ? resolve(cwd, file) : null });
+  return deepFreeze({ ...config, cluster: resolveTunedThresholds(config), configFile: file ? resolve(cwd, file) : null });
 }

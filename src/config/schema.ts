@@ -101,9 +101,12 @@ export const configSchema = z
       .default({}),
     cluster: z
       .object({
-        /** Max cosine distance between two faces of one person; unset means the model's tuned value. */
+        /**
+         * Max cosine distance between two faces of one person (also recognition's match threshold);
+         * unset: the embedder's tuned value, else 0.5 (resolved when the config loads).
+         */
         maxDistance: z.coerce.number().gt(0).lt(2).optional(),
-        /** Close faces (including itself) needed to form a new person; unset means the model's value. */
+        /** Close faces (including itself) needed to form a new person; unset: the embedder's tuned value, else 3. */
         minFaces: positiveInt.max(100).optional(),
         /** Neighbours looked at for each new face. @default 16 */
         k: positiveInt.max(256).default(16),

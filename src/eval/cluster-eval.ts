@@ -1,5 +1,5 @@
 import { join, relative, sep } from 'node:path';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { indexFolder } from '../ingest/index-folder.js';
 import { poolTransport } from '../ingest/pool-transport.js';
 import type { IndexOptions, IndexSummary } from '../ingest/index-summary.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';
 import { encodeAnalysis } from '../queue/analysis-codec.js';
 import { jobId, type JobPayload } from '../queue/jobs.js';

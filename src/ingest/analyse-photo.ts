@@ -1,4 +1,4 @@
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { findRegions } from '../interop/import-regions.js';
 import type { AnalysisPool, PoolAnalysis } from '../vision/analysis-pool.js';
 import type { AnalysedFace, PhotoAnalysisResult } from './analysis-result.js';

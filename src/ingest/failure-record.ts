@@ -1,5 +1,5 @@
 import type { PhotoFailure } from '../catalog/catalog.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';
 import { plural } from '../plural.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';

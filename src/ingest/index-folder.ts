@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { AnalysisTransport } from './analysis-transport.js';
 import { openIndexer } from './index-run.js';
 import type { IndexOptions, IndexSummary } from './index-summary.js';

@@ -7,6 +7,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import { loadConfig } from '../config/load-config.js';
 import { analyserOptions } from '../context.js';
+import { blobsDir, catalogFile } from '../data-folder.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createFsBlobStore } from '../storage/fs-blob-store.js';
@@ -24,8 +25,8 @@ function library() {
   copyFileSync(fixture('astronaut.jpg'), join(photos, 'good.jpg'));
   writeFileSync(join(photos, 'notes.jpg'), 'not a photo\n');
   const config = loadConfig({ cwd: root, env: { FACETAG_DATA_DIR: join(root, 'data') } });
-  const catalog = openSqliteCatalog(join(config.data.dir, 'catalog.sqlite'));
-  const deps = { config, catalog, blobs: createFsBlobStore(join(config.data.dir, 'blobs')), log: createLogger({ dir: null, level: 'silent', component: 'test' }) };
+  const catalog = openSqliteCatalog(catalogFile(config));
+  const deps = { config, catalog, blobs: createFsBlobStore(blobsDir(config)), log: createLogger({ dir: null, level: 'silent', component: 'test' }) };
   return { photos, deps, catalog };
 }
 

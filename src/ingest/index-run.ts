@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AssignOutcome } from '../cluster/incremental-assign.js';
-import { clusterParams } from '../cluster/cluster-params.js';
 import { createVectorIndex } from '../cluster/create-vector-index.js';
 import { loadIndex } from '../cluster/suggestions.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';
 import type { XmpImportCounts } from '../interop/import-regions.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped, recordPhotoWritten, recordStages } from '../metrics/record.js';
@@ -50,11 +49,11 @@ export interface Indexer {
  */
 export async function openIndexer(deps: RunDeps, transport: AnalysisTransport): Promise<Indexer> {
   const { config, catalog, log } = deps;
-  const lock = acquireWriterLock(config.data.dir);
+  const lock = acquireWriterLock(config);
   try {
     const dimensions = findModel(transport.embedderId.split('@')[0]!)?.dimensions;
     const index = await loadIndex(catalog, transport.embedderId, (found) => createVectorIndex(dimensions ?? found));
-    const params = clusterParams(config);
+    const params = config.cluster;
     const writer = createSingleWriter(deps, index, params, transport, { maxPhotos: config.index.writeBatchPhotos, maxWaitMs: writeBatchWaitMs(config) });
     log.info({ facesKnown: index.size, params }, 'index writer ready');
     const indexer: Indexer = {
@@ -288,7 +287,7 @@ async function runOnce(
   // Photos analysed again by new models: the faces no detector proposes are embedded again, and the library clustered again.
   if (!summary.interrupted) {
     const boxes = embedBoxOf(config, transport);
-    const change = await finishModelChange({ catalog, log }, boxes.embed, transport, clusterParams(config), {
+    const change = await finishModelChange({ catalog, log }, boxes.embed, transport, config.cluster, {
       changedPhotos: modelChanged, onEmbedded: (updates) => writer.reindexFaces(updates), ...(signal ? { signal } : {}),
     }).finally(() => boxes.close());
     if (modelChanged > 0 || change.facesReembedded + change.facesLeft > 0) {

@@ -1,4 +1,4 @@
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { analysePhoto } from './analyse-photo.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { PhotoSourceRef } from '../queue/jobs.js';
 import { createFolderSource } from './folder-source.js';

@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ResolvedConfig } from '../config/load-config.js';
+import { writerLockFile } from '../data-folder.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -7,9 +8,9 @@ import { AppError } from '../errors.js';
  * would cluster against a vector index that misses the other's faces, so it is refused. A lock
  * left by a process that died is taken over.
  */
-export function acquireWriterLock(dataDir: string): { release(): void } {
-  const file = join(dataDir, 'writer.lock');
-  mkdirSync(dataDir, { recursive: true });
+export function acquireWriterLock(config: Pick<ResolvedConfig, 'data'>): { release(): void } {
+  const file = writerLockFile(config);
+  mkdirSync(config.data.dir, { recursive: true });
   for (let tries = 0; tries < 2; tries++) {
     try {
       const fd = openSync(file, 'wx');

@@ -1,4 +1,4 @@
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { escapeText } from './xml.js';
 
 export interface PersonRow {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { FaceRecord } from '../catalog/catalog.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import { clampRect, displayedToStored } from './orientation.js';
 import { sidecarPath, type SidecarNaming } from './photo-regions.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../test/helpers/photos.js';
-import { makeTestServer, PASSWORD, seedLibrary } from '../server/test-library.js';
+import { makeTestServer, PASSWORD, seedLibrary } from '../../test/helpers/test-library.js';
 import { parseExposition, type Sample } from './exposition.js';
 import { createMetrics } from './metrics.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped, setQueueDepth } from './record.js';

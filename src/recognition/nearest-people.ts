@@ -24,7 +24,7 @@ export const WIDEST_LOOK = 512;
 export interface NearestPeopleOptions {
   /** People to return, nearest first; `Infinity` for every one found. */
   limit: number;
-  /** The library's match threshold (cosine distance): `clusterParams(config).maxDistance`. */
+  /** The library's match threshold (cosine distance): `config.cluster.maxDistance`. */
   threshold: number;
   /**
    * Called when the search found faces the catalog no longer holds: an in-process index that

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { clusterParams } from '../cluster/cluster-params.js';
 import { loadConfig } from '../config/load-config.js';
 import { MODEL_MANIFEST } from '../vision/model-manifest.js';
 import { distanceOf, isMatch, MATCH_SIMILARITY, similarityOf } from './similarity.js';
@@ -43,11 +42,11 @@ describe('calibrated similarity', () => {
     const embedders = MODEL_MANIFEST.filter((m) => m.kind === 'embedder');
     expect(embedders.length).toBeGreaterThan(0);
     for (const m of embedders) {
-      const t = clusterParams(loadConfig({ env: { FACETAG_VISION_EMBEDDER: m.id } })).maxDistance;
+      const t = loadConfig({ env: { FACETAG_VISION_EMBEDDER: m.id } }).cluster.maxDistance;
       expect(t).toBe(m.tuned.maxDistance ?? t);
       expect(similarityOf(t, t)).toBe(MATCH_SIMILARITY);
     }
-    const configured = clusterParams(loadConfig({ env: { FACETAG_CLUSTER_MAX_DISTANCE: '0.42' } })).maxDistance;
+    const configured = loadConfig({ env: { FACETAG_CLUSTER_MAX_DISTANCE: '0.42' } }).cluster.maxDistance;
     expect(configured).toBe(0.42);
     expect(similarityOf(0.42, configured)).toBe(MATCH_SIMILARITY);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../test/helpers/photos.js';
-import { fakeWebBuild, makeTestServer, PASSWORD, seedLibrary } from './test-library.js';
+import { fakeWebBuild, makeTestServer, PASSWORD, seedLibrary } from '../../test/helpers/test-library.js';
 
 type TestServer = Awaited<ReturnType<typeof makeTestServer>>;
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
-import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
-import type { Deps } from '../context.js';
+import { embedderKey } from '../cluster/cluster-params.js';
+import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { createMetrics, type ClusterChangeKind, type Metrics } from '../metrics/metrics.js';
 import type { QueueDepthReader } from '../metrics/queue-depth.js';
@@ -101,7 +101,7 @@ export function createServerApp(options: ServerAppOptions) {
     version: options.version,
     embedderId: embedderKey(config),
     ...(options.queueDepth ? { queueDepth: options.queueDepth } : {}),
-    cluster: clusterParams(config),
+    cluster: config.cluster,
     faceCheck: faceCheckOf(config.vision),
   };
   const services: ServerServices = { ...base, recognition: createRecognitionService(base) };

@@ -1,4 +1,4 @@
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createIndexRunMetrics } from '../metrics/index-run-metrics.js';
 import { setModelInfo } from '../metrics/record.js';

@@ -1,21 +1,34 @@
-import { uploadsDir } from '../context.js';
+import { uploadsDir } from '../data-folder.js';
 import { oneAtATime } from '../ingest/one-at-a-time.js';
 import { faceNeighbours, reloadOnCatalogChange } from '../recognition/face-neighbours.js';
 import { recognizeFaces } from '../recognition/recognize-faces.js';
 import { keepUpload, sha256Of, storeAnalysedPhoto, type StoredPhoto } from '../recognition/store-recognized.js';
-import type { PoolAnalysis } from '../vision/analysis-pool.js';
 import { createRequestRateLimit } from './request-rate-limit.js';
 import type { Caller } from './server-env.js';
-import type { ServerServices } from './services.js';
+import type { ClusterParams } from '../cluster/incremental-assign.js';
+import type { Deps } from '../deps.js';
+import type { AnalysisPool, PoolAnalysis } from '../vision/analysis-pool.js';
+import type { FaceIndexCache } from './face-index-cache.js';
 
 type Face = PoolAnalysis['faces'][number];
+
+/**
+ * What the service uses of the server's services (`ServerServices`, services.ts, which holds the
+ * service itself: named here so the two modules do not import each other).
+ */
+interface RecognitionDeps extends Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'> {
+  analyser(): Promise<AnalysisPool>;
+  faceIndex: FaceIndexCache;
+  cluster: ClusterParams;
+  embedderId: string;
+}
 
 /**
  * What the recognition routes share: the analysis (local threads, or with `node.remoteInference`
  * the cluster's detection and embedding services), the search of the library's named people,
  * the rate limit, and keeping a photo in the library when asked to.
  */
-export function createRecognitionService(deps: Pick<ServerServices, 'config' | 'catalog' | 'blobs' | 'log' | 'analyser' | 'faceIndex' | 'cluster' | 'embedderId'>) {
+export function createRecognitionService(deps: RecognitionDeps) {
   const { config, catalog, faceIndex } = deps;
   const neighbours = faceNeighbours({ config, catalog }, deps.embedderId, reloadOnCatalogChange({ catalog }, faceIndex));
   const limit = createRequestRateLimit({ perMinute: config.recognition.ratePerMinute });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireS3, s3Env, startS3, uniqueBucket, type S3Server } from '../../test/helpers/s3.js';
 import { loadConfig } from '../config/load-config.js';
 import { createS3BlobStore, ensureBuckets } from '../storage/s3-blob-store.js';
-import { makeTestServer, PASSWORD, seedLibrary } from './test-library.js';
+import { makeTestServer, PASSWORD, seedLibrary } from '../../test/helpers/test-library.js';
 
 const available = requireS3('dashboard thumbnails on S3 (Ceph RGW)');
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAnalysisTransport, createContext, createQueue, startAnalysisPool } from '../context.js';
+import { authFile } from '../data-folder.js';
 import { createPhotoReader } from '../photo-reader.js';
 import { AppError } from '../errors.js';
 import { createQueueDepthReader } from '../metrics/queue-depth.js';
@@ -40,7 +41,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
   const config = load({ server: { host: values.host, port: values.port } });
   // A new library only when asked (--init), or when the dashboard can fill it ("Index now" of server.indexFolder).
   const ctx = await createContext(config, 'server', { create: !!values.init || !!config.server.indexFolder });
-  const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
+  const auth = openAuthStore(authFile(config));
   const photos = createPhotoReader(config);
   let stopped: () => void = () => {};
   const stop = () => stopped();

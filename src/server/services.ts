@@ -1,5 +1,5 @@
 import type { ClusterParams } from '../cluster/incremental-assign.js';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { QueueDepthReader } from '../metrics/queue-depth.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';

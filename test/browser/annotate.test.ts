@@ -9,7 +9,7 @@ import { openSqliteCatalog } from '../../src/catalog/sqlite-catalog.js';
 import { REPO } from '../helpers/cli.js';
 import { startServe, type RunningServe } from '../helpers/serve.js';
 import { startScriptedLlm, type ScriptedLlm } from '../helpers/scripted-llm.js';
-import { openDashboard, requireChromium } from './chromium.js';
+import { openDashboard, requireChromium } from '../helpers/chromium.js';
 
 declare const document: any;
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runFacetag } from '../helpers/cli.js';
 import { startServe, type RunningServe } from '../helpers/serve.js';
 import { fixture } from '../helpers/photos.js';
-import { launchChromium, requireChromium } from './chromium.js';
+import { launchChromium, requireChromium } from '../helpers/chromium.js';
 
 // Globals of the page, for the functions run inside it (this file is compiled without the DOM lib).
 declare const document: any;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServe, type RunningServe } from '../helpers/serve.js';
-import { launchChromium, requireChromium } from './chromium.js';
+import { launchChromium, requireChromium } from '../helpers/chromium.js';
 
 const SUITE = 'dashboard Settings: a token for recognition only (Chromium)';
 const PASSWORD = 'recognition-token-browser-test';

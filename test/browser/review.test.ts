@@ -5,11 +5,11 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteCatalog } from '../../src/catalog/sqlite-catalog.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { seedReviewLibrary } from '../../src/server/test-library.js';
+import { seedReviewLibrary } from '../helpers/test-library.js';
 import { createFsBlobStore } from '../../src/storage/fs-blob-store.js';
 import { REPO } from '../helpers/cli.js';
 import { startServe, type RunningServe } from '../helpers/serve.js';
-import { openDashboard, requireChromium } from './chromium.js';
+import { openDashboard, requireChromium } from '../helpers/chromium.js';
 
 declare const document: any;
 

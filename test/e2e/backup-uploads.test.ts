@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTestServer } from '../../src/server/test-library.js';
+import { makeTestServer } from '../helpers/test-library.js';
 import { runFacetag } from '../helpers/cli.js';
 import { fixture } from '../helpers/photos.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedLlm, type ScriptedLlm } from '../../../test/helpers/scripted-llm.js';
-import { makeTestServer, PASSWORD, seedLibrary } from '../test-library.js';
+import { makeTestServer, PASSWORD, seedLibrary } from '../../../test/helpers/test-library.js';
 
 type TestServer = Awaited<ReturnType<typeof makeTestServer>>;
 

@@ -7,7 +7,7 @@ import { indexFolder } from '../../ingest/index-folder.js';
 import { poolTransport } from '../../ingest/pool-transport.js';
 import { MATCH_SIMILARITY } from '../../recognition/similarity.js';
 import { fromImageId, toImageId } from '../compreface-shapes.js';
-import { makeTestServer } from '../test-library.js';
+import { makeTestServer } from '../../../test/helpers/test-library.js';
 
 type TestServer = Awaited<ReturnType<typeof makeTestServer>>;
 type Box = { probability: number; x_min: number; y_min: number; x_max: number; y_max: number };

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bombPng, fixture } from '../../../test/helpers/photos.js';
 import { base64Body, labelled, NO_FACE, PEOPLE, photoForm, STRANGER } from '../../../test/helpers/recognition.js';
 import { requireShared, SHARED_FACES } from '../../../test/helpers/shared.js';
-import { uploadsDir } from '../../context.js';
+import { uploadsDir } from '../../data-folder.js';
 import { MATCH_SIMILARITY } from '../../recognition/similarity.js';
-import { fakeWebBuild, makeTestServer, PASSWORD } from '../test-library.js';
+import { fakeWebBuild, makeTestServer, PASSWORD } from '../../../test/helpers/test-library.js';
 
 type TestServer = Awaited<ReturnType<typeof makeTestServer>>;
 interface Answer {

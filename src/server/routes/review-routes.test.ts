@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestServer, PASSWORD, seedReviewLibrary } from '../test-library.js';
+import { makeTestServer, PASSWORD, seedReviewLibrary } from '../../../test/helpers/test-library.js';
 
 interface Group {
   person: { id: number } | null;

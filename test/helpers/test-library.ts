@@ -2,19 +2,20 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Catalog, NewFace } from '../catalog/catalog.js';
-import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
-import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
-import { createLogger } from '../log.js';
-import type { BlobStore } from '../storage/blob-store.js';
-import { createAnalysisPool } from '../vision/analysis-pool.js';
-import { modelKeyOf } from '../vision/model-key.js';
-import { DEFAULT_MODELS, findModel } from '../vision/model-manifest.js';
-import { analyserOptions, createBlobStore } from '../context.js';
-import { createPhotoReader } from '../photo-reader.js';
-import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
-import { createServerApp } from './app.js';
-import { openAuthStore } from './auth-store.js';
+import type { Catalog, NewFace } from '../../src/catalog/catalog.js';
+import { openSqliteCatalog } from '../../src/catalog/sqlite-catalog.js';
+import { loadConfig, type ResolvedConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/log.js';
+import type { BlobStore } from '../../src/storage/blob-store.js';
+import { createAnalysisPool } from '../../src/vision/analysis-pool.js';
+import { modelKeyOf } from '../../src/vision/model-key.js';
+import { DEFAULT_MODELS, findModel } from '../../src/vision/model-manifest.js';
+import { analyserOptions, createBlobStore } from '../../src/context.js';
+import { authFile, catalogFile } from '../../src/data-folder.js';
+import { createPhotoReader } from '../../src/photo-reader.js';
+import { embedderKey } from '../../src/cluster/cluster-params.js';
+import { createServerApp } from '../../src/server/app.js';
+import { openAuthStore } from '../../src/server/auth-store.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -46,9 +47,9 @@ export async function makeTestServer(options: { env?: Record<string, string>; we
     cwd: root,
     env: { FACETAG_DATA_DIR: join(root, 'data'), FACETAG_SERVER_ADMIN_PASSWORD: PASSWORD, FACETAG_CLUSTER_MIN_SEED_QUALITY: '0', ...options.env },
   });
-  const catalog = openSqliteCatalog(join(config.data.dir, 'catalog.sqlite'));
+  const catalog = openSqliteCatalog(catalogFile(config));
   const blobs = await createBlobStore(config); // fs, or S3 when the env says FACETAG_STORAGE_DRIVER=s3
-  const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
+  const auth = openAuthStore(authFile(config));
   await auth.ensureAdminPassword(config.server.adminPassword);
   const log = createLogger({ dir: null, level: 'silent', component: 'test' });
   const photos = createPhotoReader(config);
@@ -146,7 +147,7 @@ export async function seedLibrary(catalog: Catalog, blobs: BlobStore, dir: strin
  * wall), with five close poor faces (probable non-faces). Every face in a photo of its own.
  */
 export async function seedReviewLibrary(catalog: Catalog, blobs: BlobStore, dir: string, config: ResolvedConfig) {
-  const { maxDistance, minSeedQuality } = clusterParams(config);
+  const { maxDistance, minSeedQuality } = config.cluster;
   const model = embedderKey(config);
   const dims = findModel(config.vision.embedder)?.dimensions ?? 512;
   mkdirSync(dir, { recursive: true });
