@@ -9,12 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 // Cycles known and left for now, each with why; the check fails when one of these grows (another
 // file joins it) or is gone (then remove it here). Folders given as arguments are checked with none.
-const knownCycles = [
-  {
-    files: ['src/vision/face-analyser.ts', 'src/vision/model-key.ts'],
-    why: 'type-only; src/vision is being reworked by the speed issue (14): fix it there',
-  },
-];
+const knownCycles = [];
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const given = process.argv.slice(2);

@@ -1,4 +1,3 @@
-import type { AnalyserOptions } from './face-analyser.js';
 import type { ModelEntry } from './model-manifest.js';
 import { resolveModel } from './model-registry.js';
 
@@ -13,7 +12,15 @@ export function modelKeyOf(...models: ReadonlyArray<Pick<ModelEntry, 'id' | 'ver
  * the embedder's id, stored with every embedding. Resolving checks the model files (installed,
  * sha256) without loading them, so a management node can tell which models its workers must have.
  */
-export function modelKeys(options: Pick<AnalyserOptions, 'detector' | 'landmarker' | 'embedder' | 'modelsDir'>): { modelKey: string; detectorId: string; embedderId: string } {
+/** The models an analyser is set up with (the fields of `AnalyserOptions` that name them). */
+export interface ModelChoice {
+  detector: string;
+  landmarker: string;
+  embedder: string;
+  modelsDir: string;
+}
+
+export function modelKeys(options: ModelChoice): { modelKey: string; detectorId: string; embedderId: string } {
   const det = resolveModel(options.detector, options.modelsDir, 'detector');
   const lmk = resolveModel(options.landmarker, options.modelsDir, 'landmarker');
   const emb = resolveModel(options.embedder, options.modelsDir, 'embedder');
