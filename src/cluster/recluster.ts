@@ -1,7 +1,7 @@
-import type { Assignment, Catalog } from '../catalog/catalog.js';
-import { clusterAll } from './global-cluster.js';
+import type { Assignment, Catalog, FaceVector } from '../catalog/catalog.js';
+import { buildVectorIndex } from './create-vector-index.js';
+import { clusterAll, isHumanDecision } from './global-cluster.js';
 import type { ClusterParams } from './incremental-assign.js';
-import { createVectorIndex } from './create-vector-index.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface ReclusterReport {
@@ -20,8 +20,6 @@ export interface ReclusterReport {
   dryRun: boolean;
 }
 
-const HUMAN = new Set(['confirmed', 'manual', 'xmp']);
-
 /**
  * Re-clusters every face of the embedder from scratch (for a new model or new thresholds),
  * keeping every human decision, and keeping person ids and names where a new group is
@@ -31,28 +29,27 @@ export async function recluster(
   { catalog }: { catalog: Catalog },
   embedderId: string,
   params: ClusterParams,
-  options: { dryRun?: boolean; makeIndex?: (dimensions: number) => VectorIndex } = {},
+  options: { dryRun?: boolean; makeIndex?: (faces: FaceVector[]) => VectorIndex } = {},
 ): Promise<ReclusterReport> {
   const faces = await catalog.allFaceVectors(embedderId);
   const counts = await catalog.counts();
   const peopleBefore = (await catalog.listPeople({ includeHidden: true })).length;
-  const dims = faces[0]?.embedding.length ?? 512;
-  const index = (options.makeIndex ?? createVectorIndex)(dims);
-  for (const f of faces) index.add(f.id, f.embedding);
   const rejections = await catalog.allRejections();
-  const result = clusterAll({ faces, rejections }, index, params);
+  // The index is only needed for the neighbour search inside clusterAll: built here, it is
+  // garbage once that returns.
+  const result = clusterAll({ faces, rejections }, (options.makeIndex ?? defaultIndex)(faces), params);
   const rejectedPairs = new Set(rejections.map((r) => `${r.faceId}:${r.personId}`));
 
   // Keep an old person's id (and name) for the new group that holds most of its faces.
   const anchoredPeople = new Set<number>();
-  for (const c of result.clusterOf.values()) if ('person' in c) anchoredPeople.add(c.person);
+  for (const p of result.person) if (!Number.isNaN(p)) anchoredPeople.add(p);
   const overlap = new Map<string, number>();
-  for (const f of faces) {
-    const c = result.clusterOf.get(f.id);
-    if (!c || !('group' in c) || f.personId === null || anchoredPeople.has(f.personId)) continue;
-    const key = `${c.group}:${f.personId}`;
+  faces.forEach((f, i) => {
+    const g = result.group[i]!;
+    if (g < 0 || f.personId === null || anchoredPeople.has(f.personId)) return;
+    const key = `${g}:${f.personId}`;
     overlap.set(key, (overlap.get(key) ?? 0) + 1);
-  }
+  });
   const personOfGroup = new Map<number, number>();
   const claimed = new Set<number>();
   for (const [key] of [...overlap.entries()].sort((a, b) => b[1] - a[1])) {
@@ -74,13 +71,14 @@ export async function recluster(
   }
 
   const assignments: Assignment[] = [];
-  for (const f of faces) {
-    if (f.source !== null && HUMAN.has(f.source)) {
+  for (let i = 0; i < faces.length; i++) {
+    const f = faces[i]!;
+    if (isHumanDecision(f)) {
       report.keptHumanDecisions++;
       continue;
     }
-    const c = result.clusterOf.get(f.id);
-    let target = !c ? null : 'person' in c ? c.person : personOfGroup.get(c.group) ?? -1 - c.group;
+    const person = result.person[i]!, g = result.group[i]!;
+    let target = !Number.isNaN(person) ? person : g < 0 ? null : personOfGroup.get(g) ?? -1 - g;
     if (target !== null && rejectedPairs.has(`${f.id}:${target}`)) target = null;
     if (target === f.personId) {
       report.unchanged++;
@@ -92,8 +90,18 @@ export async function recluster(
     assignments.push({ faceId: f.id, personId: target, source: target === null ? null : 'auto', distance: null });
   }
   if (!options.dryRun) await catalog.assign(assignments);
-  report.peopleAfter = options.dryRun
-    ? new Set([...result.clusterOf.values()].map((c) => ('person' in c ? `p${c.person}` : `g${c.group}`))).size
-    : (await catalog.listPeople({ includeHidden: true })).length;
+  if (options.dryRun) {
+    const clusters = new Set<string>();
+    for (let i = 0; i < faces.length; i++) {
+      if (!Number.isNaN(result.person[i]!)) clusters.add(`p${result.person[i]}`);
+      else if (result.group[i]! >= 0) clusters.add(`g${result.group[i]}`);
+    }
+    report.peopleAfter = clusters.size;
+  } else {
+    report.peopleAfter = (await catalog.listPeople({ includeHidden: true })).length;
+  }
   return report;
 }
+
+/** The index of every face to re-cluster, loaded in batches, sized by the embeddings (with no faces, any size will do). */
+const defaultIndex = (faces: FaceVector[]) => buildVectorIndex(faces[0]?.embedding.length ?? 1, faces);

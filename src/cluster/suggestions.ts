@@ -1,7 +1,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
 import type { ClusterParams } from './incremental-assign.js';
-import { createVectorIndex } from './create-vector-index.js';
+import { embeddingDimensions } from './cluster-params.js';
+import { buildVectorIndex } from './create-vector-index.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface PersonCandidate {
@@ -23,10 +24,15 @@ export interface FaceCandidate {
   currentPersonId: number | null;
 }
 
-/** An in-process index of every face of the embedder. */
-export async function loadIndex(catalog: Catalog, embedderId: string, make: (dims: number) => VectorIndex = createVectorIndex): Promise<VectorIndex> {
+/**
+ * An in-process index of every face of the embedder (`id@version`), sized by its embeddings,
+ * or by the embedder's manifest while there are none; faces added later must match.
+ */
+export async function loadIndex(catalog: Catalog, embedderId: string, make?: (dims: number) => VectorIndex): Promise<VectorIndex> {
   const vectors = await catalog.allFaceVectors(embedderId);
-  const index = make(vectors[0]?.embedding.length ?? 512);
+  const dims = vectors[0]?.embedding.length ?? embeddingDimensions(embedderId);
+  if (!make) return buildVectorIndex(dims, vectors);
+  const index = make(dims);
   for (const v of vectors) index.add(v.id, v.embedding);
   return index;
 }
