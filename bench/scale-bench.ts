@@ -68,6 +68,11 @@ const line = (label: string, value: string) => console.log(`${label.padEnd(20)} 
 const ms = (x: number) => `${x.toFixed(3)} ms`;
 const pct = (sorted: ArrayLike<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+/** CPU seconds of this process, every thread: on a busy machine, divided by the cores it used, the wall time it would take alone. */
+const cpuS = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
 const paramsFor = (model: Model): ClusterParams => ({ maxDistance: model.maxDistance, minFaces: 3, k: K, minSeedQuality: 0.3 });
 
 /** The faces as the catalog hands them to a re-cluster: one object and one vector each, one photo a face. */
@@ -162,6 +167,8 @@ function makeIndex(dims: number, lib: SyntheticFaces): VectorIndex {
 interface ReclusterFigures {
   loadS: number;
   clusterS: number;
+  loadCpu: number;
+  clusterCpu: number;
   peakMb: number;
   baseMb: number;
   groups: number;
@@ -180,11 +187,15 @@ function reclusterHere(n: number, dims: number): ReclusterFigures {
   gc();
   const baseMb = rssMb();
   let t = performance.now();
+  let cpu = cpuS();
   const index = buildVectorIndex(dims, faces);
   const loadS = (performance.now() - t) / 1000;
+  const loadCpu = cpuS() - cpu;
   t = performance.now();
+  cpu = cpuS();
   const result = clusterAll({ faces, rejections: [] }, index, paramsFor(model));
   const clusterS = (performance.now() - t) / 1000;
+  const clusterCpu = cpuS() - cpu;
   const peak = peakMb();
 
   // Purity: faces whose group's majority identity is their own.
@@ -209,7 +220,7 @@ function reclusterHere(n: number, dims: number): ReclusterFigures {
   const labelled = Array.from({ length: n }, (_, i) => ({ truth: String(lib.identity[i]), predicted: result.group[i]! >= 0 ? `g${result.group[i]}` : `f${i}` }));
   const pr = (x: { precision: number; recall: number; f1: number }) => `P ${x.precision.toFixed(4)} R ${x.recall.toFixed(4)} F1 ${x.f1.toFixed(4)}`;
   return {
-    loadS, clusterS, peakMb: peak, baseMb, groups: result.groups, edges: result.edges, grouped,
+    loadS, clusterS, loadCpu, clusterCpu, peakMb: peak, baseMb, groups: result.groups, edges: result.edges, grouped,
     purity: majority / Math.max(1, grouped), bcubed: pr(bcubed(labelled)), pairwise: pr(pairwiseF1(labelled)),
   };
 }
@@ -238,13 +249,15 @@ async function run(n: number, dims: number) {
   gc();
   const rssBefore = rssMb();
   t = performance.now();
+  const cpu = cpuS();
   const index = makeIndex(dims, lib);
   const buildS = (performance.now() - t) / 1000;
+  const buildCpu = cpuS() - cpu;
   gc();
   const rssDelta = rssMb() - rssBefore;
   const approximate = kind === 'hnsw' || (kind === 'auto' && (index as { approximate?: boolean }).approximate === true);
   line('index', approximate ? 'approximate (hnsw, usearch)' : 'exact');
-  line('build', `${buildS.toFixed(1)} s, ${(n / buildS).toFixed(0)} faces/s (load ${load()})`);
+  line('build', `${buildS.toFixed(1)} s, ${(n / buildS).toFixed(0)} faces/s; CPU ${buildCpu.toFixed(1)} s (load ${load()})`);
   line('memory per face', `${((rssDelta * 2 ** 20) / n).toFixed(0)} B RSS delta`);
 
   const queries = Array.from({ length: queryCount }, () => lib.newFace().vector);
@@ -303,11 +316,11 @@ async function run(n: number, dims: number) {
 
   if (!values['no-recluster']) {
     const r = await reclusterInChild(n, dims);
-    line('re-cluster', `${(r.loadS + r.clusterS).toFixed(1)} s: index ${r.loadS.toFixed(1)} s + clusterAll ${r.clusterS.toFixed(1)} s (load ${load()})`);
+    line('re-cluster', `${(r.loadS + r.clusterS).toFixed(1)} s: index ${r.loadS.toFixed(1)} s + clusterAll ${r.clusterS.toFixed(1)} s; CPU ${r.loadCpu.toFixed(1)} + ${r.clusterCpu.toFixed(1)} s (load ${load()})`);
     line('  groups', `${r.groups} groups, ${r.edges} edges, ${r.grouped} faces grouped, purity ${r.purity.toFixed(4)}`);
     line('  BCubed', r.bcubed);
     line('  pairwise', r.pairwise);
-    line('  peak RSS', `${r.peakMb.toFixed(0)} MB (faces as the catalog returns them: ${r.baseMb.toFixed(0)} MB of it)`);
+    line('  peak RSS', `${r.peakMb.toFixed(0)} MB (${r.baseMb.toFixed(0)} MB of it before the index: Node and the faces as the catalog returns them)`);
   }
 }
 
