@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ARCFACE_512, DLIB_128, syntheticFaces, type FaceScale, type SyntheticFaces } from '../../bench/synthetic-faces.js';
 import { AppError } from '../errors.js';
+import { createVectorIndex } from './create-vector-index.js';
 import { createHnswIndex } from './hnsw-index.js';
+import { unit, vectorIndexContract } from './vector-index-contract.js';
 import { createExactIndex, type VectorIndex } from './vector-index.js';
 
-const unit = (...v: number[]) => {
-  const n = Math.hypot(...v);
-  return Float32Array.from(v.map((x) => x / n));
-};
 
 /** Faces `from..to` of the library packed one after the other, with their ids. */
 function batch(lib: SyntheticFaces, from: number, to: number): { ids: number[]; vectors: Float32Array } {
@@ -27,21 +25,10 @@ function fill(index: VectorIndex, lib: SyntheticFaces) {
   index.addMany(ids, vectors);
 }
 
-describe('hnsw vector index (usearch)', () => {
-  it('returns the k nearest by cosine distance, nearest first', () => {
-    const index = createHnswIndex(3);
-    index.add(1, unit(1, 0, 0));
-    index.add(2, unit(0, 1, 0));
-    index.add(3, unit(1, 1, 0));
-    index.add(4, unit(-1, 0, 0));
-    const hits = index.search(unit(1, 0.1, 0), 2);
-    expect(hits.map((h) => h.id)).toEqual([1, 3]);
-    expect(hits[0]!.distance).toBeCloseTo(1 - 1 / Math.hypot(1, 0.1), 3);
-    expect(index.search(unit(1, 0, 0), 10).map((h) => h.id)).toEqual([1, 3, 2, 4]);
-    expect(index.search(unit(1, 0, 0), 0)).toEqual([]);
-    expect(createHnswIndex(3).search(unit(1, 0, 0), 3)).toEqual([]);
-  });
+vectorIndexContract('hnsw (usearch)', (dims) => createHnswIndex(dims), 1e-3);
+vectorIndexContract('adaptive, past its threshold', (dims) => createVectorIndex(dims, { exactBelow: 2 }), 1e-3);
 
+describe('hnsw vector index (usearch)', () => {
   it.each(MODELS)('matches exact search on $name faces, distances within float16 rounding', ({ dims, scale, near }) => {
     const lib = syntheticFaces(3000, { seed: 5, dimensions: dims, scale });
     const index = createHnswIndex(dims);
@@ -70,21 +57,10 @@ describe('hnsw vector index (usearch)', () => {
     expect(missed / pairs).toBeLessThan(0.01);
   });
 
-  it('answers a batch of queries as it answers each one', () => {
-    const lib = syntheticFaces(2000, { seed: 8, dimensions: 64 });
+  it('answers a batch of one query, and of more neighbours than it holds', () => {
+    const lib = syntheticFaces(200, { seed: 8, dimensions: 64 });
     const index = createHnswIndex(64);
     fill(index, lib);
-    const { vectors } = batch(lib, 100, 140);
-    const many = index.searchMany(vectors, 5);
-    expect(many.k).toBe(5);
-    expect(many.counts).toHaveLength(40);
-    for (let q = 0; q < 40; q++) {
-      const one = index.search(lib.vector(100 + q), 5);
-      expect(many.counts[q]).toBe(one.length);
-      expect(Array.from(many.ids.subarray(q * 5, q * 5 + one.length))).toEqual(one.map((h) => h.id));
-      expect(Array.from(many.distances.subarray(q * 5, q * 5 + one.length))).toEqual(one.map((h) => Math.fround(h.distance)));
-    }
-    // One query in a batch, and fewer faces than k.
     const single = index.searchMany(lib.vector(7), 3);
     expect(Array.from(single.ids)).toEqual(index.search(lib.vector(7), 3).map((h) => h.id));
     const small = createHnswIndex(64);
@@ -101,20 +77,24 @@ describe('hnsw vector index (usearch)', () => {
     for (let i = 0; i < lib.count; i += 3) index.remove(i);
     index.remove(123_456);
     expect(index.size).toBe(lib.count - Math.ceil(lib.count / 3));
-    for (let i = 0; i < 300; i++) {
+    // Approximate: a face finds itself first nearly always (HNSW misses the odd one), a removed one never.
+    let found = 0;
+    for (let i = 0; i < 600; i++) {
       const hits = index.search(lib.vector(i), 5);
       if (i % 3 === 0) {
         expect(index.has(i)).toBe(false);
         expect(hits.map((h) => h.id)).not.toContain(i);
       } else {
         expect(index.has(i)).toBe(true);
-        expect(hits[0]).toMatchObject({ id: i });
-        expect(hits[0]!.distance).toBeLessThan(1e-3);
+        if (hits[0]!.id === i && hits[0]!.distance < 1e-3) found++;
       }
     }
+    expect(found).toBeGreaterThanOrEqual(395); // of 400
     for (let i = 0; i < lib.count; i += 3) index.add(i, lib.vector(i));
     expect(index.size).toBe(lib.count);
-    for (let i = 0; i < 300; i += 3) expect(index.search(lib.vector(i), 1)[0]!.id).toBe(i);
+    found = 0;
+    for (let i = 0; i < 600; i += 3) if (index.search(lib.vector(i), 1)[0]!.id === i) found++;
+    expect(found).toBeGreaterThanOrEqual(197); // of 200
 
     // Same id, new vector: one entry, found at the new place only; in a batch too.
     index.add(7, lib.vector(1500));
@@ -159,13 +139,10 @@ describe('hnsw vector index (usearch)', () => {
     for (let q = 0; q < 20; q++) expect(a.search(lib.vector(q * 7), 10)).toEqual(b.search(lib.vector(q * 7), 10));
   });
 
-  it('rejects bad vectors, ids and options by name', () => {
-    expect(() => createHnswIndex(4).add(1, unit(1, 0, 0))).toThrow(/3 dimensions, the index 4/);
-    expect(() => createHnswIndex(4).search(unit(1, 0, 0), 1)).toThrow(AppError);
+  it('rejects bad ids and options by name', () => {
+    expect(() => createHnswIndex(4).add(-1, unit(1, 0, 0, 0))).toThrow(AppError);
     expect(() => createHnswIndex(4).add(-1, unit(1, 0, 0, 0))).toThrow(/face id -1/);
-    expect(() => createHnswIndex(4).addMany([1, 2], unit(1, 0, 0, 0))).toThrow(/4 numbers are not 2 vectors of 4 dimensions/);
     expect(() => createHnswIndex(2).addMany([1, 1], Float32Array.of(1, 0, 0, 1))).toThrow(/face id 1 appears twice/);
-    expect(() => createHnswIndex(4).searchMany(Float32Array.of(1, 0, 0), 1)).toThrow(/3 numbers are not whole vectors of 4/);
     expect(() => createHnswIndex(0)).toThrow(/dimensions 0/);
     expect(() => createHnswIndex(4, { connectivity: 1 })).toThrow(/connectivity 1/);
     expect(() => createHnswIndex(4, { expansionSearch: 2.5 })).toThrow(/expansionSearch 2.5/);
