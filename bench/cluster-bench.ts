@@ -131,10 +131,10 @@ function fakeAnalysis(random: () => number, faces: number) {
     faces: Array.from({ length: faces }, (_, i) => ({
       box: { x: 100 + i * 300, y: 200, w: 160, h: 160 },
       landmarks: [[150, 250], [210, 250], [180, 280], [160, 310], [200, 310]] as Array<[number, number]>,
-      detScore: 0.95, quality: { quality: 0.8, size: 1, sharpness: 0.9, pose: 0.9, yaw: 0 }, embedding: embedding(),
+      detScore: 0.95, faceness: 1, quality: { quality: 0.8, size: 1, sharpness: 0.9, pose: 0.9, yaw: 0 }, embedding: embedding(),
       thumbnail: new Uint8Array(0),
     })),
-    dropped: 0, timings: { decodeMs: 10, detectMs: 100, embedMs: 30 },
+    dropped: 0, notFaces: 0, timings: { decodeMs: 10, detectMs: 100, embedMs: 30 },
   };
   const encoded = encodeAnalysis(analysis, analysis.faces.map((_, i) => `faces/xx/bench-${i}.jpg`), 'bench@1+bench@1');
   return { analysis, encoded, bytes: JSON.stringify(encoded).length };

@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './log.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { createFsBlobStore } from './storage/fs-blob-store.js';
 import { createAnalysisPool, type AnalysisPool } from './vision/analysis-pool.js';
-import { resolveModel } from './vision/model-registry.js';
+import { modelKeys } from './vision/model-key.js';
 import { inferenceEndpoints, loadClusterFile } from './deploy/cluster-file.js';
 import { createRemoteInference } from './services/remote-inference.js';
 import { createRemoteAnalysisPool } from './services/remote-analysis-pool.js';
@@ -31,6 +31,8 @@ export interface Context extends Deps {
 export const catalogFile = (config: ResolvedConfig) => join(config.data.dir, 'catalog.sqlite');
 export const logsDir = (config: ResolvedConfig) => config.log.dir ?? join(config.data.dir, 'logs');
 export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? join(config.data.dir, 'models');
+/** Photos sent to the recognition API and kept in the library (`store=true`, CompreFace examples). */
+export const uploadsDir = (config: ResolvedConfig) => join(config.data.dir, 'uploads');
 
 /** The composition root: the only place that picks adapters, from the resolved config. */
 export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
@@ -93,8 +95,8 @@ export function createPhotoReader(config: ResolvedConfig): { read: (path: string
 /** The vision settings of the config, as the analyser takes them. */
 export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
   return {
-    detector: config.vision.detector, embedder: config.vision.embedder, modelsDir: modelsDir(config),
-    threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceSizePx: config.vision.minFaceSizePx,
+    detector: config.vision.detector, landmarker: config.vision.landmarker, embedder: config.vision.embedder, modelsDir: modelsDir(config),
+    threads: config.vision.threads, minDetScore: config.vision.minDetScore, minFaceness: config.vision.minFaceness, minFacenessUnsure: config.vision.minFacenessUnsure, minFaceSizePx: config.vision.minFaceSizePx,
     padRetry: config.vision.padRetry, maxPixels: config.index.maxPixels, maxTileGrid: config.vision.maxTileGrid,
   };
 }
@@ -102,21 +104,20 @@ export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
 /**
  * The photo analysis this process uses: threads on this machine, or with
  * `node.remoteInference` the workers' detection and embedding services of the cluster file.
+ * `size`: threads on this machine (a command with one photo needs one). @default index.concurrency
  */
-export async function startAnalysisPool(config: ResolvedConfig): Promise<AnalysisPool> {
+export async function startAnalysisPool(config: ResolvedConfig, size = config.index.concurrency): Promise<AnalysisPool> {
   const options = analyserOptions(config);
-  if (!config.node.remoteInference) return createAnalysisPool(options, config.index.concurrency);
+  if (!config.node.remoteInference) return createAnalysisPool(options, size);
   if (!config.node.clusterFile) {
     throw new AppError('CONFIG_INVALID', 'node.remoteInference is on but node.clusterFile is unset; set FACETAG_NODE_CLUSTER_FILE to the cluster file, or turn remote inference off');
   }
   const endpoints = inferenceEndpoints(loadClusterFile(config.node.clusterFile));
-  const det = resolveModel(options.detector, options.modelsDir, 'detector');
-  const emb = resolveModel(options.embedder, options.modelsDir, 'embedder');
-  const embedderId = `${emb.id}@${emb.version}`;
+  const { detectorId, embedderId } = modelKeys(options);
   const remote = createRemoteInference({ ...endpoints, token: config.services.token, embedder: embedderId });
   await remote.probeNow();
   return createRemoteAnalysisPool(remote, {
-    detectorId: `${det.id}@${det.version}`, embedderId,
+    detectorId, embedderId,
     // Enough requests in flight to keep every worker's two services busy.
     size: Math.max(1, endpoints.detection.length) * 2,
     local: () => createAnalysisPool(options, 1),

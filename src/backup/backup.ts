@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import type { CatalogCounts } from '../catalog/catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Context, Deps } from '../context.js';
+import { uploadsDir, type Context, type Deps } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BackupDestination } from './backup-destination.js';
@@ -15,6 +15,19 @@ import { backupSqliteFile, placeSqliteFile } from './sqlite-file-backup.js';
 const AUTH = 'auth.sqlite';
 /** Where the config file goes in a backup, and where a restore leaves it in the data folder. */
 const CONFIG_DIR = 'config';
+/** Photos kept from recognition requests (`uploadsDir`), under this folder of a backup. */
+const UPLOADS_DIR = 'uploads';
+
+/** Every file under `dir`, as paths relative to it (none when it is absent; half-written `.part` files left out). */
+async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
+  if (!existsSync(join(dir, prefix))) return [];
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...(await filesUnder(dir, join(prefix, e.name))));
+    else if (e.isFile() && !e.name.endsWith('.part')) out.push(join(prefix, e.name));
+  }
+  return out;
+}
 export const RESTORED_CONFIG_DIR = 'restored-config';
 
 const facetagVersion = (): string =>
@@ -22,7 +35,8 @@ const facetagVersion = (): string =>
 
 /**
  * Writes a consistent snapshot of everything facetag keeps: the catalog (as of one
- * transaction), the face thumbnails, the dashboard's credentials store and the config file,
+ * transaction), the face thumbnails, the photos kept from recognition requests, the
+ * dashboard's credentials store and the config file,
  * with a manifest of sha256 sums written last. Other processes may go on indexing and
  * editing meanwhile: thumbnails are stored before the catalog rows that name them, and are
  * copied after the catalog snapshot, so every thumbnail the snapshot names is in the backup.
@@ -43,6 +57,10 @@ export async function createBackup(deps: Deps, destination: BackupDestination, n
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, data);
       thumbs++;
+    }
+    for (const file of await filesUnder(uploadsDir(config))) {
+      await mkdir(dirname(join(writer.dir, UPLOADS_DIR, file)), { recursive: true });
+      await copyFile(join(uploadsDir(config), file), join(writer.dir, UPLOADS_DIR, file));
     }
     if (config.configFile) {
       await mkdir(join(writer.dir, CONFIG_DIR));
@@ -121,6 +139,10 @@ export async function restoreBackup(
       const keep = new Set(wanted);
       for (const key of await ctx.blobs.list('')) if (!keep.has(key)) await ctx.blobs.delete(key);
       for (const key of wanted) await ctx.blobs.put(key, await readFile(join(reader.dir, 'blobs', ...key.split('/'))), 'image/jpeg');
+      for (const file of await filesUnder(join(reader.dir, UPLOADS_DIR))) {
+        await mkdir(dirname(join(uploadsDir(config), file)), { recursive: true });
+        await copyFile(join(reader.dir, UPLOADS_DIR, file), join(uploadsDir(config), file));
+      }
       let configFile: string | null = null;
       const configs = existsSync(join(reader.dir, CONFIG_DIR)) ? await readdir(join(reader.dir, CONFIG_DIR)) : [];
       if (configs[0]) {

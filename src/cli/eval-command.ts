@@ -9,14 +9,15 @@ import { AppError } from '../errors.js';
 import { evalCluster } from '../eval/cluster-eval.js';
 import { loadDataset, type Dataset } from '../eval/dataset.js';
 import { evalDetect } from '../eval/detect-eval.js';
-import { clusterText, detectText, forJson, verifyText, type ReportText } from '../eval/report-format.js';
+import { evalRecognize } from '../eval/recognize-eval.js';
+import { clusterText, detectText, forJson, recognizeText, verifyText, type ReportText } from '../eval/report-format.js';
 import { evalVerify } from '../eval/verify-eval.js';
 import type { IndexProgress } from '../ingest/index-photos.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
-const HELP = `Usage: facetag eval detect|verify|cluster --dataset DIR [--json] [--concurrency N]
+const HELP = `Usage: facetag eval detect|verify|cluster|recognize --dataset DIR [--json] [--concurrency N]
 
 Measures the configured models on a labelled set (manifest.csv, pairs.csv, images/<identity>/,
 groups/, noface/). The labelled person of a photo in images/ is its largest face.
@@ -27,10 +28,14 @@ groups/, noface/). The labelled person of a photo in images/ is its largest face
            0.1%, failure to enrol; a photo with no face makes each of its pairs wrong
   cluster  indexes images/ into a fresh temporary catalog (your own is never touched), then
            BCubed and pairwise precision/recall/F1 and the splits and merges per 1,000 faces
+  recognize  recognition as the API answers it: each labelled photo held back in turn and
+           recognised against the others, every identity named (top-1 accuracy, wrong people
+           above the match threshold); then each identity left out as a stranger (matched to
+           anyone above the threshold is wrong)
 
 Choose the models as for \`facetag index\`, e.g. FACETAG_VISION_DETECTOR=yunet-2023mar.`;
 
-const KINDS = ['detect', 'verify', 'cluster'] as const;
+const KINDS = ['detect', 'verify', 'cluster', 'recognize'] as const;
 type Kind = (typeof KINDS)[number];
 
 export const evalCommand: Command = async ({ args, io, config: load }) => {
@@ -65,9 +70,12 @@ export const evalCommand: Command = async ({ args, io, config: load }) => {
       if (kind === 'detect') {
         const r = await evalDetect(pool, dataset, onProgress);
         out = { report: r, text: detectText(r) };
-      } else {
+      } else if (kind === 'verify') {
         const r = await evalVerify(pool, dataset, clusterParams(config).maxDistance, onProgress);
         out = { report: r, text: verifyText(r) };
+      } else {
+        const r = await evalRecognize(pool, dataset, clusterParams(config).maxDistance, onProgress);
+        out = { report: r, text: recognizeText(r) };
       }
     } finally {
       await pool.close();

@@ -9,6 +9,7 @@ Usage: facetag <command> [options]
 
   index <folder>              index a photo folder (new and changed photos only); --source s3://bucket, --watch
   people list|show|name|merge|unmerge|split|move-face|reject-face|confirm|hide|unhide|delete|recluster|suggest
+  who PHOTO... [--add]        who is in these photos: the nearest named people of each face
   photos list [--failed]      indexed photos, and those that could not be read
   faces list|dismiss          every face with its photo, box, scores and person; dismiss false ones
   models list|pull <id>       the face models installed, and fetching better ones
@@ -40,6 +41,7 @@ const commands: Record<string, () => Promise<Command>> = {
   index: async () => (await import('./index-command.js')).indexCommand,
   people: async () => (await import('./people-command.js')).peopleCommand,
   photos: async () => (await import('./photos-command.js')).photosCommand,
+  who: async () => (await import('./who-command.js')).whoCommand,
   faces: async () => (await import('./faces-command.js')).facesCommand,
   models: async () => (await import('./models-command.js')).modelsCommand,
   serve: async () => (await import('../server/serve-command.js')).serveCommand,

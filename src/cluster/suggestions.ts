@@ -30,6 +30,7 @@ export interface FaceCandidate {
  */
 export async function loadIndex(catalog: Catalog, embedderId: string, make?: (dims: number) => VectorIndex): Promise<VectorIndex> {
   const vectors = await catalog.allFaceVectors(embedderId);
+  // An empty library still takes the embedder's vectors (faces added later, a recognition's store).
   const dims = vectors[0]?.embedding.length ?? embeddingDimensions(embedderId);
   if (!make) return buildVectorIndex(dims, vectors);
   const index = make(dims);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MODELS } from '../vision/model-manifest.js';
 
 const bool = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
@@ -45,24 +46,38 @@ export const configSchema = z
     vision: z
       .object({
         /** Detector model id (`facetag models list`). @default "ultraface-rfb320" */
-        detector: z.string().default('ultraface-rfb320'),
-        /** Embedder model id. @default "faceplugin-r512" */
-        embedder: z.string().default('faceplugin-r512'),
+        detector: z.string().default(DEFAULT_MODELS.detector),
+        /** Landmarker model id: the five alignment points and the face-presence check. @default "mediapipe-facemesh" */
+        landmarker: z.string().default(DEFAULT_MODELS.landmarker),
+        /** Embedder model id. Changing it re-embeds every face on the next index run. @default "dlib-resnet-v1" */
+        embedder: z.string().default(DEFAULT_MODELS.embedder),
         /** Minimum detection score kept; unset means the model's own tuned value. */
         minDetScore: z.coerce.number().min(0).max(1).optional(),
         /**
-         * Faces smaller than this (shorter box side, oriented pixels) are dropped. Faces under
-         * ~24 px are kept for tagging but score zero quality, so they never seed a person.
-         * @default 16
+         * Face-presence score (the landmarker's, 0..1, in either of its two framings) a confident
+         * detection needs to be kept as a face: below it a cat, a statue or a wall pattern is
+         * dropped. Unset means the landmarker's own tuned value (0.3 for FaceMesh).
          */
-        minFaceSizePx: positiveInt.default(16),
+        minFaceness: z.coerce.number().min(0).max(1).optional(),
+        /**
+         * Face-presence score, in both framings, an unsure detection (under the detector's
+         * confident score) needs. Unset means the landmarker's own tuned value (0.9 for FaceMesh).
+         */
+        minFacenessUnsure: z.coerce.number().min(0).max(1).optional(),
+        /**
+         * Faces smaller than this (shorter box side, oriented pixels) are dropped. Faces under
+         * ~24 px are kept for tagging (a face in the back row of a group photo) but score zero
+         * quality, so they never seed a person. @default 12
+         */
+        minFaceSizePx: positiveInt.default(12),
         /**
          * Finest tiling of a big photo when looking for small faces: 1 (whole image only), 2 (2x2
-         * tiles) or 4 (2x2 and 4x4). Measured on ../shared/faces: 4 finds 0.955 of group faces
-         * against 0.937 for 2, at about four times the detection time (5.9 against 10.3
-         * photos/s on 2-3 MP photos). @default 2
+         * tiles), 3 or 4. Grids finer than 2x2 run only on photos where the coarser views found a
+         * crowd of small faces (a group photo), so portraits cost no more. Measured on
+         * ../shared/faces (with the default models): group recall 0.955 with 2, 0.973 with 3.
+         * @default 3
          */
-        maxTileGrid: z.coerce.number().refine((v) => v === 1 || v === 2 || v === 4, 'must be 1, 2 or 4').default(2),
+        maxTileGrid: z.coerce.number().int().min(1).max(4).default(3),
         /** When no face is found, try again on a padded image (tight portrait crops). @default true */
         padRetry: bool.default(true),
         /** Threads each model session uses inside one inference. @default 1 */
@@ -104,6 +119,17 @@ export const configSchema = z
         secureCookies: bool.default(false),
         /** Failed logins allowed per client address in 15 minutes before 429. @default 5 */
         maxLoginFailures: positiveInt.max(1000).default(5),
+      })
+      .strict()
+      .default({}),
+    recognition: z
+      .object({
+        /**
+         * Requests that analyse an image (`POST /api/recognize`, the CompreFace-compatible
+         * recognize, verify and add-example calls) per minute, per API token or login; past it,
+         * 429 with Retry-After. About 8 a second keep both cores of a small machine busy. @default 120
+         */
+        ratePerMinute: positiveInt.max(1_000_000).default(120),
       })
       .strict()
       .default({}),

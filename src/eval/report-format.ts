@@ -1,5 +1,6 @@
 import type { ClusterReport } from './cluster-eval.js';
 import { CROP_MAX_SIDE_PX, type DetectReport } from './detect-eval.js';
+import type { RecognizeReport } from './recognize-eval.js';
 import type { VerifyReport } from './verify-eval.js';
 
 /** A report as printed: rows of a two-column table, then notes (what to look at), one a line. */
@@ -89,6 +90,33 @@ export function clusterText(r: ClusterReport): ReportText {
       ['splits per 1,000 faces', `${num(r.fixes.splitsPer1000Faces, 1)} (${r.fixes.splits})`],
       ['merges per 1,000 faces', `${num(r.fixes.mergesPer1000Faces, 1)} (${r.fixes.merges})`],
       ['index run', `${r.index.faces} faces, ${r.index.people} people, ${(r.index.durationMs / 1000).toFixed(1)} s, ${r.index.failed} failed`],
+    ],
+    notes,
+  };
+}
+
+export function recognizeText(r: RecognizeReport): ReportText {
+  const k = r.known;
+  const s = r.strangers;
+  const notes: string[] = [];
+  const misses = (ms: RecognizeReport['misses']['wrongMatches']) => list(ms.map((m) => `${m.file} as ${m.answered ?? 'nobody'} ${num(m.similarity ?? Number.NaN, 2)}`), 5);
+  if (r.notEnrolled.length) notes.push(`no face to embed in: ${list(r.notEnrolled)}`);
+  if (r.misses.wrongMatches.length) notes.push(`named people matched to someone else: ${misses(r.misses.wrongMatches)}`);
+  if (r.misses.noMatch.length) notes.push(`named people under the threshold: ${misses(r.misses.noMatch)}`);
+  if (r.misses.strangersMatched.length) notes.push(`strangers matched to someone: ${misses(r.misses.strangersMatched)}`);
+  return {
+    rows: [
+      ['models', r.models],
+      ['labelled face', 'the largest face of each photo'],
+      ['match threshold', `distance ${num(r.threshold.distance)} = similarity ${r.threshold.similarity}`],
+      ['held-back photos of named people', `${k.queries} (each photo of an identity with 2+ photos, in turn)`],
+      ['  top-1 accuracy', `${num(k.top1Accuracy)} (${Math.round(k.top1Accuracy * k.queries)}/${k.queries})`],
+      ['  recognised (right, at or above threshold)', `${k.recognised} (${pct(k.recognised / k.queries)})`],
+      ['  wrong person above threshold', `${k.wrongMatches} (${pct(k.wrongMatches / k.queries)})`],
+      ['  below threshold (unknown)', `${k.noMatch} (${pct(k.noMatch / k.queries)})`],
+      ['  median similarity, right / wrong top-1', `${num(k.medianSimilarity.right, 2)} / ${num(k.medianSimilarity.wrong, 2)}`],
+      ['strangers (identity left out of the library)', `${s.queries} photos`],
+      ['  matched to someone above threshold', `${s.wrongMatches} (${pct(s.wrongMatchRate)}); median top-1 similarity ${num(s.medianSimilarity, 2)}`],
     ],
     notes,
   };

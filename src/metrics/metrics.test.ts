@@ -8,6 +8,7 @@ import { makeTestServer, PASSWORD, seedLibrary } from '../server/test-library.js
 import { parseExposition, type Sample } from './exposition.js';
 import { createMetrics } from './metrics.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped, setQueueDepth } from './record.js';
+import { DEFAULT_MODELS } from '../vision/model-manifest.js';
 
 type App = Awaited<ReturnType<typeof makeTestServer>>['app'];
 
@@ -173,8 +174,9 @@ describe('pipeline metrics of an index run from the dashboard (real models)', ()
     const info = samples.find((s) => s.name === 'facetag_model_info')!;
     expect(info.value).toBe(1);
     expect(info.labels).toMatchObject({ version: 'test' });
-    expect(info.labels.detector).toMatch(/^ultraface-rfb320@/);
-    expect(info.labels.embedder).toMatch(/^faceplugin-r512@/);
+    expect(info.labels.detector).toMatch(new RegExp(`^${DEFAULT_MODELS.detector}@`));
+    expect(info.labels.landmarker).toMatch(new RegExp(`^${DEFAULT_MODELS.landmarker}@`));
+    expect(info.labels.embedder).toMatch(new RegExp(`^${DEFAULT_MODELS.embedder}@`));
 
     // A second run skips the unchanged photos and adds no stage time.
     const again = await runIndex(call);

@@ -60,7 +60,7 @@ export function createMetrics(options: MetricsOptions) {
   const facesUnassigned = new Gauge({ name: 'facetag_faces_unassigned', help: 'Faces not yet in any person.', registers: pipelineRegisters });
   const people = new Gauge({ name: 'facetag_people', help: 'People in the catalog.', registers: pipelineRegisters });
   const clusterChanges = new Counter({ name: 'facetag_cluster_changes_total', help: 'Changes to who is who, by kind (machine: face_assigned, person_created; person: merge, split, move, reject, confirm).', labelNames: ['kind'], registers: pipelineRegisters });
-  const modelInfo = new Gauge({ name: 'facetag_model_info', help: 'Always 1: the models this process runs (id@version) and the facetag version.', labelNames: ['detector', 'embedder', 'version'], registers: pipelineRegisters });
+  const modelInfo = new Gauge({ name: 'facetag_model_info', help: 'Always 1: the models this process runs (id@version) and the facetag version.', labelNames: ['detector', 'landmarker', 'embedder', 'version'], registers: pipelineRegisters });
   const httpRequestSeconds = new Histogram({
     name: 'facetag_http_request_seconds', help: 'Time to answer an HTTP request, by route pattern and status.', labelNames: ['method', 'route', 'status'], registers: pipelineRegisters,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

@@ -71,11 +71,11 @@ export function setLibraryCounts(metrics: Metrics, counts: { photos: number; pho
   metrics.people.set(counts.people);
 }
 
-/** The models this process runs, from an analysis pool's `modelKey` (`det@v+emb@v`). */
+/** The models this process runs, from an analysis pool's `modelKey` (`det@v+landmarker@v+emb@v`). */
 export function setModelInfo(metrics: Metrics, info: { modelKey: string; version: string }) {
-  const [detector = 'unknown', embedder = 'unknown'] = info.modelKey.split('+');
+  const [detector = 'unknown', landmarker = 'unknown', embedder = 'unknown'] = info.modelKey.split('+');
   metrics.modelInfo.reset();
-  metrics.modelInfo.set({ detector, embedder, version: info.version }, 1);
+  metrics.modelInfo.set({ detector, landmarker, embedder, version: info.version }, 1);
 }
 
 /** One HTTP request answered; `route` is the route pattern (`/api/people/:id`), never the raw path. */

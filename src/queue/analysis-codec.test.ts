@@ -15,10 +15,10 @@ describe('analysis codec (worker → writer)', () => {
     const analysis = {
       meta: { width: 640, height: 480, format: 'jpeg', orientation: 6, takenAt: '2024-05-01T10:00:00', gps: { lat: 1.5, lon: -2.25 } },
       faces: [{
-        box: { x: 1, y: 2, w: 30, h: 40 }, landmarks: [[1, 2], [3, 4]] as Array<[number, number]>, detScore: 0.9,
+        box: { x: 1, y: 2, w: 30, h: 40 }, landmarks: [[1, 2], [3, 4]] as Array<[number, number]>, detScore: 0.9, faceness: 0.97,
         quality: { quality: 0.5, size: 1, sharpness: 0.7, pose: 0.8, yaw: 0.1 }, embedding, thumbnail: new Uint8Array([1, 2, 3]),
       }],
-      dropped: 1, timings: { decodeMs: 1, detectMs: 2, embedMs: 3 },
+      dropped: 1, notFaces: 2, timings: { decodeMs: 1, detectMs: 2, embedMs: 3 },
     };
     const wire = JSON.parse(JSON.stringify(encodeAnalysis(analysis, ['faces/ab/x-0.jpg'], 'det@1+emb@1')));
     const decoded = decodeAnalysis(encodedAnalysisSchema.parse(wire));

@@ -19,9 +19,9 @@ export function decodeEmbedding(s: string): Float32Array {
 /** A worker's analysis for the `commit` job: thumbnails already stored under `thumbKeys`. */
 export function encodeAnalysis(a: PoolAnalysis, thumbKeys: string[], modelKey: string): EncodedAnalysis {
   return {
-    meta: a.meta, dropped: a.dropped, timings: a.timings, modelKey,
+    meta: a.meta, dropped: a.dropped, notFaces: a.notFaces, timings: a.timings, modelKey,
     faces: a.faces.map((f, i) => ({
-      box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality,
+      box: f.box, landmarks: f.landmarks, detScore: f.detScore, faceness: f.faceness, quality: f.quality,
       embedding: encodeEmbedding(f.embedding), thumbKey: thumbKeys[i]!,
     })),
   };
@@ -30,9 +30,9 @@ export function encodeAnalysis(a: PoolAnalysis, thumbKeys: string[], modelKey: s
 /** The analysis as the writer takes it: each face with its stored thumbnail's key and no bytes. */
 export function decodeAnalysis(e: EncodedAnalysis): Omit<PoolAnalysis, 'faces'> & { faces: Array<PoolAnalysis['faces'][number] & { thumbKey: string }> } {
   return {
-    meta: e.meta, dropped: e.dropped, timings: e.timings,
+    meta: e.meta, dropped: e.dropped, notFaces: e.notFaces, timings: e.timings,
     faces: e.faces.map((f) => ({
-      box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality,
+      box: f.box, landmarks: f.landmarks, detScore: f.detScore, faceness: f.faceness, quality: f.quality,
       embedding: decodeEmbedding(f.embedding), thumbnail: new Uint8Array(0), thumbKey: f.thumbKey,
     })),
   };

@@ -27,6 +27,8 @@ const encodedFace = z.object({
   box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }),
   landmarks: z.array(z.tuple([z.number(), z.number()])),
   detScore: z.number(),
+  /** The landmarker's face-presence score; null when it gives none (absent in jobs of older versions). */
+  faceness: z.number().nullable().default(null),
   quality: z.object({ quality: z.number(), size: z.number(), sharpness: z.number(), pose: z.number(), yaw: z.number() }),
   /** Little-endian float32, base64: 2.7 KB for 512 dimensions, a third of JSON numbers. */
   embedding: z.string(),
@@ -42,8 +44,10 @@ export const encodedAnalysisSchema = z.object({
   }),
   faces: z.array(encodedFace),
   dropped: z.number(),
+  /** Detections the face-presence check turned down (absent in jobs of older versions). */
+  notFaces: z.number().default(0),
   timings: z.object({ decodeMs: z.number(), detectMs: z.number(), embedMs: z.number() }),
-  /** The worker's models (`detector@v+embedder@v`), checked again by the writer. */
+  /** The worker's models (`detector@v+landmarker@v+embedder@v`), checked again by the writer. */
   modelKey: z.string(),
 });
 

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
@@ -10,6 +9,7 @@ import type { QueueDepthReader } from '../metrics/queue-depth.js';
 import { recordClusterChange, recordHttpRequest } from '../metrics/record.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { AuthStore } from './auth-store.js';
+import { bodyLimits } from './body-limits.js';
 import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
 import { createImageService, readRegularFile } from './images.js';
@@ -17,12 +17,17 @@ import { createIngestRunner } from './ingest-runner.js';
 import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
+import { compreFaceErrorResponse, isCompreFacePath } from './compreface-shapes.js';
+import { createRecognitionService } from './recognition-service.js';
 import { annotateRoutes } from './routes/annotate-routes.js';
+import { compreFaceExampleRoutes } from './routes/compreface-example-routes.js';
+import { compreFaceRecognitionRoutes } from './routes/compreface-recognition-routes.js';
 import { faceRoutes } from './routes/face-routes.js';
 import { ingestRoutes } from './routes/ingest-routes.js';
 import { metaRoutes } from './routes/meta-routes.js';
 import { peopleRoutes } from './routes/people-routes.js';
 import { photoRoutes } from './routes/photo-routes.js';
+import { recognizeRoutes } from './routes/recognize-routes.js';
 import { reviewRoutes } from './routes/review-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import type { ServerEnv } from './server-env.js';
@@ -81,7 +86,7 @@ export function createServerApp(options: ServerAppOptions) {
   const metrics = options.metrics ?? createMetrics({ dataDir: config.data.dir });
   const faceIndex = createFaceIndexCache(catalog, embedderKey(config));
   const readPhoto = options.readPhoto ?? readRegularFile;
-  const services: ServerServices = {
+  const base = {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
     images: createImageService(options.blobs, { maxPixels: config.index.maxPixels, presignTtlSeconds: config.storage.presignTtlSeconds, readPhoto }),
@@ -93,17 +98,20 @@ export function createServerApp(options: ServerAppOptions) {
     ...(options.queueDepth ? { queueDepth: options.queueDepth } : {}),
     cluster: clusterParams(config),
   };
+  const services: ServerServices = { ...base, recognition: createRecognitionService(base) };
 
   const routes: AnyRoute[] = [
     ...metaRoutes(services), ...sessionRoutes(services), ...peopleRoutes(services), ...faceRoutes(services),
     ...photoRoutes(services), ...reviewRoutes(services), ...ingestRoutes(services),
-    ...annotateRoutes(services),
+    ...annotateRoutes(services), ...recognizeRoutes(services), ...compreFaceRecognitionRoutes(services),
+    ...compreFaceExampleRoutes(services),
   ];
   const document = openApiDocument([...routes, route({
     method: 'get', path: '/api/openapi.json', tag: 'meta', summary: 'This document', handle: () => null,
   })], { version: options.version });
 
-  const app = new Hono<ServerEnv>();
+  // strict: false: `/api/v1/recognition/subjects/` as CompreFace's documentation writes it works too.
+  const app = new Hono<ServerEnv>({ strict: false });
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
@@ -118,14 +126,15 @@ export function createServerApp(options: ServerAppOptions) {
     },
     referrerPolicy: 'no-referrer',
   }));
-  // Who is calling: a session cookie or an API token. Nothing is refused here; routes decide.
+  // Who is calling: a session cookie or an API token (CompreFace clients send it as x-api-key).
+  // Nothing is refused here; routes decide.
   app.use(async (c, next) => {
     c.set('caller', null);
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? c.req.header('x-api-key')?.trim();
     if (bearer) {
-      const tokenId = auth.findToken(bearer);
-      if (tokenId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'the API token is not valid (revoked, or mistyped); create one in the dashboard');
-      c.set('caller', { kind: 'token', tokenId });
+      const token = auth.findToken(bearer);
+      if (token === null) throw new HttpError(401, 'UNAUTHENTICATED', 'the API token is not valid (revoked, or mistyped); create one in the dashboard');
+      c.set('caller', { kind: 'token', tokenId: token.id, scope: token.scope });
     } else {
       const id = getCookie(c, SESSION_COOKIE);
       const session = id ? auth.findSession(id, config.server.sessionTtlHours * 3600_000) : null;
@@ -145,12 +154,7 @@ export function createServerApp(options: ServerAppOptions) {
     }
     await next();
   });
-  app.use('/api/*', bodyLimit({
-    maxSize: 1024 * 1024,
-    onError: () => {
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the body is over 1 MiB');
-    },
-  }));
+  app.use('/api/*', bodyLimits(routes, config.index.maxFileBytes));
 
   register(app, routes);
   app.get('/api/openapi.json', (c) => {
@@ -160,12 +164,19 @@ export function createServerApp(options: ServerAppOptions) {
   registerStatic(app, options.webRoot);
 
   app.notFound((c) => {
+    if (isCompreFacePath(c.req.path)) {
+      const error = c.get('caller')
+        ? new HttpError(404, 'NO_ROUTE', `no route ${c.req.method} ${c.req.path} in facetag's CompreFace-compatible API; see /api/openapi.json`)
+        : new HttpError(401, 'UNAUTHENTICATED', 'send your facetag API token in the x-api-key header (create one in the dashboard, Settings)');
+      return compreFaceErrorResponse(c, error, log);
+    }
     const body: ErrorBody = c.get('caller')
       ? { error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /api/openapi.json` } }
       : { error: { code: 'UNAUTHENTICATED', message: 'log in first (POST /api/session)' } };
     return c.json(body, c.get('caller') ? 404 : 401);
   });
   app.onError((error, c) => {
+    if (isCompreFacePath(c.req.path)) return compreFaceErrorResponse(c, error, log);
     if (error instanceof HttpError) {
       for (const [k, v] of Object.entries(error.headers)) c.header(k, v);
       return c.json({ error: { code: error.code, message: error.message } } satisfies ErrorBody, error.status);

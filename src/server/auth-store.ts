@@ -25,13 +25,21 @@ export interface AuthStore {
   /** The live session with this id (its expiry slides forward), or null. */
   findSession(id: string, ttlMs: number): { csrf: string; expiresAt: string } | null;
   deleteSession(id: string): void;
-  createToken(name: string): { id: number; name: string; token: string; createdAt: string };
-  listTokens(): Array<{ id: number; name: string; createdAt: string; lastUsedAt: string | null }>;
+  /** A new API token; `scope` limits what it may call (see `TokenScope`). @default scope 'full' */
+  createToken(name: string, scope?: TokenScope): { id: number; name: string; scope: TokenScope; token: string; createdAt: string };
+  listTokens(): Array<{ id: number; name: string; scope: TokenScope; createdAt: string; lastUsedAt: string | null }>;
   deleteToken(id: number): boolean;
-  /** The id of the token, or null when it is not a live token. */
-  findToken(token: string): number | null;
+  /** The token's id and scope, or null when it is not a live token. */
+  findToken(token: string): { id: number; scope: TokenScope } | null;
   close(): void;
 }
+
+/**
+ * What an API token may do. `full`: every route a script may call (not tokens or the password).
+ * `recognition`: only recognising, verifying and adding examples (`POST /api/recognize`, the
+ * CompreFace-compatible API under /api/v1): it cannot read the library, rename or delete people.
+ */
+export type TokenScope = 'full' | 'recognition';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const now = () => new Date().toISOString();
@@ -52,6 +60,10 @@ export function openAuthStore(file: string): AuthStore {
     CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, last_used_at TEXT);
   `);
+  // Tokens created before scopes existed keep full access.
+  if (!(db.prepare('SELECT name FROM pragma_table_info(\'tokens\')').pluck().all() as string[]).includes('scope')) {
+    db.exec("ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full'");
+  }
   const getSetting = db.prepare('SELECT value FROM settings WHERE key = ?').pluck();
   const putSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const store = async (password: string) => {
@@ -110,15 +122,15 @@ export function openAuthStore(file: string): AuthStore {
     deleteSession(id) {
       db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sha(id));
     },
-    createToken(name) {
+    createToken(name, scope = 'full') {
       const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
       const createdAt = now();
-      const { id } = db.prepare('INSERT INTO tokens (name, token_hash, created_at) VALUES (?, ?, ?) RETURNING id').get(name, sha(token), createdAt) as { id: number };
-      return { id, name, token, createdAt };
+      const { id } = db.prepare('INSERT INTO tokens (name, token_hash, created_at, scope) VALUES (?, ?, ?, ?) RETURNING id').get(name, sha(token), createdAt, scope) as { id: number };
+      return { id, name, scope, token, createdAt };
     },
     listTokens() {
-      return (db.prepare('SELECT id, name, created_at, last_used_at FROM tokens ORDER BY id').all() as Array<{ id: number; name: string; created_at: string; last_used_at: string | null }>)
-        .map((t) => ({ id: t.id, name: t.name, createdAt: t.created_at, lastUsedAt: t.last_used_at }));
+      return (db.prepare('SELECT id, name, scope, created_at, last_used_at FROM tokens ORDER BY id').all() as Array<{ id: number; name: string; scope: TokenScope; created_at: string; last_used_at: string | null }>)
+        .map((t) => ({ id: t.id, name: t.name, scope: t.scope, createdAt: t.created_at, lastUsedAt: t.last_used_at }));
     },
     deleteToken(id) {
       return db.prepare('DELETE FROM tokens WHERE id = ?').run(id).changes > 0;
@@ -126,11 +138,11 @@ export function openAuthStore(file: string): AuthStore {
     findToken(token) {
       if (!token.startsWith(TOKEN_PREFIX)) return null;
       const hash = sha(token);
-      const row = db.prepare('SELECT id, token_hash, last_used_at FROM tokens WHERE token_hash = ?').get(hash) as { id: number; token_hash: string; last_used_at: string | null } | undefined;
+      const row = db.prepare('SELECT id, scope, token_hash, last_used_at FROM tokens WHERE token_hash = ?').get(hash) as { id: number; scope: TokenScope; token_hash: string; last_used_at: string | null } | undefined;
       if (!row || !timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return null;
       const at = now();
       if (!row.last_used_at || at.slice(0, 16) !== row.last_used_at.slice(0, 16)) db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(at, row.id);
-      return row.id;
+      return { id: row.id, scope: row.scope };
     },
     close() {
       if (db.open) db.close();

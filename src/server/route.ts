@@ -31,6 +31,14 @@ export interface RouteDef<P extends AnySchema | undefined = undefined, Q extends
   public?: boolean;
   /** Only a browser session may call it, not an API token (tokens and the password). @default false */
   sessionOnly?: boolean;
+  /** API tokens limited to recognition (scope `recognition`) may call it too. @default false */
+  recognition?: boolean;
+  /**
+   * The body is images, not JSON: `multipart/form-data` with these parts (or JSON with them as
+   * base64 strings; a single image may also be the raw body). The handler reads them itself,
+   * within the photo size limit instead of the JSON body limit.
+   */
+  images?: string[];
   handle(input: { params: Out<P>; query: Out<Q>; body: Out<B>; c: ServerContext }): unknown;
 }
 
@@ -59,11 +67,14 @@ const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(
  * Who may call, and CSRF. A session (cookie) must send its CSRF token in `X-CSRF-Token` on
  * every state-changing request; an API token is not sent by browsers on their own, so needs none.
  */
-export function checkAccess(c: ServerContext, def: Pick<AnyRoute, 'public' | 'sessionOnly'>) {
+export function checkAccess(c: ServerContext, def: Pick<AnyRoute, 'public' | 'sessionOnly' | 'recognition'>) {
   const caller = c.get('caller');
   if (!def.public) {
-    if (!caller) throw new HttpError(401, 'UNAUTHENTICATED', 'log in first (POST /api/session), or send an API token as `Authorization: Bearer ftk_...`');
+    if (!caller) throw new HttpError(401, 'UNAUTHENTICATED', 'log in first (POST /api/session), or send an API token as `Authorization: Bearer ftk_...` (or in the x-api-key header)');
     if (def.sessionOnly && caller.kind !== 'session') throw new HttpError(403, 'FORBIDDEN', 'API tokens cannot manage tokens or the password; use the dashboard');
+    if (caller.kind === 'token' && caller.scope === 'recognition' && !def.recognition) {
+      throw new HttpError(403, 'FORBIDDEN', `this API token is limited to recognition; ${c.req.method} ${c.req.routePath} needs a token with full access (create one in the dashboard, Settings)`);
+    }
   }
   if (caller?.kind === 'session' && STATE_CHANGING.has(c.req.method)) {
     const sent = c.req.header('x-csrf-token') ?? '';
@@ -105,6 +116,19 @@ const errorSchema = {
   properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 };
 
+/** The documented body of a route that takes images: multipart parts, or base64 strings in JSON. */
+const imagesBody = (parts: string[]) => {
+  const props = (schema: object) => ({ type: 'object', required: parts, properties: Object.fromEntries(parts.map((p) => [p, schema])) });
+  return {
+    required: true,
+    content: {
+      'multipart/form-data': { schema: props({ type: 'string', format: 'binary' }) },
+      'application/json': { schema: props({ type: 'string', contentEncoding: 'base64' }) },
+      ...(parts.length === 1 ? { 'image/*': { schema: { type: 'string', format: 'binary' } } } : {}),
+    },
+  };
+};
+
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, unknown>; required?: string[] };
 const jsonSchema = (s: AnySchema): JsonSchema => {
   const { $schema: _, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
@@ -140,8 +164,9 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string }) {
       operationId: `${def.method}${path.replace(/[{}]/g, '').split(/[/-]/).map((w) => (w ? w[0]!.toUpperCase() + w.slice(1) : '')).join('')}`,
       ...(parameters.length ? { parameters } : {}),
       ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(def.body) } } } } : {}),
+      ...(def.images ? { requestBody: imagesBody(def.images) } : {}),
       responses: { [String(def.status ?? 200)]: ok, ...errors },
-      security: def.public ? [] : [{ session: [], csrf: [] }, { token: [] }],
+      security: def.public ? [] : [{ session: [], csrf: [] }, { token: [] }, { apiKey: [] }],
     };
   }
   return {
@@ -149,7 +174,7 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string }) {
     info: {
       title: 'facetag admin API',
       version: info.version,
-      description: 'Review and name the people facetag found. Errors are `{error: {code, message}}`. A browser session (cookie from POST /api/session) sends `X-CSRF-Token` on every POST, PUT, PATCH and DELETE; scripts use an API token as `Authorization: Bearer ftk_...`.',
+      description: 'Review and name the people facetag found. Errors are `{error: {code, message}}`. A browser session (cookie from POST /api/session) sends `X-CSRF-Token` on every POST, PUT, PATCH and DELETE; scripts use an API token as `Authorization: Bearer ftk_...` (or `x-api-key: ftk_...`). The CompreFace-compatible recognition API under /api/v1 answers errors as CompreFace does, `{message, code}`.',
     },
     paths,
     components: {
@@ -158,6 +183,7 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string }) {
         session: { type: 'apiKey', in: 'cookie', name: 'facetag_session' },
         csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
         token: { type: 'http', scheme: 'bearer' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API token, in the header CompreFace clients send it in' },
       },
     },
   };

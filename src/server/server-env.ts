@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
+import type { TokenScope } from './auth-store.js';
 
 /** Who made a request: a browser session (cookie) or a script (API token). */
 export type Caller =
   | { kind: 'session'; sessionId: string; csrf: string }
-  | { kind: 'token'; tokenId: number };
+  | { kind: 'token'; tokenId: number; scope: TokenScope };
 
 /** Hono's type environment for the facetag server. `Bindings` is absent under `app.request()`. */
 export interface ServerEnv {

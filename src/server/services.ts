@@ -8,6 +8,7 @@ import type { FaceIndexCache } from './face-index-cache.js';
 import type { ImageService } from './images.js';
 import type { IngestRunner } from './ingest-runner.js';
 import type { LoginLimiter } from './rate-limit.js';
+import type { RecognitionService } from './recognition-service.js';
 
 /** What the routes may use; each route module asks for the `Pick` it needs. */
 export interface ServerServices extends Pick<Deps, 'config' | 'log' | 'catalog' | 'blobs'> {
@@ -28,6 +29,8 @@ export interface ServerServices extends Pick<Deps, 'config' | 'log' | 'catalog' 
   readPhoto(path: string, photoId: number): Promise<Buffer>;
   /** Cluster mode: the queue's counts for /metrics. */
   queueDepth?: QueueDepthReader;
+  /** Recognising faces in photos sent by other programs (native and CompreFace-compatible routes). */
+  recognition: RecognitionService;
 }
 
 export const SESSION_COOKIE = 'facetag_session';

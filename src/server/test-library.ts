@@ -8,14 +8,20 @@ import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
 import { createLogger } from '../log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
+import { modelKeyOf } from '../vision/model-key.js';
+import { DEFAULT_MODELS, findModel } from '../vision/model-manifest.js';
 import { analyserOptions, createBlobStore, createPhotoReader } from '../context.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** The default embedder: the model the seeded faces claim, and its size. */
+const EMBEDDER = findModel(DEFAULT_MODELS.embedder)!;
+export const EMBEDDER_KEY = modelKeyOf(EMBEDDER);
+
 /** A unit vector near direction `axis` (people are axes; noise keeps faces of one person close). */
-export function embedding(axis: number, noise: number, seed: number, dims = 512): Float32Array {
+export function embedding(axis: number, noise: number, seed: number, dims = EMBEDDER.dimensions!): Float32Array {
   const v = new Float32Array(dims);
   let s = seed * 9301 + 49297;
   for (let i = 0; i < dims; i++) {
@@ -82,7 +88,7 @@ export async function seedLibrary(catalog: Catalog, blobs: BlobStore, dir: strin
     await blobs.put(key, thumb, 'image/jpeg');
     return {
       box: { x, y: 100, w: 120, h: 150 }, landmarks: [[x + 30, 150], [x + 90, 150], [x + 60, 190], [x + 35, 220], [x + 85, 220]],
-      detScore: 0.95, quality: 0.5 + (n % 5) / 10, embedding: embedding(axis, 0.02, n++), model: 'faceplugin-r512@1.0', thumbKey: key,
+      detScore: 0.95, quality: 0.5 + (n % 5) / 10, embedding: embedding(axis, 0.02, n++), model: EMBEDDER_KEY, thumbKey: key,
     };
   };
   const photoFile = async (name: string) => {

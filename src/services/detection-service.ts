@@ -9,7 +9,8 @@ import { checkModel, createServiceApp, errorResponses, imageBody, jsonSchemaOf, 
 /**
  * The face detection service (worker, port 5001): `POST /v1/detect` with an image as the body
  * answers the faces in it (boxes, five landmarks, scores, quality), and with `?aligned=true`
- * the 112x112 aligned faces as lossless PNG, ready for the embedding service.
+ * the faces aligned for the embedder (`alignedSize` square) as lossless PNG, ready for the
+ * embedding service.
  */
 export type DetectionAnalyser = Pick<FaceAnalyser, 'detect' | 'detectorId' | 'embedderId' | 'alignedSize'>;
 
@@ -26,12 +27,14 @@ export const detectResponse = z.object({
     box,
     landmarks: z.array(z.tuple([z.number(), z.number()])).describe('left eye, right eye, nose tip, left and right mouth corners ("left" as seen in the image)'),
     score: z.number().describe('detection score 0..1'),
+    faceness: z.number().nullable().describe('the landmarker\'s face-presence score 0..1 (detections under vision.minFaceness are not returned); null when the landmarker gives none'),
     quality: z.object({ quality: z.number(), size: z.number(), sharpness: z.number(), pose: z.number(), yaw: z.number() }),
     aligned: z.string().optional().describe('with ?aligned=true: the aligned face, a base64 PNG of alignedSize x alignedSize pixels'),
     thumbnail: z.string().optional().describe('with ?thumbnails=true: a 160x160 JPEG of the face with context, base64'),
   })),
   alignedSize: z.number().describe('side of the aligned faces (the embedder input)'),
   dropped: z.number().describe('faces found but smaller than vision.minFaceSizePx'),
+  notFaces: z.number().describe('detections the face-presence check turned down (vision.minFaceness)'),
   timings: z.object({ decodeMs: z.number(), detectMs: z.number() }),
 });
 export type DetectResponse = z.output<typeof detectResponse>;
@@ -79,14 +82,14 @@ export function createDetectionService(options: { analyser: DetectionAnalyser; l
     const input = await imageBody(c);
     const r = await analyser.detect(input);
     const faces = await Promise.all(r.faces.map(async (f) => ({
-      box: f.box, landmarks: f.landmarks, score: f.detScore, quality: f.quality,
+      box: f.box, landmarks: f.landmarks, score: f.detScore, faceness: f.faceness, quality: f.quality,
       ...(withAligned ? { aligned: (await rgbToPng(f.aligned)).toString('base64') } : {}),
       ...(withThumbs ? { thumbnail: (await faceThumbnail(r.image, r.scale, f.box)).toString('base64') } : {}),
     })));
     const body: DetectResponse = {
       model: analyser.detectorId,
       image: { width: r.meta.width, height: r.meta.height, format: r.meta.format, orientation: r.meta.orientation, takenAt: r.meta.takenAt, gps: r.meta.gps },
-      faces, alignedSize: analyser.alignedSize, dropped: r.dropped,
+      faces, alignedSize: analyser.alignedSize, dropped: r.dropped, notFaces: r.notFaces,
       timings: { decodeMs: Math.round(r.timings.decodeMs), detectMs: Math.round(r.timings.detectMs) },
     };
     return c.json(body);

@@ -5,8 +5,9 @@ import { fixture } from '../../test/helpers/photos.js';
 import { createFaceAnalyser, type FaceAnalyser } from '../vision/face-analyser.js';
 import { createDetectionService, rgbToPng, type DetectResponse } from './detection-service.js';
 import { createEmbeddingService, type EmbedResponse } from './embedding-service.js';
+import { DEFAULT_MODELS } from '../vision/model-manifest.js';
 
-const options = { detector: 'ultraface-rfb320', embedder: 'faceplugin-r512', modelsDir: '/nonexistent', threads: 1, minFaceSizePx: 16, maxPixels: 1e8, padRetry: true };
+const options = { ...DEFAULT_MODELS, modelsDir: '/nonexistent', threads: 1, minFaceSizePx: 16, maxPixels: 1e8, padRetry: true };
 const log = { error: () => {} };
 const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let dot = 0;
@@ -57,7 +58,7 @@ describe('detection and embedding services (real models, app.request)', () => {
     const res = await embed({ model: analyser.embedderId, crops: [served, mine] });
     expect(res.status).toBe(200);
     const body = (await res.json()) as EmbedResponse;
-    expect(body.model).toBe('faceplugin-r512@' + analyser.embedderId.split('@')[1]);
+    expect(body.model).toBe(`${DEFAULT_MODELS.embedder}@${analyser.embedderId.split('@')[1]}`);
     expect(body.dimensions).toBe(local.embedding.length);
     expect(body.embeddings).toHaveLength(2);
     for (const e of body.embeddings) {
@@ -75,14 +76,14 @@ describe('detection and embedding services (real models, app.request)', () => {
   });
 
   it('refuses another model version, wrong crop sizes and bad bodies with clear 4xx errors', async () => {
-    const wrongModel = await embed({ model: 'faceplugin-r512@0.0.1', crops: ['AAAA'] });
+    const wrongModel = await embed({ model: `${DEFAULT_MODELS.embedder}@0.0.1`, crops: ['AAAA'] });
     expect(wrongModel.status).toBe(409);
     expect(((await wrongModel.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'MODEL_MISMATCH', message: expect.stringContaining(`runs ${analyser.embedderId}`) });
 
     const big = await sharp({ create: { width: 100, height: 90, channels: 3, background: '#888' } }).png().toBuffer();
     const wrongSize = await embed({ crops: [big.toString('base64')] });
     expect(wrongSize.status).toBe(400);
-    expect(await wrongSize.text()).toContain('crops[0] is 100x90; send faces aligned to 112x112');
+    expect(await wrongSize.text()).toContain(`crops[0] is 100x90; send faces aligned to ${analyser.alignedSize}x${analyser.alignedSize}`);
 
     const garbage = await embed({ crops: [Buffer.from('not a png').toString('base64')] });
     expect(garbage.status).toBe(422);

@@ -10,7 +10,7 @@ import type { RemoteInference } from './remote-inference.js';
  * analysed by the local pool, started on first need.
  */
 export function createRemoteAnalysisPool(remote: RemoteInference, options: {
-  /** `detector@version`, as the local manifest has it: a worker with another detector is refused. */
+  /** `detector@version+landmarker@version`, as the local manifest has them: a worker with others is refused. */
   detectorId: string;
   /** `embedder@version`: a worker with another embedder is refused (the client sends it). */
   embedderId: string;
@@ -39,11 +39,12 @@ export function createRemoteAnalysisPool(remote: RemoteInference, options: {
       return {
         meta: { width: d.image.width, height: d.image.height, format: d.image.format, orientation: d.image.orientation, takenAt: d.image.takenAt, gps: d.image.gps },
         faces: d.faces.map((f, i) => ({
-          box: f.box, landmarks: f.landmarks.map(([x, y]) => [x, y] as [number, number]), detScore: f.score, quality: f.quality,
+          box: f.box, landmarks: f.landmarks.map(([x, y]) => [x, y] as [number, number]), detScore: f.score, faceness: f.faceness, quality: f.quality,
           embedding: Float32Array.from(e!.embeddings[i]!),
           thumbnail: Buffer.from(f.thumbnail!, 'base64'),
         })),
         dropped: d.dropped,
+        notFaces: d.notFaces,
         timings: { decodeMs: d.timings.decodeMs, detectMs: d.timings.detectMs, embedMs },
       };
     },

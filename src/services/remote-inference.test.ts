@@ -8,8 +8,10 @@ import { createFaceAnalyser } from '../vision/face-analyser.js';
 import { createRemoteAnalysisPool } from './remote-analysis-pool.js';
 import { rgbToPng } from './detection-service.js';
 import { createRemoteInference } from './remote-inference.js';
+import { DEFAULT_MODELS } from '../vision/model-manifest.js';
+import { modelKeys } from '../vision/model-key.js';
 
-const analyserOptions = { detector: 'ultraface-rfb320', embedder: 'faceplugin-r512', modelsDir: '/nonexistent', threads: 1, minFaceSizePx: 16, maxPixels: 1e8, padRetry: true };
+const analyserOptions = { ...DEFAULT_MODELS, modelsDir: '/nonexistent', threads: 1, minFaceSizePx: 16, maxPixels: 1e8, padRetry: true };
 
 describe('remote inference over real service processes on 127.0.0.1', () => {
   let a: RunningService;
@@ -87,8 +89,8 @@ describe('remote inference over real service processes on 127.0.0.1', () => {
     const client = createRemoteInference({ detection: [detection.url], embedding: [b.url], probeIntervalMs: 60_000 });
     try {
       const r = await client.analyse(readFileSync(fixture('astronaut.jpg')));
-      expect(r.detector).toMatch(/^ultraface-rfb320@/);
-      expect(r.embedder).toMatch(/^faceplugin-r512@/);
+      expect(r.detector).toMatch(new RegExp(`^${DEFAULT_MODELS.detector}@[^+]+\\+${DEFAULT_MODELS.landmarker}@`));
+      expect(r.embedder).toMatch(new RegExp(`^${DEFAULT_MODELS.embedder}@`));
       expect(r.faces).toHaveLength(1);
       let dot = 0;
       for (let i = 0; i < expected.length; i++) dot += expected[i]! * r.faces[0]!.embedding[i]!;
@@ -102,7 +104,7 @@ describe('remote inference over real service processes on 127.0.0.1', () => {
     const none = createRemoteInference({ detection: [], embedding: [a.url], probeIntervalMs: 60_000 });
     await expect(none.embed([crop])).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('start `facetag service embedding`') });
     none.close();
-    const other = createRemoteInference({ detection: [], embedding: [b.url], embedder: 'faceplugin-r512@9.9.9', probeIntervalMs: 60_000 });
+    const other = createRemoteInference({ detection: [], embedding: [b.url], embedder: `${DEFAULT_MODELS.embedder}@9.9.9`, probeIntervalMs: 60_000 });
     await expect(other.embed([crop])).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
     other.close();
   });
@@ -110,8 +112,8 @@ describe('remote inference over real service processes on 127.0.0.1', () => {
   it('serves the pipeline\'s AnalysisPool from the workers: the same faces, embeddings, metadata and thumbnails as the local pool', async () => {
     const localPool = await createAnalysisPool(analyserOptions, 1);
     const client = createRemoteInference({ detection: [detection.url], embedding: [b.url], embedder: localPool.embedderId, probeIntervalMs: 60_000 });
-    const [detectorId] = localPool.modelKey.split('+');
-    const pool = createRemoteAnalysisPool(client, { detectorId: detectorId!, embedderId: localPool.embedderId, size: 2, local: async () => localPool });
+    const { detectorId } = modelKeys(analyserOptions);
+    const pool = createRemoteAnalysisPool(client, { detectorId, embedderId: localPool.embedderId, size: 2, local: async () => localPool });
     try {
       expect(pool.modelKey).toBe(localPool.modelKey);
       for (const name of ['astronaut.jpg', 'astronaut-rotated.jpg']) {

@@ -1,15 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { AnalyserOptions } from './face-analyser.js';
+import { modelKeys } from './model-key.js';
 import type { Box, Point } from './image.js';
 import type { PhotoMeta } from './decode.js';
 import type { FaceQuality } from './quality.js';
-import { resolveModel } from './model-registry.js';
 
 export interface AnalysedFaceWithThumb {
   box: Box;
   landmarks: Point[];
   detScore: number;
+  /** The landmarker's face-presence probability; null when it gives none. */
+  faceness: number | null;
   quality: FaceQuality;
   embedding: Float32Array;
   /** JPEG face thumbnail. */
@@ -20,6 +22,8 @@ export interface PoolAnalysis {
   meta: PhotoMeta;
   faces: AnalysedFaceWithThumb[];
   dropped: number;
+  /** Detections the face-presence check turned down. */
+  notFaces: number;
   timings: { decodeMs: number; detectMs: number; embedMs: number };
 }
 
@@ -46,8 +50,7 @@ export interface AnalysisPool {
  */
 export async function createAnalysisPool(options: AnalyserOptions, size: number): Promise<AnalysisPool> {
   // Resolve in the main thread first: a missing or altered model is one clear error, not N.
-  const det = resolveModel(options.detector, options.modelsDir, 'detector');
-  const emb = resolveModel(options.embedder, options.modelsDir, 'embedder');
+  const { modelKey, embedderId } = modelKeys(options);
   const workers: Array<{ worker: Worker; busy: number }> = [];
   const pending = new Map<number, { resolve: (r: PoolAnalysis) => void; reject: (e: Error) => void; slot: { busy: number } }>();
   let nextId = 1;
@@ -86,8 +89,8 @@ export async function createAnalysisPool(options: AnalyserOptions, size: number)
   }
 
   return {
-    modelKey: `${det.id}@${det.version}+${emb.id}@${emb.version}`,
-    embedderId: `${emb.id}@${emb.version}`,
+    modelKey,
+    embedderId,
     size,
     analyse(input, box) {
       const slot = workers.reduce((a, b) => (b.busy < a.busy ? b : a));

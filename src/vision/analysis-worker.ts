@@ -22,10 +22,10 @@ port.on('message', async (request: WorkerRequest) => {
     const input = Buffer.from(request.input);
     const analysis = request.box ? await analyser!.analyseBox(input, request.box) : await analyser!.analyse(input);
     const faces = await Promise.all(analysis.faces.map(async (f) => ({
-      box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality, embedding: f.embedding,
+      box: f.box, landmarks: f.landmarks, detScore: f.detScore, faceness: f.faceness, quality: f.quality, embedding: f.embedding,
       thumbnail: await faceThumbnail(analysis.image, analysis.scale, f.box),
     })));
-    const response: WorkerResponse = { kind: 'result', id: request.id, result: { meta: analysis.meta, faces, dropped: analysis.dropped, timings: analysis.timings } };
+    const response: WorkerResponse = { kind: 'result', id: request.id, result: { meta: analysis.meta, faces, dropped: analysis.dropped, notFaces: analysis.notFaces, timings: analysis.timings } };
     port.postMessage(response, faces.map((f) => f.embedding.buffer as ArrayBuffer));
   } catch (error) {
     const e = toAppError(error);

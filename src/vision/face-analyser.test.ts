@@ -3,8 +3,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../test/helpers/photos.js';
 import { createFaceAnalyser, type FaceAnalyser } from './face-analyser.js';
+import { DEFAULT_MODELS } from './model-manifest.js';
 
-const options = { detector: 'ultraface-rfb320', embedder: 'faceplugin-r512', modelsDir: '/nonexistent', threads: 1, minFaceSizePx: 16, maxPixels: 1e8 };
+const options = { ...DEFAULT_MODELS, modelsDir: '/nonexistent', threads: 1, minFaceSizePx: 16, maxPixels: 1e8 };
 
 describe('face analyser (default models)', () => {
   let padded: FaceAnalyser;

@@ -1,12 +1,16 @@
 import { AppError } from '../errors.js';
-import { alignmentMatrix } from './align.js';
+import { ARCFACE_TEMPLATE_112, alignmentMatrix } from './align.js';
 import { decodePhoto, type DecodeOptions, type PhotoMeta } from './decode.js';
 import { createEmbedder } from './embedder.js';
-import { clampDetection, warpAffine, type Box, type Detection, type Point, type RgbImage } from './image.js';
+import { createFaceMeshLandmarker } from './facemesh-landmarker.js';
+import { clampDetection, warpAffine, warpAffineArea, type Box, type Detection, type Point, type RgbImage } from './image.js';
 import { createLandmarker68 } from './landmarks68.js';
+import type { ModelEntry } from './model-manifest.js';
+import { modelKeyOf } from './model-key.js';
 import { resolveModel } from './model-registry.js';
 import { createModelSession, type ModelSession } from './onnx-session.js';
 import { scoreQuality, type FaceQuality } from './quality.js';
+import { dropSameFaces } from './same-face.js';
 import { createUltrafaceDetector } from './ultraface-detector.js';
 import { createYunetDetector } from './yunet-detector.js';
 
@@ -15,9 +19,15 @@ export interface AnalysedFace {
   box: Box;
   landmarks: Point[];
   detScore: number;
+  /**
+   * The landmarker's face-presence probability (0..1): a detection below vision.minFaceness is
+   * not a face and is dropped; a box drawn by hand keeps its score. Null when the landmarker
+   * gives none (the opt-in 68-point model).
+   */
+  faceness: number | null;
   quality: FaceQuality;
   embedding: Float32Array;
-  /** 112x112 aligned face (what was embedded). */
+  /** The aligned face that was embedded (`alignedSize` square). */
   aligned: RgbImage;
 }
 
@@ -26,6 +36,8 @@ export interface PhotoAnalysis {
   faces: AnalysedFace[];
   /** Faces the detector found but the thresholds dropped (too small). */
   dropped: number;
+  /** Detections the landmarker's face-presence check turned down (a cat, a wall, a statue). */
+  notFaces: number;
   timings: { decodeMs: number; detectMs: number; embedMs: number };
   /** The analysis image, for making thumbnails. */
   image: RgbImage;
@@ -41,19 +53,25 @@ export interface PhotoDetection extends Omit<PhotoAnalysis, 'faces'> {
 
 export interface AnalyserOptions {
   detector: string;
+  /** The model that finds the five alignment points (and, FaceMesh, whether there is a face at all). */
+  landmarker: string;
   embedder: string;
   modelsDir: string;
   threads: number;
   minDetScore?: number | undefined;
+  /** Face-presence score (either framing) a confident detection needs; unset: the landmarker's tuned value. */
+  minFaceness?: number | undefined;
+  /** Face-presence score (both framings) an unsure detection needs; unset: the landmarker's tuned value. */
+  minFacenessUnsure?: number | undefined;
   minFaceSizePx: number;
   padRetry: boolean;
-  /** Finest tiling of a big photo for small faces: 1, 2 or 4. @default 2 */
+  /** Finest tiling of a big photo for small faces: 1 to 4 (see `detectInViews`). @default 3 */
   maxTileGrid?: number;
   maxPixels: number;
 }
 
 export interface FaceAnalyser {
-  /** `detector@version+embedder@version`: stored with every embedding. */
+  /** `detector@version+landmarker@version+embedder@version`: stored with every photo. */
   readonly modelKey: string;
   readonly embedderId: string;
   analyse(input: Buffer): Promise<PhotoAnalysis>;
@@ -61,7 +79,7 @@ export interface FaceAnalyser {
   analyseBox(input: Buffer, box: Box): Promise<PhotoAnalysis>;
   /** `detector@version` alone (the detection service's model). */
   readonly detectorId: string;
-  /** Side of the square aligned face the embedder takes (112). */
+  /** Side of the square aligned face the embedder takes (150 for dlib's ResNet). */
   readonly alignedSize: number;
   /** Decode, detect, landmarks, quality and the aligned face, without embedding (the detection service). */
   detect(input: Buffer): Promise<PhotoDetection>;
@@ -75,7 +93,9 @@ type Detect = (image: RgbImage, minScore: number) => Promise<Detection[]>;
 /** Loads the configured models and returns the photo-to-faces function of the pipeline. */
 export async function createFaceAnalyser(options: AnalyserOptions, decodeFallback?: DecodeOptions['fallback']): Promise<FaceAnalyser> {
   const detModel = resolveModel(options.detector, options.modelsDir, 'detector');
+  const lmkModel = resolveModel(options.landmarker, options.modelsDir, 'landmarker');
   const embModel = resolveModel(options.embedder, options.modelsDir, 'embedder');
+  const alignment = embedderAlignment(embModel);
   const sessions: ModelSession[] = [];
   const open = async (path: string) => {
     const s = await createModelSession(path, { threads: options.threads });
@@ -84,81 +104,98 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   };
 
   let detect: Detect;
-  let landmarker: ReturnType<typeof createLandmarker68> | null = null;
   if (detModel.id.startsWith('yunet')) {
     const yunet = createYunetDetector(await open(detModel.path));
-    detect = (image, minScore) => yunet.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 2 });
+    detect = (image, minScore) => yunet.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 3 });
   } else {
     const ultra = createUltrafaceDetector(await open(detModel.path));
-    detect = (image, minScore) => ultra.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 2 });
-    landmarker = createLandmarker68(await open(resolveModel(detModel.landmarker!, options.modelsDir, 'landmarker').path));
+    detect = (image, minScore) => ultra.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 3 });
   }
+  const landmarker = createLandmarker(lmkModel, await open(lmkModel.path));
   const embedder = createEmbedder(await open(embModel.path), {
-    size: embModel.input.shape[2]!,
+    size: alignment.size,
     mean: embModel.input.mean,
     std: embModel.input.std,
     channels: embModel.input.channels === 'bgr' ? 'bgr' : 'rgb',
   });
   const minScore = options.minDetScore ?? detModel.tuned.minDetScore ?? 0.7;
-  const size = embModel.input.shape[2]!;
+  const faceCheck = {
+    sureDetScore: detModel.tuned.sureDetScore ?? 0.5,
+    minFaceness: options.minFaceness ?? lmkModel.tuned.minFaceness ?? 0.3,
+    minFacenessUnsure: options.minFacenessUnsure ?? lmkModel.tuned.minFacenessUnsure ?? 0.9,
+  };
+  const size = alignment.size;
+  const align = (image: RgbImage, landmarks: readonly Point[]) => warpAffineArea(image, alignmentMatrix(landmarks, alignment.template), size, size);
+  /**
+   * Quality is scored on the face brought to one fixed geometry (the 112 px ArcFace chip,
+   * sampled as before), whatever chip the embedder takes: a face's quality, and so which faces
+   * may seed a person, does not change with the embedder.
+   */
+  const quality = (image: RgbImage, box: Box, full: Point[], landmarks: readonly Point[]) =>
+    scoreQuality(box, full, warpAffine(image, alignmentMatrix(landmarks, ARCFACE_TEMPLATE_112), 112, 112));
 
-  async function facesFrom(image: RgbImage, detections: Detection[], scale: number) {
-    const { faces: found, dropped } = await detectedFrom(image, detections, scale);
-    const faces: AnalysedFace[] = [];
-    for (const f of found) faces.push({ ...f, embedding: await embedder.embed(f.aligned) });
-    return { faces, dropped };
+  /**
+   * The faces of the analysis image: detected, checked for faceness, landmarked and aligned. A
+   * face that fills the frame (a tight portrait crop) is missed by photo detectors, so with
+   * padRetry a photo with no face is looked at again with a grey border of half the image on
+   * every side (landmarks and alignment then read the padded image too).
+   */
+  async function findFaces(image: RgbImage, scale: number) {
+    const direct = await facesIn(image, 0, scale);
+    if (direct.faces.length > 0 || !options.padRetry) return direct;
+    const pad = Math.round(Math.max(image.width, image.height) * 0.5);
+    const again = await facesIn(padImage(image, pad), pad, scale, image);
+    return { faces: again.faces, dropped: direct.dropped + again.dropped, notFaces: direct.notFaces + again.notFaces };
   }
 
-  async function detectedFrom(image: RgbImage, detections: Detection[], scale: number) {
+  /** Faces in `view` (the analysis image, or it with a border of `pad` px), in the analysis image's full-resolution pixels. */
+  async function facesIn(view: RgbImage, pad: number, scale: number, original: RgbImage = view) {
     const faces: DetectedFace[] = [];
     let dropped = 0;
-    for (const d of detections) {
+    let notFaces = 0;
+    for (const d of (await detect(view, minScore)).sort((a, b) => b.score - a.score)) {
       if (Math.min(d.box.w, d.box.h) * scale < options.minFaceSizePx) {
         dropped++;
         continue;
       }
-      const landmarks = d.landmarks ?? (await landmarker!.landmarks(image, d.box));
-      const aligned = warpAffine(image, alignmentMatrix(landmarks), size, size);
-      const box = { x: d.box.x * scale, y: d.box.y * scale, w: d.box.w * scale, h: d.box.h * scale };
-      const fullLandmarks = landmarks.map(([x, y]): Point => [x * scale, y * scale]);
-      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, quality: scoreQuality(box, fullLandmarks, aligned), aligned });
+      const { landmarks, faceness, facenessBoth } = await landmarker.landmarks(view, d.box);
+      if (!isFace(d.score, faceness, facenessBoth, faceCheck)) {
+        notFaces++;
+        continue;
+      }
+      const aligned = align(view, landmarks);
+      const { box: inside } = clampDetection({ box: { ...d.box, x: d.box.x - pad, y: d.box.y - pad }, score: d.score }, original);
+      const box = { x: inside.x * scale, y: inside.y * scale, w: inside.w * scale, h: inside.h * scale };
+      const fullLandmarks = landmarks.map(([x, y]): Point => [(x - pad) * scale, (y - pad) * scale]);
+      faces.push({ box, landmarks: fullLandmarks, detScore: d.score, faceness, quality: quality(view, box, fullLandmarks, landmarks), aligned });
     }
-    return { faces, dropped };
+    return { faces: dropSameFaces(faces, faceCheck), dropped, notFaces };
   }
 
-  async function detectWithPadding(image: RgbImage): Promise<Detection[]> {
-    const found = await detect(image, minScore);
-    if (found.length > 0 || !options.padRetry) return found;
-    // A face that fills the frame (a tight portrait crop) is missed by photo detectors:
-    // look again with a grey border of half the image on every side.
-    const pad = Math.round(Math.max(image.width, image.height) * 0.5);
-    const padded = padImage(image, pad);
-    return (await detect(padded, minScore)).map((d) => ({
-      ...d,
-      box: { ...d.box, x: d.box.x - pad, y: d.box.y - pad },
-      landmarks: d.landmarks?.map(([x, y]): Point => [x - pad, y - pad]),
-    })).map((d) => clampDetection(d.landmarks ? d : { box: d.box, score: d.score }, image));
+  async function embedAll(faces: DetectedFace[]): Promise<AnalysedFace[]> {
+    const out: AnalysedFace[] = [];
+    for (const f of faces) out.push({ ...f, embedding: await embedder.embed(f.aligned) });
+    return out;
   }
 
   const decodeOptions = (maxSide?: number): DecodeOptions => ({ maxPixels: options.maxPixels, ...(maxSide ? { maxSide } : {}), ...(decodeFallback ? { fallback: decodeFallback } : {}) });
 
   return {
-    modelKey: `${detModel.id}@${detModel.version}+${embModel.id}@${embModel.version}`,
-    embedderId: `${embModel.id}@${embModel.version}`,
-    detectorId: `${detModel.id}@${detModel.version}`,
+    modelKey: modelKeyOf(detModel, lmkModel, embModel),
+    embedderId: modelKeyOf(embModel),
+    detectorId: modelKeyOf(detModel, lmkModel),
     alignedSize: size,
     async detect(input) {
       const t0 = performance.now();
       const decoded = await decodePhoto(input, decodeOptions());
       const t1 = performance.now();
-      const detections = await detectWithPadding(decoded.image);
-      const { faces, dropped } = await detectedFrom(decoded.image, detections, decoded.scale);
+      const { faces, dropped, notFaces } = await findFaces(decoded.image, decoded.scale);
       const t2 = performance.now();
-      return { meta: decoded.meta, faces, dropped, image: decoded.image, scale: decoded.scale, timings: { decodeMs: t1 - t0, detectMs: t2 - t1, embedMs: 0 } };
+      return { meta: decoded.meta, faces, dropped, notFaces, image: decoded.image, scale: decoded.scale, timings: { decodeMs: t1 - t0, detectMs: t2 - t1, embedMs: 0 } };
     },
     async embedAligned(aligned) {
       if (aligned.width !== size || aligned.height !== size) {
-        throw new AppError('INVALID_INPUT', `an aligned face is ${aligned.width}x${aligned.height}; the embedder takes ${size}x${size} faces aligned to the ArcFace template (the \`aligned\` crops of the detection service)`);
+        throw new AppError('INVALID_INPUT', `an aligned face is ${aligned.width}x${aligned.height}; the embedder takes ${size}x${size} faces aligned to its template (the \`aligned\` crops of the detection service)`);
       }
       return embedder.embed(aligned);
     },
@@ -166,11 +203,12 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       const t0 = performance.now();
       const decoded = await decodePhoto(input, decodeOptions());
       const t1 = performance.now();
-      const detections = await detectWithPadding(decoded.image);
+      const found = await findFaces(decoded.image, decoded.scale);
       const t2 = performance.now();
-      const { faces, dropped } = await facesFrom(decoded.image, detections, decoded.scale);
+      const faces = await embedAll(found.faces);
       const t3 = performance.now();
-      return { meta: decoded.meta, faces, dropped, image: decoded.image, scale: decoded.scale, timings: { decodeMs: t1 - t0, detectMs: t2 - t1, embedMs: t3 - t2 } };
+      const { dropped, notFaces } = found;
+      return { meta: decoded.meta, faces, dropped, notFaces, image: decoded.image, scale: decoded.scale, timings: { decodeMs: t1 - t0, detectMs: t2 - t1, embedMs: t3 - t2 } };
     },
     async analyseBox(input, box) {
       const decoded = await decodePhoto(input, decodeOptions());
@@ -179,12 +217,12 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       if (b.w < 4 || b.h < 4 || b.x < 0 || b.y < 0 || b.x + b.w > decoded.image.width + 1 || b.y + b.h > decoded.image.height + 1) {
         throw new AppError('INVALID_INPUT', `box ${JSON.stringify(box)} is not inside the ${decoded.meta.width}x${decoded.meta.height} photo; draw it on the photo`);
       }
-      const landmarks = landmarker ? await landmarker.landmarks(decoded.image, b) : defaultLandmarks(b);
-      const aligned = warpAffine(decoded.image, alignmentMatrix(landmarks), size, size);
+      const { landmarks, faceness } = await landmarker.landmarks(decoded.image, b);
+      const aligned = align(decoded.image, landmarks);
       const embedding = await embedder.embed(aligned);
       const fullLandmarks = landmarks.map(([x, y]): Point => [x * s, y * s]);
-      const face: AnalysedFace = { box, landmarks: fullLandmarks, detScore: 1, quality: scoreQuality(box, fullLandmarks, aligned), embedding, aligned };
-      return { meta: decoded.meta, faces: [face], dropped: 0, image: decoded.image, scale: s, timings: { decodeMs: 0, detectMs: 0, embedMs: 0 } };
+      const face: AnalysedFace = { box, landmarks: fullLandmarks, detScore: 1, faceness, quality: quality(decoded.image, box, fullLandmarks, landmarks), embedding, aligned };
+      return { meta: decoded.meta, faces: [face], dropped: 0, notFaces: 0, image: decoded.image, scale: s, timings: { decodeMs: 0, detectMs: 0, embedMs: 0 } };
     },
     async close() {
       await Promise.all(sessions.map((s) => s.close()));
@@ -192,10 +230,37 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   };
 }
 
-/** Where the five points sit in a typical frontal face box, for a box drawn by hand. */
-function defaultLandmarks(b: Box): Point[] {
-  const rel: Point[] = [[0.34, 0.4], [0.66, 0.4], [0.5, 0.58], [0.37, 0.76], [0.63, 0.76]];
-  return rel.map(([x, y]): Point => [b.x + x * b.w, b.y + y * b.h]);
+/** The aligned face an embedder takes: its side and its five-point template. */
+export function embedderAlignment(model: ModelEntry): NonNullable<ModelEntry['alignment']> {
+  if (!model.alignment) throw new AppError('MODEL_INVALID', `model ${model.id} has no alignment template in the manifest; it cannot be used as an embedder`);
+  return model.alignment;
+}
+
+interface Landmarker {
+  landmarks(image: RgbImage, box: Box): Promise<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>;
+}
+
+/**
+ * Whether a detection is a face: the detector proposes (down to a low score), the landmarker's
+ * face-presence score decides. A confident detection (score >= sureDetScore) is a face when
+ * either of the landmarker's two framings sees one (>= minFaceness); an unsure one needs both
+ * framings to see a face clearly (>= minFacenessUnsure): a textured patch (gravel, coins, an
+ * ear) can fool one framing, rarely both, while a face in profile, which one framing can miss,
+ * is usually a confident detection. Without a presence score (the opt-in 68-point model) every
+ * detection is kept.
+ */
+export function isFace(
+  detScore: number, faceness: number | null, facenessBoth: number | null,
+  check: { sureDetScore: number; minFaceness: number; minFacenessUnsure: number },
+): boolean {
+  if (faceness === null || facenessBoth === null) return true;
+  return detScore >= check.sureDetScore ? faceness >= check.minFaceness : facenessBoth >= check.minFacenessUnsure;
+}
+
+function createLandmarker(model: ModelEntry, session: ModelSession): Landmarker {
+  if (model.id === 'mediapipe-facemesh') return createFaceMeshLandmarker(session);
+  const lmk68 = createLandmarker68(session);
+  return { landmarks: async (image, box) => ({ landmarks: await lmk68.landmarks(image, box), faceness: null, facenessBoth: null }) };
 }
 
 function padImage(image: RgbImage, pad: number): RgbImage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropResize, iou, nonMaxSuppression, tileViews, warpAffine } from './image.js';
+import { cropResize, detectInViews, gridViews, iou, nonMaxSuppression, warpAffine, type Box, type Detection } from './image.js';
 
 describe('image helpers', () => {
   it('warpAffine with the identity copies pixels and fills outside', () => {
@@ -29,20 +29,51 @@ describe('image helpers', () => {
   it('NMS keeps the whole face over a part of it, but not a body over the face', () => {
     const face = { box: { x: 10, y: 10, w: 40, h: 50 }, score: 0.9 };
     const forehead = { box: { x: 15, y: 10, w: 30, h: 25 }, score: 0.99 };
-    expect(nonMaxSuppression([forehead, face], 0.4)).toEqual([face]);
+    // The whole face's box, with the part's better score: the face is surely there.
+    expect(nonMaxSuppression([forehead, face], 0.4)).toEqual([{ ...face, score: 0.99 }]);
     const body = { box: { x: 0, y: 0, w: 120, h: 200 }, score: 0.8 };
     expect(nonMaxSuppression([face, body], 0.4)).toEqual([face]);
   });
 
-  it('tiles big images and covers them whole', () => {
-    expect(tileViews(320, 240, 320, 240)).toHaveLength(1);
-    expect(tileViews(1600, 1200, 320, 240, 1)).toHaveLength(1);
-    expect(tileViews(1600, 1200, 320, 240, 2)).toHaveLength(1 + 4);
-    const views = tileViews(1600, 1200, 320, 240);
-    expect(views).toHaveLength(1 + 4 + 16);
+  it('NMS keeps the best-scoring of two proposals for one face, even when a looser one is larger', () => {
+    const tight = { box: { x: 10, y: 10, w: 40, h: 50 }, score: 0.98 };
+    const loose = { box: { x: 8, y: 8, w: 46, h: 56 }, score: 0.43 };
+    expect(nonMaxSuppression([loose, tight], 0.4)).toEqual([tight]);
+  });
+
+  it('tiles an image whole, each tile overlapping its neighbours', () => {
+    const views = gridViews(1600, 1200, 3);
+    expect(views).toHaveLength(9);
     for (const v of views) {
       expect(v.x).toBeGreaterThanOrEqual(0);
       expect(v.x + v.w).toBeLessThanOrEqual(1600 + 1e-9);
     }
+    // Neighbours overlap by a quarter of a tile on each side.
+    expect(views[0]!.x + views[0]!.w).toBeCloseTo(1600 / 3 * 1.25);
+    expect(views[1]!.x).toBeCloseTo(1600 / 3 * 0.75);
+  });
+
+  it('looks closer (3x3 tiles) only where the coarse views found a crowd of small faces', async () => {
+    const image = { data: new Uint8Array(0), width: 1600, height: 1200 };
+    const seen: Box[] = [];
+    const face = (x: number, y: number, side: number, score = 0.9): Detection => ({ box: { x, y, w: side, h: side }, score });
+    const run = (found: (view: Box) => Detection[], maxGrid = 3) => {
+      seen.length = 0;
+      return detectInViews(image, 320, 240, 0.4, maxGrid, async (view) => {
+        seen.push(view);
+        return found(view);
+      });
+    };
+    // A portrait: one big face; the whole image and 2x2 tiles only.
+    await run((v) => (v.w === 1600 ? [face(600, 300, 400)] : []));
+    expect(seen).toHaveLength(1 + 4);
+    // A group photo: small faces in the coarse views, so every view mirrored too, and 3x3 tiles both ways.
+    await run((v) => (v.w === 1600 ? [face(100, 300, 90), face(400, 300, 90), face(700, 300, 90)] : []));
+    expect(seen).toHaveLength(1 + 4 + (1 + 4) + 9 * 2);
+    await run((v) => (v.w === 1600 ? [face(100, 300, 90), face(400, 300, 90)] : []), 2);
+    expect(seen).toHaveLength(1 + 4);
+    // Small unsure detections are no crowd.
+    await run((v) => (v.w === 1600 ? [face(100, 300, 90, 0.3), face(400, 300, 90, 0.3)] : []));
+    expect(seen).toHaveLength(1 + 4);
   });
 });

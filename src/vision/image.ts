@@ -47,9 +47,10 @@ export function containment(a: Box, b: Box): number {
 
 /**
  * Greedy non-maximum suppression: keeps the best-scoring detection of each overlapping group.
- * A box mostly inside another is the same face seen in part (a forehead, a face cut at a tile
- * edge): of the two, the larger is kept when it is at most `maxGrowth` times the area (a
- * much larger box around a face is a body, not the face).
+ * A box mostly inside another without overlapping it much is the same face seen in part (a
+ * forehead, a face cut at a tile edge): of the two, the larger box is kept, with the better
+ * score, when it is at most `maxGrowth` times the area (a much larger box around a face is a
+ * body, not the face). Boxes that overlap well are proposals for one face: the best one stays.
  */
 export function nonMaxSuppression<T extends Detection>(detections: T[], iouThreshold: number, containThreshold = 0.8, maxGrowth = 3): T[] {
   const sorted = [...detections].sort((a, b) => b.score - a.score);
@@ -62,7 +63,8 @@ export function nonMaxSuppression<T extends Detection>(detections: T[], iouThres
     }
     const k = kept[clash]!;
     const growth = (d.box.w * d.box.h) / (k.box.w * k.box.h);
-    if (growth > 1 && growth <= maxGrowth && containment(k.box, d.box) >= containThreshold) kept[clash] = d;
+    const partOf = iou(k.box, d.box) < iouThreshold && containment(k.box, d.box) >= containThreshold;
+    if (partOf && growth > 1 && growth <= maxGrowth) kept[clash] = { ...d, score: k.score };
   }
   return kept;
 }
@@ -127,11 +129,12 @@ export function warpAffine(image: RgbImage, m: readonly number[], width: number,
   return { data: out, width, height };
 }
 
-/** Crops `box` (clamped to the image) and scales it to `width x height`, bilinear. */
-export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0): RgbImage {
+/** Crops `box` and scales it to `width x height` (area-averaged when it shrinks, else bilinear); `mirror` flips it left to right. */
+export function cropResize(image: RgbImage, box: Box, width: number, height: number, fill = 0, mirror = false): RgbImage {
   const sx = box.w / width;
   const sy = box.h / height;
-  return warpAffine(image, [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5], width, height, fill);
+  const m = mirror ? [-sx, 0, box.x + box.w - sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5] : [sx, 0, box.x + sx / 2 - 0.5, 0, sy, box.y + sy / 2 - 0.5];
+  return warpAffineArea(image, m, width, height, fill);
 }
 
 export function toGray(image: RgbImage): Float32Array {
@@ -143,41 +146,53 @@ export function toGray(image: RgbImage): Float32Array {
   return out;
 }
 
-/**
- * The whole image, then overlapping tiles (2x2, then 4x4, up to `maxGrid`) while the image is
- * still over twice the model's input: a detector with a small fixed input misses small faces
- * in a big photo.
- */
-export function tileViews(width: number, height: number, inputW: number, inputH: number, maxGrid = 4): Box[] {
-  const all: Box[] = [{ x: 0, y: 0, w: width, h: height }];
-  for (let grid = 2; grid <= maxGrid; grid *= 2) {
-    if (Math.max(width / inputW, height / inputH) < grid) break;
-    const tw = width / grid;
-    const th = height / grid;
-    for (let gy = 0; gy < grid; gy++) {
-      for (let gx = 0; gx < grid; gx++) {
-        const x = Math.max(0, gx * tw - tw * 0.25);
-        const y = Math.max(0, gy * th - th * 0.25);
-        all.push({ x, y, w: Math.min(width, (gx + 1) * tw + tw * 0.25) - x, h: Math.min(height, (gy + 1) * th + th * 0.25) - y });
-      }
+/** The `grid` x `grid` tiles of an image, each overlapping its neighbours by a quarter of a tile. */
+export function gridViews(width: number, height: number, grid: number): Box[] {
+  const views: Box[] = [];
+  const tw = width / grid;
+  const th = height / grid;
+  for (let gy = 0; gy < grid; gy++) {
+    for (let gx = 0; gx < grid; gx++) {
+      const x = Math.max(0, gx * tw - tw * 0.25);
+      const y = Math.max(0, gy * th - th * 0.25);
+      views.push({ x, y, w: Math.min(width, (gx + 1) * tw + tw * 0.25) - x, h: Math.min(height, (gy + 1) * th + th * 0.25) - y });
     }
   }
-  return all;
+  return views;
 }
 
 /**
- * Runs a detector over the whole image and its tiles and merges what each view found. A tile
- * is there for faces small next to it: a face over a third of a tile is left to the coarser
- * views, which see it whole (a tile sees part of it, and calls the part a face).
+ * Runs a detector with a small fixed input (`inputW` x `inputH`) over an image: the whole image,
+ * then 2x2 tiles when the image is at least twice the input (a fixed input loses small faces in a
+ * big photo). Finer grids (3x3, up to `maxGrid`) cost more and only pay where small faces can be:
+ * they run when the coarser views found a crowd (at least two confident faces under a twelfth of
+ * the image's long side), as in a group photo; then every view is also looked at mirrored: a
+ * small face half hidden or turned away is often found in one orientation only. A tile is there for faces
+ * small next to it: a face over a third of a tile is left to the coarser views, which see it
+ * whole (a tile sees part of it, and calls the part a face).
  */
 export async function detectInViews(
   image: RgbImage, inputW: number, inputH: number, nmsIou: number, maxGrid: number,
-  detectView: (view: Box) => Promise<Detection[]>,
+  detectView: (view: Box, mirror: boolean) => Promise<Detection[]>,
 ): Promise<Detection[]> {
-  const all: Detection[] = [];
-  for (const [i, view] of tileViews(image.width, image.height, inputW, inputH, maxGrid).entries()) {
-    const found = await detectView(view);
-    all.push(...(i === 0 ? found : found.filter((d) => Math.max(d.box.w / view.w, d.box.h / view.h) < 1 / 3)));
+  const { width, height } = image;
+  const scale = Math.max(width / inputW, height / inputH);
+  const all = await detectView({ x: 0, y: 0, w: width, h: height }, false);
+  const look = async (views: Box[], mirrors: boolean[]) => {
+    for (const view of views) {
+      for (const mirror of mirrors) {
+        for (const d of await detectView(view, mirror)) if (Math.max(d.box.w / view.w, d.box.h / view.h) < 1 / 3) all.push(d);
+      }
+    }
+  };
+  const coarse = maxGrid >= 2 && scale >= 2 ? gridViews(width, height, 2) : [];
+  await look(coarse, [false]);
+  const longSide = Math.max(width, height);
+  const crowd = nonMaxSuppression(all, nmsIou).filter((d) => d.score >= 0.5 && Math.max(d.box.w, d.box.h) < longSide / 12);
+  if (maxGrid >= 3 && crowd.length >= 2) {
+    await look([{ x: 0, y: 0, w: width, h: height }, ...coarse], [true]);
+    // Finer tiles may be smaller than the input, up to twice enlarged: small faces in a small photo.
+    for (let grid = 3; grid <= maxGrid && 1.5 * scale / grid >= 0.5; grid++) await look(gridViews(width, height, grid), [false, true]);
   }
   return nonMaxSuppression(all, nmsIou).map((d) => clampDetection(d, image));
 }
@@ -188,4 +203,45 @@ export function clampDetection(d: Detection, image: { width: number; height: num
   const w = Math.min(image.width, d.box.x + d.box.w) - x;
   const h = Math.min(image.height, d.box.y + d.box.h) - y;
   return { ...d, box: { x, y, w, h } };
+}
+
+/**
+ * `warpAffine` for a map that shrinks: the source is first averaged over k x k blocks (k the
+ * whole part of the shrink factor) around the region the output samples, so a big face brought
+ * down to a small aligned crop is not aliased (plain bilinear sampling reads 4 of every k*k
+ * pixels). For maps that do not shrink by 2 or more, it is plain `warpAffine`.
+ */
+export function warpAffineArea(image: RgbImage, m: readonly number[], width: number, height: number, fill = 0): RgbImage {
+  const scale = Math.sqrt(Math.abs(m[0]! * m[4]! - m[1]! * m[3]!));
+  const k = Math.floor(scale);
+  if (k < 2) return warpAffine(image, m, width, height, fill);
+  // The source region the output reads, with a block of margin.
+  const corners = [[0, 0], [width, 0], [0, height], [width, height]].map(([x, y]) => [m[0]! * x! + m[1]! * y! + m[2]!, m[3]! * x! + m[4]! * y! + m[5]!]);
+  const x0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c[0]!)) / k) * k - k);
+  const y0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c[1]!)) / k) * k - k);
+  const x1 = Math.min(image.width, Math.ceil(Math.max(...corners.map((c) => c[0]!))) + k);
+  const y1 = Math.min(image.height, Math.ceil(Math.max(...corners.map((c) => c[1]!))) + k);
+  const w = Math.max(1, Math.floor((x1 - x0) / k));
+  const h = Math.max(1, Math.floor((y1 - y0) / k));
+  if (x1 <= x0 || y1 <= y0) return warpAffine(image, m, width, height, fill);
+  const small = new Uint8Array(w * h * 3);
+  const { data, width: sw } = image;
+  const area = k * k;
+  for (let by = 0; by < h; by++) {
+    for (let bx = 0; bx < w; bx++) {
+      let r = 0, g = 0, b = 0;
+      for (let dy = 0; dy < k; dy++) {
+        let i = ((y0 + by * k + dy) * sw + x0 + bx * k) * 3;
+        for (let dx = 0; dx < k; dx++, i += 3) {
+          r += data[i]!; g += data[i + 1]!; b += data[i + 2]!;
+        }
+      }
+      const o = (by * w + bx) * 3;
+      small[o] = (r + area / 2) / area; small[o + 1] = (g + area / 2) / area; small[o + 2] = (b + area / 2) / area;
+    }
+  }
+  // Source pixel (sx, sy) is at ((sx - x0 - (k - 1) / 2) / k, ...) in the averaged image.
+  const off = (k - 1) / 2;
+  const mm = [m[0]! / k, m[1]! / k, (m[2]! - x0 - off) / k, m[3]! / k, m[4]! / k, (m[5]! - y0 - off) / k];
+  return warpAffine({ data: small, width: w, height: h }, mm, width, height, fill);
 }

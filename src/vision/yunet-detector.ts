@@ -13,10 +13,10 @@ export function createYunetDetector(session: ModelSession) {
   const shape = session.inputs[0]?.shape ?? [];
   const size = typeof shape[2] === 'number' && shape[2] > 0 ? shape[2] : 640;
 
-  async function detectView(image: RgbImage, view: Box, minScore: number): Promise<Detection[]> {
+  async function detectView(image: RgbImage, view: Box, mirror: boolean, minScore: number): Promise<Detection[]> {
     const scale = Math.min(size / view.w, size / view.h);
     const srcSide = size / scale;
-    const input = cropResize(image, { x: view.x, y: view.y, w: srcSide, h: srcSide }, size, size, 0);
+    const input = cropResize(image, { x: view.x, y: view.y, w: srcSide, h: srcSide }, size, size, 0, mirror);
     const plane = size * size;
     const tensor = new Float32Array(3 * plane);
     for (let i = 0; i < plane; i++) {
@@ -34,12 +34,18 @@ export function createYunetDetector(session: ModelSession) {
         const score = Math.sqrt(Math.min(1, Math.max(0, cls[i]!)) * Math.min(1, Math.max(0, obj[i]!)));
         if (score < minScore) continue;
         const r = Math.floor(i / cols), c = i % cols;
-        const cx = (c + bbox[i * 4]!) * s, cy = (r + bbox[i * 4 + 1]!) * s;
+        // A mirrored view's positions are mirrored back (x -> size - x).
+        const cx = mirror ? size - (c + bbox[i * 4]!) * s : (c + bbox[i * 4]!) * s, cy = (r + bbox[i * 4 + 1]!) * s;
         const w = Math.exp(bbox[i * 4 + 2]!) * s, h = Math.exp(bbox[i * 4 + 3]!) * s;
         const gcx = view.x + cx * k, gcy = view.y + cy * k;
         if (gcx < view.x || gcy < view.y || gcx > view.x + view.w || gcy > view.y + view.h) continue;
         const landmarks: Point[] = [];
-        for (let p = 0; p < 5; p++) landmarks.push([view.x + (kps[i * 10 + p * 2]! + c) * s * k, view.y + (kps[i * 10 + p * 2 + 1]! + r) * s * k]);
+        for (let p = 0; p < 5; p++) {
+          const x = (kps[i * 10 + p * 2]! + c) * s;
+          landmarks.push([view.x + (mirror ? size - x : x) * k, view.y + (kps[i * 10 + p * 2 + 1]! + r) * s * k]);
+        }
+        // Mirrored, the image's left eye and mouth corner are the model's right ones.
+        if (mirror) [landmarks[0], landmarks[1], landmarks[3], landmarks[4]] = [landmarks[1]!, landmarks[0]!, landmarks[4]!, landmarks[3]!];
         found.push({ box: { x: view.x + (cx - w / 2) * k, y: view.y + (cy - h / 2) * k, w: w * k, h: h * k }, score, landmarks });
       }
     }
@@ -48,7 +54,7 @@ export function createYunetDetector(session: ModelSession) {
 
   return {
     async detect(image: RgbImage, options: { minScore: number; nmsIou?: number; maxTileGrid?: number }): Promise<Detection[]> {
-      return detectInViews(image, size * 2, size * 2, options.nmsIou ?? 0.3, options.maxTileGrid ?? 2, (view) => detectView(image, view, options.minScore));
+      return detectInViews(image, size * 2, size * 2, options.nmsIou ?? 0.3, options.maxTileGrid ?? 3, (view, mirror) => detectView(image, view, mirror, options.minScore));
     },
   };
 }

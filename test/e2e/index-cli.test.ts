@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { json, runFacetag } from '../helpers/cli.js';
 import { personalDataInLogs, readLogLines } from '../helpers/logs.js';
 import { fixture, makeMixedFolder } from '../helpers/photos.js';
+import { DEFAULT_MODELS, findModel } from '../../src/vision/model-manifest.js';
 
 interface Summary {
   photos: { seen: number; processed: number; skippedUnchanged: number; failed: number };
@@ -62,7 +63,7 @@ describe('facetag index (the real CLI, embedded default)', () => {
     for (const k of ['x', 'y', 'w', 'h'] as const) expect(Math.abs(rotated.box[k] - upright.box[k])).toBeLessThan(12);
     expect(upright.detScore).toBeGreaterThan(0.7);
     expect(upright.quality).toBeGreaterThan(0.3);
-    expect(upright.embedding).toHaveLength(512);
+    expect(upright.embedding).toHaveLength(findModel(DEFAULT_MODELS.embedder)!.dimensions!);
     const norm = Math.hypot(...(upright.embedding as number[]));
     expect(norm).toBeCloseTo(1, 4);
     expect(new Set(faces.map((f) => f.personId)).size).toBe(1);

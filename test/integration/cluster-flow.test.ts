@@ -10,6 +10,7 @@ import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { requireShared, SHARED_MODELS } from '../helpers/shared.js';
 import { jobId } from '../../src/queue/jobs.js';
 import { modelKeys } from '../../src/vision/model-key.js';
+import { DEFAULT_MODELS } from '../../src/vision/model-manifest.js';
 
 const analysedCount = (data: string) => {
   const file = join(data, 'logs', 'worker.log');
@@ -52,7 +53,7 @@ if (requireRedis('cluster flow')) {
       try {
         // The management schedules and writes; at the same moment a second scheduler queues every photo, twice.
         const management = collect(startTracked(['index', photos, '--data', data, '--json'], env));
-        const { modelKey } = modelKeys({ detector: 'ultraface-rfb320', embedder: 'faceplugin-r512', modelsDir: join(root, 'none') });
+        const { modelKey } = modelKeys({ ...DEFAULT_MODELS, modelsDir: join(root, 'none') });
         for (let round = 0; round < 2; round++) {
           for (const name of readdirSync(photos)) {
             const key = join(photos, name);
@@ -111,7 +112,7 @@ if (requireRedis('cluster flow')) {
       const run = collect(management);
       const wrong = await (startWorker(data, { ...env, FACETAG_VISION_DETECTOR: 'yunet-2023mar', FACETAG_VISION_MODELS_DIR: SHARED_MODELS })).done;
       expect(wrong.code).toBe(65);
-      expect(wrong.stderr).toMatch(/this worker has models yunet-2023mar@2023mar\+faceplugin-r512@1\.0 but the management expects ultraface-rfb320@1\.0\+faceplugin-r512@1\.0.*\[MODEL_MISMATCH\]/);
+      expect(wrong.stderr).toMatch(/this worker has models yunet-2023mar@2023mar\+mediapipe-facemesh@1\.0\+dlib-resnet-v1@1\.0 but the management expects ultraface-rfb320@1\.0\+mediapipe-facemesh@1\.0\+dlib-resnet-v1@1\.0.*\[MODEL_MISMATCH\]/);
       expect(analysedCount(data)).toBe(0);
 
       const right = startWorker(data, env);

@@ -8,6 +8,7 @@ import { SESSION_COOKIE, type ServerServices } from '../services.js';
 import { idParam, ok } from './schemas.js';
 
 const sessionInfo = z.object({ csrfToken: z.string(), expiresAt: z.string() });
+const tokenScope = z.enum(['full', 'recognition']).describe('full: every route a script may call; recognition: only POST /api/recognize and the CompreFace-compatible API (no renaming or deleting people)');
 
 /** Log in and out, the password, and API tokens for scripts. */
 export function sessionRoutes({ auth, limiter, config }: Pick<ServerServices, 'auth' | 'limiter' | 'config'>): AnyRoute[] {
@@ -71,15 +72,15 @@ export function sessionRoutes({ auth, limiter, config }: Pick<ServerServices, 'a
     route({
       method: 'get', path: '/api/tokens', tag: 'session', sessionOnly: true,
       summary: 'API tokens (their secrets are never shown again)',
-      response: z.array(z.object({ id: z.number(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() })),
+      response: z.array(z.object({ id: z.number(), name: z.string(), scope: tokenScope, createdAt: z.string(), lastUsedAt: z.string().nullable() })),
       handle: () => auth.listTokens(),
     }),
     route({
       method: 'post', path: '/api/tokens', tag: 'session', sessionOnly: true, status: 201,
-      summary: 'Create an API token for a script; the token is in this answer only',
-      body: z.object({ name: z.string().trim().min(1).max(100) }),
-      response: z.object({ id: z.number(), name: z.string(), token: z.string(), createdAt: z.string() }),
-      handle: ({ body }) => auth.createToken(body.name),
+      summary: 'Create an API token for a script; the token is in this answer only. scope recognition: it may only recognise, verify and add examples',
+      body: z.object({ name: z.string().trim().min(1).max(100), scope: tokenScope.default('full') }),
+      response: z.object({ id: z.number(), name: z.string(), scope: tokenScope, token: z.string(), createdAt: z.string() }),
+      handle: ({ body }) => auth.createToken(body.name, body.scope),
     }),
     route({
       method: 'delete', path: '/api/tokens/:id', tag: 'session', sessionOnly: true, status: 204, params: idParam,
