@@ -11,8 +11,8 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { FaceVector } from '../src/catalog/catalog.js';
 import { buildVectorIndex } from '../src/cluster/create-vector-index.js';
+import { createFaceTable } from '../src/cluster/face-table.js';
 import { clusterAll } from '../src/cluster/global-cluster.js';
 import { createHnswIndex } from '../src/cluster/hnsw-index.js';
 import type { ClusterParams } from '../src/cluster/incremental-assign.js';
@@ -74,11 +74,6 @@ const cpuS = () => {
   return (c.user + c.system) / 1e6;
 };
 const paramsFor = (model: Model): ClusterParams => ({ maxDistance: model.maxDistance, minFaces: 3, k: K, minSeedQuality: 0.3 });
-
-/** The faces as the catalog hands them to a re-cluster: one object and one vector each, one photo a face. */
-function faceVectors(lib: SyntheticFaces): FaceVector[] {
-  return Array.from({ length: lib.count }, (_, i) => ({ id: i, photoId: i, personId: null, source: null, quality: 0.8, embedding: lib.vector(i) }));
-}
 
 /** Exact top-k for a batch of queries in one pass over the library (each vector read once). */
 function exactTopK(lib: SyntheticFaces, queries: Float32Array[], k: number) {
@@ -161,7 +156,7 @@ function makeIndex(dims: number, lib: SyntheticFaces): VectorIndex {
     for (let i = 0; i < lib.count; i++) index.add(i, lib.vector(i));
     return index;
   }
-  return buildVectorIndex(dims, faceVectors(lib));
+  return buildVectorIndex({ count: lib.count, dimensions: dims, idAt: (i) => i, vectorInto: (i, out, at) => out.set(lib.vector(i), at) });
 }
 
 interface ReclusterFigures {
@@ -179,16 +174,24 @@ interface ReclusterFigures {
   pairwise: string;
 }
 
-/** The re-cluster as `facetag people recluster` does it, in this process: faces in, index built, clusterAll. */
+/**
+ * The re-cluster as `facetag people recluster` does it, in this process: the faces packed into
+ * a table as they are read (here: drawn; one photo a face, none on a person yet), an index
+ * built from it, clusterAll.
+ */
 function reclusterHere(n: number, dims: number): ReclusterFigures {
   const model = MODELS[dims]!;
-  const lib = syntheticFaces(n, { seed, dimensions: dims, scale: model.scale });
-  const faces = faceVectors(lib);
+  const faces = createFaceTable(n, dims);
+  const face = { id: 0, photoId: 0, personId: null, source: null, quality: 0.8, embedding: new Float32Array(0) };
+  const { identity } = syntheticFaces(n, {
+    seed, dimensions: dims, scale: model.scale,
+    each: (i, embedding) => faces.set(i, Object.assign(face, { id: i, photoId: i, embedding })),
+  });
   gc();
   const baseMb = rssMb();
   let t = performance.now();
   let cpu = cpuS();
-  const index = buildVectorIndex(dims, faces);
+  const index = buildVectorIndex(faces);
   const loadS = (performance.now() - t) / 1000;
   const loadCpu = cpuS() - cpu;
   t = performance.now();
@@ -204,7 +207,7 @@ function reclusterHere(n: number, dims: number): ReclusterFigures {
     const g = result.group[i]!;
     if (g < 0) continue;
     const byIdentity = counts.get(g) ?? new Map<number, number>();
-    byIdentity.set(lib.identity[i]!, (byIdentity.get(lib.identity[i]!) ?? 0) + 1);
+    byIdentity.set(identity[i]!, (byIdentity.get(identity[i]!) ?? 0) + 1);
     counts.set(g, byIdentity);
   }
   let grouped = 0, majority = 0;
@@ -217,7 +220,7 @@ function reclusterHere(n: number, dims: number): ReclusterFigures {
     majority += top;
   }
   // BCubed and pairwise over every face, an ungrouped face counting as a cluster of its own.
-  const labelled = Array.from({ length: n }, (_, i) => ({ truth: String(lib.identity[i]), predicted: result.group[i]! >= 0 ? `g${result.group[i]}` : `f${i}` }));
+  const labelled = Array.from({ length: n }, (_, i) => ({ truth: String(identity[i]), predicted: result.group[i]! >= 0 ? `g${result.group[i]}` : `f${i}` }));
   const pr = (x: { precision: number; recall: number; f1: number }) => `P ${x.precision.toFixed(4)} R ${x.recall.toFixed(4)} F1 ${x.f1.toFixed(4)}`;
   return {
     loadS, clusterS, loadCpu, clusterCpu, peakMb: peak, baseMb, groups: result.groups, edges: result.edges, grouped,
@@ -329,7 +332,7 @@ async function run(n: number, dims: number) {
     line('  groups', `${r.groups} groups, ${r.edges} edges, ${r.grouped} faces grouped, purity ${r.purity.toFixed(4)}`);
     line('  BCubed', r.bcubed);
     line('  pairwise', r.pairwise);
-    line('  peak RSS', `${r.peakMb.toFixed(0)} MB (${r.baseMb.toFixed(0)} MB of it before the index: Node and the faces as the catalog returns them)`);
+    line('  peak RSS', `${r.peakMb.toFixed(0)} MB (${r.baseMb.toFixed(0)} MB of it before the index: Node and the packed faces)`);
   }
 }
 

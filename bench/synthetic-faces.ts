@@ -61,6 +61,11 @@ export interface SyntheticFacesOptions {
   tailExponent?: number;
   /** Overrides `scale.medianNoise`. */
   medianNoise?: number;
+  /**
+   * Hands each face to this as it is drawn (the vector is reused: copy it to keep it) instead of
+   * storing the library: `vector()` is then unavailable. For libraries too big to hold twice.
+   */
+  each?: (i: number, vector: Float32Array) => void;
 }
 
 export interface SyntheticFaces {
@@ -69,7 +74,7 @@ export interface SyntheticFaces {
   readonly identityCount: number;
   /** Identity of each face, in library order. */
   readonly identity: Int32Array;
-  /** Face `i`'s unit vector: a view into shared storage, copy it to keep it. */
+  /** Face `i`'s unit vector: a view into shared storage, copy it to keep it (not with `each`). */
   vector(i: number): Float32Array;
   /**
    * A new face of an existing identity picked in proportion to its face count, as the next
@@ -133,7 +138,7 @@ export function syntheticFaces(count: number, options: SyntheticFacesOptions = {
   }
 
   const chunks: Float32Array[] = [];
-  for (let start = 0; start < count; start += CHUNK) chunks.push(new Float32Array(Math.min(CHUNK, count - start) * dimensions));
+  if (!options.each) for (let start = 0; start < count; start += CHUNK) chunks.push(new Float32Array(Math.min(CHUNK, count - start) * dimensions));
   const drawFace = (p: number, out: Float32Array, g: () => number) => {
     const s = personNoise[p]! * Math.exp(scale.faceSpread * g());
     const sigma = Math.sqrt(s / dimensions);
@@ -148,10 +153,19 @@ export function syntheticFaces(count: number, options: SyntheticFacesOptions = {
     for (let j = 0; j < dimensions; j++) out[j]! *= inv;
   };
   const vector = (i: number) => {
+    if (options.each) throw new Error('a library drawn with `each` keeps no vectors');
     const o = (i % CHUNK) * dimensions;
     return chunks[Math.floor(i / CHUNK)]!.subarray(o, o + dimensions);
   };
-  for (let i = 0; i < count; i++) drawFace(identity[i]!, vector(i), gauss);
+  if (options.each) {
+    const scratch = new Float32Array(dimensions);
+    for (let i = 0; i < count; i++) {
+      drawFace(identity[i]!, scratch, gauss);
+      options.each(i, scratch);
+    }
+  } else {
+    for (let i = 0; i < count; i++) drawFace(identity[i]!, vector(i), gauss);
+  }
 
   const queryRandom = seededRandom(seed ^ 0x9e3779b9);
   const queryGauss = seededGaussian(queryRandom);

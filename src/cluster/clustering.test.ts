@@ -11,6 +11,7 @@ import { suggestFacesForPerson, suggestPeopleForFace, loadIndex } from './sugges
 import { createExactIndex } from './vector-index.js';
 import { syntheticFaces } from '../../bench/synthetic-faces.js';
 import { buildVectorIndex } from './create-vector-index.js';
+import { packFaces, type FaceSource } from './face-table.js';
 import { bcubed } from '../eval/metrics.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -131,7 +132,7 @@ describe('global re-cluster', () => {
         index.add(id++, embedding);
       }
     }
-    const { group, groups } = clusterAll({ faces, rejections: [] }, index, params);
+    const { group, groups } = clusterAll({ faces: packFaces(faces), rejections: [] }, index, params);
     expect(groups).toBe(6);
     for (let person = 0; person < 6; person++) {
       const labels = new Set(group.slice(person * 5, person * 5 + 5));
@@ -154,7 +155,7 @@ describe('global re-cluster', () => {
       index.add(id, embedding);
     }
     const cluster = (rejections: Array<{ faceId: number; personId: number }>) => {
-      const { person, group } = clusterAll({ faces, rejections }, index, params);
+      const { person, group } = clusterAll({ faces: packFaces(faces), rejections }, index, params);
       return (i: number) => (Number.isNaN(person[i]!) ? `g${group[i]}` : `p${person[i]}`);
     };
     const free = cluster([]);
@@ -209,8 +210,8 @@ describe('global re-cluster through the approximate index', () => {
 
     let approximate = false;
     const paramsBig: ClusterParams = { maxDistance: 0.5, minFaces: 3, k: 16, minSeedQuality: 0.3 };
-    const makeIndex = (faces: Parameters<typeof buildVectorIndex>[1]) => {
-      const index = buildVectorIndex(dims, faces, { exactBelow: 500 });
+    const makeIndex = (faces: FaceSource) => {
+      const index = buildVectorIndex(faces, { exactBelow: 500 });
       approximate = index.approximate;
       return index;
     };
@@ -244,7 +245,7 @@ describe('global re-cluster through the approximate index', () => {
       truth: String(identityOf.get(f.id) ?? -1),
       predicted: !Number.isNaN(result.person[i]!) ? `p${result.person[i]}` : result.group[i]! >= 0 ? `g${result.group[i]}` : `f${f.id}`,
     }))).f1;
-    const fresh = all.map((f) => ({ ...f, personId: null, source: null }));
+    const fresh = packFaces(all.map((f) => ({ ...f, personId: null, source: null })));
     expect(Math.abs(f1Of(clusterAll({ faces: fresh, rejections: [] }, makeIndex(fresh), paramsBig)) - f1Of(clusterAll({ faces: fresh, rejections: [] }, exact, paramsBig)))).toBeLessThan(0.01);
 
     // A face rejected from its person never comes back to them on the next re-cluster.

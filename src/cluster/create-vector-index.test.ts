@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticFaces } from '../../bench/synthetic-faces.js';
 import { buildVectorIndex, createVectorIndex } from './create-vector-index.js';
+import { faceVectorSource } from './face-table.js';
 import { createExactIndex } from './vector-index.js';
 
 describe('createVectorIndex', () => {
@@ -67,12 +68,13 @@ describe('createVectorIndex', () => {
     expect(index.search(lib.vector(10), 1)[0]!.id).toBe(10);
     expect(index.search(lib.vector(750), 3).map((h) => h.id)).not.toContain(750);
 
-    const built = buildVectorIndex(32, ids(0, 3000).map((id) => ({ id, embedding: lib.vector(id) })), { exactBelow: 1000 });
+    const faces = (n: number) => faceVectorSource(ids(0, n).map((id) => ({ id, photoId: id, personId: null, source: null, quality: 1, embedding: lib.vector(id) })), 32);
+    const built = buildVectorIndex(faces(3000), { exactBelow: 1000 });
     expect(built.approximate).toBe(true);
     expect(built.size).toBe(3000);
     for (let i = 0; i < 3000; i += 97) expect(built.search(lib.vector(i), 1)[0]!.id).toBe(i);
-    expect(buildVectorIndex(32, ids(0, 900).map((id) => ({ id, embedding: lib.vector(id) })), { exactBelow: 1000 }).approximate).toBe(false);
-    expect(() => buildVectorIndex(16, [{ id: 1, embedding: lib.vector(0) }])).toThrow(/face 1 has a 32-d embedding, the index 16-d/);
+    expect(buildVectorIndex(faces(900), { exactBelow: 1000 }).approximate).toBe(false);
+    expect(() => buildVectorIndex(faceVectorSource([{ id: 1, photoId: 1, personId: null, source: null, quality: 1, embedding: lib.vector(0) }], 16))).toThrow(/face 1 has a 32-d embedding, the index 16-d/);
   });
 
   it('defaults to exact search for 5,000 faces', () => {

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import type { FaceSource } from './face-table.js';
 import { createHnswIndex, type HnswIndexOptions } from './hnsw-index.js';
 import { checkVectors, createExactIndex, type VectorIndex } from './vector-index.js';
 
@@ -94,24 +95,20 @@ const LOAD_BATCH = 16_384;
 
 /**
  * An index holding `faces`, built in batches (several threads once it is approximate): how a
- * run or a re-cluster loads the catalog's faces. Far faster than adding them one by one.
+ * re-cluster or a suggestion index loads the catalog's faces. Far faster than adding them one by one.
  */
-export function buildVectorIndex(
-  dimensions: number,
-  faces: ReadonlyArray<{ id: number; embedding: Float32Array }>,
-  options: VectorIndexOptions = {},
-): AdaptiveVectorIndex {
-  const index = createVectorIndex(dimensions, options);
-  const packed = new Float32Array(Math.min(LOAD_BATCH, faces.length) * dimensions);
-  for (let start = 0; start < faces.length; start += LOAD_BATCH) {
-    const batch = faces.slice(start, start + LOAD_BATCH);
-    batch.forEach((f, i) => {
-      if (f.embedding.length !== dimensions) {
-        throw new AppError('INVALID_INPUT', `face ${f.id} has a ${f.embedding.length}-d embedding, the index ${dimensions}-d; re-index it with the configured embedder`);
-      }
-      packed.set(f.embedding, i * dimensions);
-    });
-    index.addMany(batch.map((f) => f.id), packed.subarray(0, batch.length * dimensions));
+export function buildVectorIndex(faces: FaceSource, options: VectorIndexOptions = {}): AdaptiveVectorIndex {
+  const dims = faces.dimensions;
+  const index = createVectorIndex(dims, options);
+  const packed = new Float32Array(Math.min(LOAD_BATCH, faces.count) * dims);
+  const ids = new Float64Array(Math.min(LOAD_BATCH, faces.count));
+  for (let start = 0; start < faces.count; start += LOAD_BATCH) {
+    const end = Math.min(faces.count, start + LOAD_BATCH);
+    for (let i = start; i < end; i++) {
+      ids[i - start] = faces.idAt(i);
+      faces.vectorInto(i, packed, (i - start) * dims);
+    }
+    index.addMany(ids.subarray(0, end - start), packed.subarray(0, (end - start) * dims));
   }
   return index;
 }

@@ -1,12 +1,12 @@
-import type { FaceVector } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
+import type { FaceTable } from './face-table.js';
 import type { ClusterParams } from './incremental-assign.js';
 import { nearestEdges } from './nearest-edges.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface ClusterAllInput {
-  /** Every face to cluster; `personId` with a human `source` is an anchor that never moves. */
-  faces: readonly FaceVector[];
+  /** Every face to cluster; a face on a person by a human decision is an anchor that never moves. */
+  faces: FaceTable;
   rejections: ReadonlyArray<{ faceId: number; personId: number }>;
 }
 
@@ -19,11 +19,6 @@ export interface ClusterAllResult {
   /** Nearest-neighbour pairs within `maxDistance` that were considered. */
   edges: number;
 }
-
-const HUMAN = new Set(['confirmed', 'manual', 'xmp']);
-
-/** True when the face carries a human decision (confirmed, manual or xmp): the machine never moves it. */
-export const isHumanDecision = (f: Pick<FaceVector, 'source'>): boolean => f.source !== null && HUMAN.has(f.source);
 
 /**
  * Clusters a whole library from scratch while keeping every human decision: a constrained
@@ -38,17 +33,15 @@ export const isHumanDecision = (f: Pick<FaceVector, 'source'>): boolean => f.sou
  * Groups without an anchor become people when they have `minFaces` faces and one of them is of
  * seed quality; smaller groups stay unassigned.
  *
- * Memory is flat typed arrays per face (a few dozen bytes each) plus the edge list, so a
+ * Memory is flat typed arrays per face (under 100 bytes each) plus the edge list, so a
  * million faces cluster in a few hundred MB beside their embeddings.
  */
 export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: ClusterParams): ClusterAllResult {
   const faces = input.faces;
-  const n = faces.length;
+  const n = faces.count;
   const dims = index.dimensions;
-  for (const f of faces) {
-    if (f.embedding.length !== dims) {
-      throw new AppError('INVALID_INPUT', `face ${f.id} has a ${f.embedding.length}-d embedding, the index ${dims}-d; faces of one embedder only (re-index the others)`);
-    }
+  if (faces.dimensions !== dims && n > 0) {
+    throw new AppError('INVALID_INPUT', `the faces have ${faces.dimensions}-d embeddings, the index ${dims}-d; cluster faces of one embedder with an index of theirs`);
   }
 
   // Union-find over faces; each root also heads a linked list of its group's faces.
@@ -66,16 +59,16 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
   };
 
   // The other faces of a face's photo, as a ring: samePhoto[i] is the next face of i's photo.
-  const samePhoto = photoRings(faces);
+  const samePhoto = photoRings(faces.photoId);
 
   // Anchors: the person a human put the group's faces on.
   const anchor = new Float64Array(n).fill(NaN);
-  for (let i = 0; i < n; i++) if (isHumanDecision(faces[i]!) && faces[i]!.personId !== null) anchor[i] = faces[i]!.personId!;
+  for (let i = 0; i < n; i++) if (faces.human[i]) anchor[i] = faces.personId[i]!;
 
   // Rejections: a face rejected from a person never joins a group holding that person's faces,
   // so the new group cannot carry it back to them. Only people someone rejected a face from
   // matter, so a group records which of those people its faces are on now.
-  const slotOf = idLookup(faces);
+  const slotOf = idLookup(faces.id);
   const rejected: Array<Set<number> | null> = new Array(n).fill(null);
   const rejectedPeople = new Set<number>();
   for (const r of input.rejections) {
@@ -86,16 +79,22 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
   }
   const current: Array<Set<number> | null> = new Array(n).fill(null);
   for (let i = 0; i < n; i++) {
-    const p = faces[i]!.personId;
-    if (p !== null && rejectedPeople.has(p)) current[i] = new Set([p]);
+    const p = faces.personId[i]!;
+    if (rejectedPeople.has(p)) current[i] = new Set([p]);
   }
 
-  // Centroids as running sums, with their squared norms.
+  // Centroids as running sums, with their squared norms; a face alone is its own embedding.
   const sums: Array<Float32Array | null> = new Array(n).fill(null);
   const normSq = new Float64Array(n);
-  for (let i = 0; i < n; i++) normSq[i] = dot(faces[i]!.embedding, faces[i]!.embedding, dims);
-  const sumOf = (root: number) => sums[root] ?? faces[root]!.embedding;
-  const centroidDistance = (a: number, b: number) => 1 - dot(sumOf(a), sumOf(b), dims) / Math.sqrt(normSq[a]! * normSq[b]!);
+  const scratch = [new Float32Array(dims), new Float32Array(dims)] as const;
+  for (let i = 0; i < n; i++) normSq[i] = faces.vectorInto(i, scratch[0], 0);
+  const sumOf = (root: number, into: 0 | 1) => {
+    const sum = sums[root];
+    if (sum) return sum;
+    faces.vectorInto(root, scratch[into], 0);
+    return scratch[into];
+  };
+  const centroidDistance = (a: number, b: number) => 1 - dot(sumOf(a, 0), sumOf(b, 1), dims) / Math.sqrt(normSq[a]! * normSq[b]!);
 
   const sharePhoto = (small: number, large: number) => {
     for (let m = small; m !== -1; m = next[m]!) {
@@ -103,10 +102,12 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
     }
     return false;
   };
-  const compatible = (a: number, b: number) => {
+  /** Whether two groups may join: the cheap tests first, the photo walk (as long as the smaller group) last. */
+  const mayJoin = (a: number, b: number) => {
     const xa = anchor[a]!, xb = anchor[b]!;
     if (!Number.isNaN(xa) && !Number.isNaN(xb) && xa !== xb) return false;
     if (intersects(rejected[a] ?? null, current[b] ?? null) || intersects(rejected[b] ?? null, current[a] ?? null)) return false;
+    if (centroidDistance(a, b) > params.maxDistance) return false;
     const [small, large] = size[a]! <= size[b]! ? [a, b] : [b, a];
     return !sharePhoto(small, large);
   };
@@ -122,9 +123,14 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
     rejected[small] = null;
     current[big] = mergeSets(current[big] ?? null, current[small] ?? null);
     current[small] = null;
-    const sum = sums[big] ?? Float32Array.from(faces[big]!.embedding);
-    const add = sumOf(small);
-    for (let j = 0; j < dims; j++) sum[j] = sum[j]! + add[j]!;
+    let sum = sums[big];
+    if (!sum) {
+      sum = new Float32Array(dims);
+      faces.addVectorTo(big, sum);
+    }
+    const add = sums[small];
+    if (add) for (let j = 0; j < dims; j++) sum[j] = sum[j]! + add[j]!;
+    else faces.addVectorTo(small, sum);
     sums[big] = sum;
     sums[small] = null;
     normSq[big] = dot(sum, sum, dims);
@@ -147,9 +153,7 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
   for (let e = 0; e < edges.count; e++) {
     const at = edges.order[e]!;
     const a = find(edges.from[at]!), b = find(edges.to[at]!);
-    if (a === b || !compatible(a, b)) continue;
-    if (centroidDistance(a, b) > params.maxDistance) continue;
-    union(a, b);
+    if (a !== b && mayJoin(a, b)) union(a, b);
   }
 
   // Groups are numbered in the order of their first face.
@@ -164,7 +168,7 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
       else if (size[r]! < params.minFaces) label[r] = -1;
       else {
         let seed = false;
-        for (let m = r; m !== -1 && !seed; m = next[m]!) seed = faces[m]!.quality >= params.minSeedQuality;
+        for (let m = r; m !== -1 && !seed; m = next[m]!) seed = faces.quality[m]! >= params.minSeedQuality;
         label[r] = seed ? groups++ : -1;
       }
     }
@@ -195,36 +199,43 @@ function mergeSets(into: Set<number> | null, from: Set<number> | null): Set<numb
 }
 
 /** For each face, the next face of the same photo (itself when alone in it): a ring per photo. */
-function photoRings(faces: readonly FaceVector[]): Int32Array {
-  const n = faces.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => faces[a]!.photoId - faces[b]!.photoId || a - b);
+function photoRings(photoId: Float64Array): Int32Array {
+  const n = photoId.length;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  if (!ascending(photoId)) order.sort((a, b) => photoId[a]! - photoId[b]! || a - b);
   const ring = new Int32Array(n);
   for (let s = 0; s < n; ) {
     let e = s + 1;
-    while (e < n && faces[order[e]!]!.photoId === faces[order[s]!]!.photoId) e++;
+    while (e < n && photoId[order[e]!] === photoId[order[s]!]) e++;
     for (let t = s; t < e; t++) ring[order[t]!] = order[t + 1 < e ? t + 1 : s]!;
     s = e;
   }
   return ring;
 }
 
-/** Face id to its place in `faces` (-1 when absent), by binary search over the sorted ids: 12 bytes a face. */
-function idLookup(faces: readonly FaceVector[]): (id: number) => number {
-  const n = faces.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  let sorted = true;
-  for (let i = 1; i < n && sorted; i++) sorted = faces[i - 1]!.id < faces[i]!.id;
-  if (!sorted) order.sort((a, b) => faces[a]!.id - faces[b]!.id);
-  const ids = Float64Array.from(order, (i) => faces[i]!.id);
-  return (id) => {
+/** Face id to its place (-1 when absent), by binary search: over the ids themselves when they ascend (the catalog's order), else over a sorted copy. */
+function idLookup(id: Float64Array): (face: number) => number {
+  const n = id.length;
+  let order: Int32Array | null = null;
+  let ids = id;
+  if (!ascending(id)) {
+    order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => id[a]! - id[b]!);
+    ids = Float64Array.from(order, (i) => id[i]!);
+  }
+  return (face) => {
     let lo = 0, hi = n - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const v = ids[mid]!;
-      if (v === id) return order[mid]!;
-      if (v < id) lo = mid + 1;
+      if (v === face) return order ? order[mid]! : mid;
+      if (v < face) lo = mid + 1;
       else hi = mid - 1;
     }
     return -1;
   };
+}
+
+function ascending(values: Float64Array): boolean {
+  for (let i = 1; i < values.length; i++) if (!(values[i - 1]! <= values[i]!)) return false;
+  return true;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FaceVector } from '../catalog/catalog.js';
+import { packFaces } from './face-table.js';
 import { nearestEdges, orderByDistance } from './nearest-edges.js';
 import { seededRandom } from './seeded-random.js';
 import { createExactIndex } from './vector-index.js';
@@ -31,10 +32,15 @@ describe('nearestEdges', () => {
       return face(10_000 - i, Math.floor(i / 3), v);
     });
     const slot = new Map(faces.map((f, i) => [f.id, i]));
+    // The index holds the vectors as the table gives them back (float16), so distances match.
+    const table = packFaces(faces);
     const index = createExactIndex(8);
-    faces.forEach((f) => index.add(f.id, f.embedding));
+    faces.forEach((f, i) => {
+      table.vectorInto(i, f.embedding, 0);
+      index.add(f.id, f.embedding);
+    });
     const maxDistance = 0.01;
-    const edges = nearestEdges(faces, (id) => slot.get(id) ?? -1, index, { k: 4, maxDistance });
+    const edges = nearestEdges(packFaces(faces), (id) => slot.get(id) ?? -1, index, { k: 4, maxDistance });
     expect(edges.count).toBeGreaterThan(1000);
     let last = -1;
     for (let e = 0; e < edges.count; e++) {

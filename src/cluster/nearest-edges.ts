@@ -1,4 +1,4 @@
-import type { FaceVector } from '../catalog/catalog.js';
+import type { FaceTable } from './face-table.js';
 import type { ClusterParams } from './incremental-assign.js';
 import type { VectorIndex } from './vector-index.js';
 
@@ -21,12 +21,12 @@ const QUERY_BATCH = 4_096;
  * of queries, kept in typed arrays (12 bytes an edge, plus 8 while sorting).
  */
 export function nearestEdges(
-  faces: readonly FaceVector[],
+  faces: Pick<FaceTable, 'count' | 'photoId' | 'vectorInto'>,
   slotOf: (id: number) => number,
   index: Pick<VectorIndex, 'dimensions' | 'searchMany'>,
   params: Pick<ClusterParams, 'k' | 'maxDistance'>,
 ): NearEdges {
-  const n = faces.length;
+  const n = faces.count;
   const dims = index.dimensions;
   // Each face gives at most k + 1 edges. Pages of a large typed array are only resident once
   // written, so reserving that bound costs memory only for the edges found.
@@ -40,16 +40,16 @@ export function nearestEdges(
   const k = params.k + 1; // the face itself comes back too
   for (let start = 0; start < n; start += QUERY_BATCH) {
     const end = Math.min(n, start + QUERY_BATCH);
-    for (let i = start; i < end; i++) queries.set(faces[i]!.embedding, (i - start) * dims);
+    for (let i = start; i < end; i++) faces.vectorInto(i, queries, (i - start) * dims);
     const hits = index.searchMany(queries.subarray(0, (end - start) * dims), k);
     for (let i = start; i < end; i++) {
       const base = (i - start) * hits.k;
-      const photo = faces[i]!.photoId;
+      const photo = faces.photoId[i]!;
       for (let h = 0; h < hits.counts[i - start]!; h++) {
         const d = hits.distances[base + h]!;
         if (d > params.maxDistance) break;
         const j = slotOf(hits.ids[base + h]!);
-        if (j <= i || faces[j]!.photoId === photo) continue;
+        if (j <= i || faces.photoId[j] === photo) continue;
         from[count] = i;
         to[count] = j;
         distance[count++] = d < 0 ? 0 : d;

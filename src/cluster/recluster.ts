@@ -1,6 +1,7 @@
-import type { Assignment, Catalog, FaceVector } from '../catalog/catalog.js';
+import type { Assignment, Catalog } from '../catalog/catalog.js';
 import { buildVectorIndex } from './create-vector-index.js';
-import { clusterAll, isHumanDecision } from './global-cluster.js';
+import { packFaces, type FaceTable } from './face-table.js';
+import { clusterAll } from './global-cluster.js';
 import type { ClusterParams } from './incremental-assign.js';
 import type { VectorIndex } from './vector-index.js';
 
@@ -29,27 +30,28 @@ export async function recluster(
   { catalog }: { catalog: Catalog },
   embedderId: string,
   params: ClusterParams,
-  options: { dryRun?: boolean; makeIndex?: (faces: FaceVector[]) => VectorIndex } = {},
+  options: { dryRun?: boolean; makeIndex?: (faces: FaceTable) => VectorIndex } = {},
 ): Promise<ReclusterReport> {
-  const faces = await catalog.allFaceVectors(embedderId);
+  // Packed at once: the catalog's face objects (over a KB each) are garbage from here on.
+  const faces = packFaces(await catalog.allFaceVectors(embedderId));
   const counts = await catalog.counts();
   const peopleBefore = (await catalog.listPeople({ includeHidden: true })).length;
   const rejections = await catalog.allRejections();
   // The index is only needed for the neighbour search inside clusterAll: built here, it is
   // garbage once that returns.
-  const result = clusterAll({ faces, rejections }, (options.makeIndex ?? defaultIndex)(faces), params);
+  const result = clusterAll({ faces, rejections }, (options.makeIndex ?? buildVectorIndex)(faces), params);
   const rejectedPairs = new Set(rejections.map((r) => `${r.faceId}:${r.personId}`));
 
   // Keep an old person's id (and name) for the new group that holds most of its faces.
   const anchoredPeople = new Set<number>();
   for (const p of result.person) if (!Number.isNaN(p)) anchoredPeople.add(p);
   const overlap = new Map<string, number>();
-  faces.forEach((f, i) => {
-    const g = result.group[i]!;
-    if (g < 0 || f.personId === null || anchoredPeople.has(f.personId)) return;
-    const key = `${g}:${f.personId}`;
+  for (let i = 0; i < faces.count; i++) {
+    const g = result.group[i]!, person = faces.personId[i]!;
+    if (g < 0 || Number.isNaN(person) || anchoredPeople.has(person)) continue;
+    const key = `${g}:${person}`;
     overlap.set(key, (overlap.get(key) ?? 0) + 1);
-  });
+  }
   const personOfGroup = new Map<number, number>();
   const claimed = new Set<number>();
   for (const [key] of [...overlap.entries()].sort((a, b) => b[1] - a[1])) {
@@ -60,8 +62,8 @@ export async function recluster(
   }
 
   const report: ReclusterReport = {
-    faces: faces.length, keptHumanDecisions: 0, moved: 0, newlyAssigned: 0, nowUnassigned: 0, unchanged: 0,
-    peopleBefore, peopleAfter: 0, peopleCreated: 0, otherModelFaces: counts.faces - faces.length, dryRun: !!options.dryRun,
+    faces: faces.count, keptHumanDecisions: 0, moved: 0, newlyAssigned: 0, nowUnassigned: 0, unchanged: 0,
+    peopleBefore, peopleAfter: 0, peopleCreated: 0, otherModelFaces: counts.faces - faces.count, dryRun: !!options.dryRun,
   };
   const newGroups = new Set<number>();
   for (let g = 0; g < result.groups; g++) if (!personOfGroup.has(g)) newGroups.add(g);
@@ -71,28 +73,29 @@ export async function recluster(
   }
 
   const assignments: Assignment[] = [];
-  for (let i = 0; i < faces.length; i++) {
-    const f = faces[i]!;
-    if (isHumanDecision(f)) {
+  for (let i = 0; i < faces.count; i++) {
+    if (faces.human[i]) {
       report.keptHumanDecisions++;
       continue;
     }
+    const faceId = faces.id[i]!;
+    const before = Number.isNaN(faces.personId[i]!) ? null : faces.personId[i]!;
     const person = result.person[i]!, g = result.group[i]!;
     let target = !Number.isNaN(person) ? person : g < 0 ? null : personOfGroup.get(g) ?? -1 - g;
-    if (target !== null && rejectedPairs.has(`${f.id}:${target}`)) target = null;
-    if (target === f.personId) {
+    if (target !== null && rejectedPairs.has(`${faceId}:${target}`)) target = null;
+    if (target === before) {
       report.unchanged++;
       continue;
     }
     if (target === null) report.nowUnassigned++;
-    else if (f.personId === null) report.newlyAssigned++;
+    else if (before === null) report.newlyAssigned++;
     else report.moved++;
-    assignments.push({ faceId: f.id, personId: target, source: target === null ? null : 'auto', distance: null });
+    assignments.push({ faceId, personId: target, source: target === null ? null : 'auto', distance: null });
   }
   if (!options.dryRun) await catalog.assign(assignments);
   if (options.dryRun) {
     const clusters = new Set<string>();
-    for (let i = 0; i < faces.length; i++) {
+    for (let i = 0; i < faces.count; i++) {
       if (!Number.isNaN(result.person[i]!)) clusters.add(`p${result.person[i]}`);
       else if (result.group[i]! >= 0) clusters.add(`g${result.group[i]}`);
     }
@@ -102,6 +105,3 @@ export async function recluster(
   }
   return report;
 }
-
-/** The index of every face to re-cluster, loaded in batches, sized by the embeddings (with no faces, any size will do). */
-const defaultIndex = (faces: FaceVector[]) => buildVectorIndex(faces[0]?.embedding.length ?? 1, faces);

@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import type { ClusterParams } from './incremental-assign.js';
 import { embeddingDimensions } from './cluster-params.js';
 import { buildVectorIndex } from './create-vector-index.js';
+import { faceVectorSource } from './face-table.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface PersonCandidate {
@@ -32,7 +33,7 @@ export async function loadIndex(catalog: Catalog, embedderId: string, make?: (di
   const vectors = await catalog.allFaceVectors(embedderId);
   // An empty library still takes the embedder's vectors (faces added later, a recognition's store).
   const dims = vectors[0]?.embedding.length ?? embeddingDimensions(embedderId);
-  if (!make) return buildVectorIndex(dims, vectors);
+  if (!make) return buildVectorIndex(faceVectorSource(vectors, dims));
   const index = make(dims);
   for (const v of vectors) index.add(v.id, v.embedding);
   return index;
