@@ -189,7 +189,7 @@ function commandCount(port: number): Promise<number> {
 
 async function writerRate(dir: string, n: number) {
   const config = loadConfig({ env: {}, flags: { data: { dir }, log: { level: 'warn' } } });
-  const ctx = await createContext(config, 'bench');
+  const ctx = await createContext(config, 'bench', { create: true });
   const random = seededRandom(7);
   const index = createVectorIndex(512);
   const params = clusterParams(config);

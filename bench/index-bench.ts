@@ -29,7 +29,7 @@ const config = loadConfig({
     log: { level: 'warn' },
   },
 });
-const ctx = await createContext(config, 'bench');
+const ctx = await createContext(config, 'bench', { create: true });
 const t0 = performance.now();
 const pool = await createAnalysisPool(analyserOptions(config), config.index.concurrency);
 const loadMs = performance.now() - t0;

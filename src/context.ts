@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Catalog } from './catalog/catalog.js';
 import type { AnalyserOptions } from './vision/face-analyser.js';
@@ -34,8 +35,49 @@ export const modelsDir = (config: ResolvedConfig) => config.vision.modelsDir ?? 
 /** Photos sent to the recognition API and kept in the library (`store=true`, CompreFace examples). */
 export const uploadsDir = (config: ResolvedConfig) => join(config.data.dir, 'uploads');
 
-/** The composition root: the only place that picks adapters, from the resolved config. */
-export async function createContext(config: ResolvedConfig, component: string): Promise<Context> {
+/**
+ * True when the data folder holds a facetag library: its SQLite catalog. A Neo4j catalog lives
+ * on its server, so any data folder will do then.
+ */
+export const isLibrary = (config: ResolvedConfig) => config.catalog.driver === 'neo4j' || existsSync(catalogFile(config));
+
+/**
+ * Refuses a data folder that is not a facetag library (a mistyped --data), before anything is
+ * written in it: only `facetag index` (and restore, graph import) create a library.
+ */
+export function requireLibrary(config: ResolvedConfig): void {
+  if (isLibrary(config)) return;
+  const where = existsSync(config.data.dir) ? `${config.data.dir} is not a facetag library (it holds no catalog.sqlite)` : `${config.data.dir} does not exist`;
+  throw new AppError('LIBRARY_NOT_FOUND', `${where}; give the data folder \`facetag index\` wrote with --data DIR (or FACETAG_DATA_DIR), or create a library there with \`facetag index <photo folder> --data ${config.data.dir}\``);
+}
+
+/**
+ * For a command that may create the library (`index`): a library it made is removed again when
+ * the command wrote nothing in it (a folder with no photo, a run that failed at once), so a
+ * mistyped path leaves no data folder behind.
+ */
+export function newLibraryWatch(config: ResolvedConfig) {
+  const existed = existsSync(config.data.dir);
+  const fresh = !isLibrary(config);
+  return {
+    async wroteNothing(catalog: Pick<Catalog, 'counts'>): Promise<boolean> {
+      if (!fresh) return false;
+      const c = await catalog.counts().catch(() => null);
+      return c !== null && c.photos + c.photosFailed + c.people === 0;
+    },
+    remove() {
+      if (!existed) rmSync(config.data.dir, { recursive: true, force: true });
+      else for (const suffix of ['', '-wal', '-shm']) rmSync(`${catalogFile(config)}${suffix}`, { force: true });
+    },
+  };
+}
+
+/**
+ * The composition root: the only place that picks adapters, from the resolved config. Opens an
+ * existing library only, unless `create` (index, restore, graph import) says one may be made.
+ */
+export async function createContext(config: ResolvedConfig, component: string, options: { create?: boolean } = {}): Promise<Context> {
+  if (!options.create) requireLibrary(config);
   const log = createLogger({ ...config.log, dir: logsDir(config), component });
   const catalog = await openCatalog(config);
   const blobs = await createBlobStore(config).catch(async (error: unknown) => {

@@ -8,6 +8,8 @@ export const errorCodes = {
   CONFIG_FILE_UNREADABLE: { http: 500, exit: 78, retry: false },
   USAGE: { http: 400, exit: 64, retry: false },
   FOLDER_NOT_FOUND: { http: 404, exit: 66, retry: false },
+  // the data folder (--data) holds no facetag library: a typo, or nothing indexed yet
+  LIBRARY_NOT_FOUND: { http: 404, exit: 66, retry: false },
   NOT_FOUND: { http: 404, exit: 66, retry: false },
   CONFLICT: { http: 409, exit: 65, retry: false },
   INVALID_INPUT: { http: 400, exit: 65, retry: false },
@@ -17,6 +19,8 @@ export const errorCodes = {
   PHOTO_UNSUPPORTED: { http: 415, exit: 65, retry: false },
   PHOTO_CORRUPT: { http: 422, exit: 65, retry: false },
   PHOTO_TOO_LARGE: { http: 413, exit: 65, retry: false },
+  // a folder under the indexed one that cannot be listed: its photos wait until it can be
+  FOLDER_UNREADABLE: { http: 422, exit: 66, retry: true },
   // models
   MODEL_MISSING: { http: 500, exit: 69, retry: false },
   MODEL_CHECKSUM: { http: 500, exit: 69, retry: false },
@@ -54,12 +58,15 @@ export type ErrorCode = keyof typeof errorCodes;
 
 export class AppError extends Error {
   override readonly name = 'AppError';
+  /** Facts a program (the dashboard) can act on, beside the message: e.g. `{ photoIds }` of a refused merge. */
+  readonly details?: Record<string, unknown>;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.details) this.details = options.details;
   }
 
   get httpStatus(): number {

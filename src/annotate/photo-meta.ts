@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import { sidecarPath } from '../interop/photo-regions.js';
 import { mpRegions, mwgRegions, NS, personKeywords, readDescriptions, type RdfStruct, type RdfValue } from '../interop/xmp-read.js';
 import { parseXml } from '../interop/xml.js';
+import { fsPath } from '../ingest/file-key.js';
 
 /**
  * What a photo's own file says about it, read on demand (the index stores none of it): the
@@ -39,7 +40,7 @@ const strings = (v: RdfValue | undefined): string[] => {
 
 /** The XMP packet of a file: the first `<x:xmpmeta>` in its first 256 KiB (JPEG keeps it in APP1, near the start). */
 async function embeddedXmp(path: string): Promise<string | null> {
-  const handle = await open(path, 'r').catch(() => null);
+  const handle = await open(fsPath(path), 'r').catch(() => null);
   if (!handle) return null;
   try {
     const buffer = Buffer.alloc(256 << 10);
@@ -72,7 +73,7 @@ export async function readPhotoMeta(path: string): Promise<PhotoMeta> {
   const meta: PhotoMeta = { folders, file: MEANINGLESS.test(stem) ? null : stem, keywords: [], personKeywords: [], regionNames: [], captions: [], places: [] };
   const packets: string[] = [];
   for (const naming of ['full', 'base'] as const) {
-    const text = await readFile(sidecarPath(path, naming), 'utf8').catch(() => null);
+    const text = await readFile(fsPath(sidecarPath(path, naming)), 'utf8').catch(() => null);
     if (text) packets.push(text);
   }
   const embedded = await embeddedXmp(path);

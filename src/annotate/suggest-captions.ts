@@ -7,6 +7,8 @@ import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LlmClient } from './llm-client.js';
 import { askJson } from './llm-json.js';
+import { fsPath } from '../ingest/file-key.js';
+import { requirePhotoFormat } from '../vision/image-format.js';
 
 export const captionAnswerSchema = z.object({
   caption: z.string().trim().min(1).max(300),
@@ -32,7 +34,8 @@ Never name or guess who the people are, their age or origin; say "a child", "two
 
 /** The photo, oriented and shrunk, as a JPEG data URL. */
 async function imageUrl(path: string, maxPixels: number): Promise<string> {
-  const input = await readFile(path);
+  const input = await readFile(fsPath(path));
+  requirePhotoFormat(input);
   const jpeg = await sharp(input, { limitInputPixels: maxPixels }).rotate()
     .resize(CAPTION_IMAGE_PX, CAPTION_IMAGE_PX, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 80 }).toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;

@@ -171,7 +171,8 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       const x = await c.createPerson();
       const y = await c.createPerson();
       await c.assign([{ faceId: g.faceIds[0]!, personId: x, source: 'auto', distance: 0.1 }, { faceId: g.faceIds[1]!, personId: y, source: 'auto', distance: 0.1 }]);
-      await expect(c.mergePeople(x, y)).rejects.toMatchObject({ code: 'CONFLICT' });
+      // The photos come with the refusal, so the dashboard can link them and offer the fix.
+      await expect(c.mergePeople(x, y)).rejects.toMatchObject({ code: 'CONFLICT', details: { photoIds: [g.photoId], people: [x, y] } });
       await expect(c.mergePeople(x, x)).rejects.toThrow(/into itself/);
       await c.close();
     });
@@ -299,6 +300,36 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       const faces = await c.listFaces({ photoId: first.photoId });
       expect(faces.map((f) => [f.manual, f.personId]).sort()).toEqual([[false, null], [true, p]]);
       await expect(c.addManualFace(424242, face(8))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await c.close();
+    });
+
+    it('keeps a doubtful drawn face out of clustering until a person puts it on someone', async () => {
+      const c = await make();
+      const first = await c.savePhoto(photo('/d/1.jpg', [face(1)]));
+      const wall = await c.addManualFace(first.photoId, { ...face(2, 600), thumbKey: 'faces/t/wall.jpg', doubtful: true });
+      expect(await c.getFace(wall)).toMatchObject({ manual: true, doubtful: true, personId: null });
+      const model = face(1).model;
+      expect((await c.allFaceVectors(model)).map((f) => f.id)).toEqual(first.faceIds);
+      expect((await c.nearestFaces(face(2).embedding, 5, model)).map((n) => n.faceId)).not.toContain(wall);
+      await c.moveFace(wall, await c.createPerson('Someone'));
+      expect((await c.allFaceVectors(model)).map((f) => f.id).sort()).toEqual([...first.faceIds, wall].sort());
+      expect((await c.nearestFaces(face(2).embedding, 5, model))[0]!.faceId).toBe(wall);
+      await c.close();
+    });
+
+    it('finds the faces another embedder made, and embeds them again in place', async () => {
+      const c = await make();
+      const first = await c.savePhoto(photo('/e/1.jpg', [face(1), face(2)]));
+      const manual = await c.addManualFace(first.photoId, { ...face(3, 600), model: 'old-embedder@1', thumbKey: 'faces/t/old.jpg' });
+      const p = await c.createPerson('Kept');
+      await c.moveFace(manual, p);
+      const stale = await c.facesOfOtherModels(face(1).model, 10);
+      expect(stale.map((f) => [f.id, f.path, f.model])).toEqual([[manual, '/e/1.jpg', 'old-embedder@1']]);
+      await c.setFaceEmbeddings([{ faceId: manual, embedding: vec(9), model: face(1).model, landmarks: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]], quality: 0.42 }]);
+      expect(await c.facesOfOtherModels(face(1).model, 10)).toEqual([]);
+      expect(await c.getFace(manual)).toMatchObject({ model: face(1).model, quality: 0.42, personId: p, source: 'manual', manual: true, landmarks: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]] });
+      expect(Array.from((await c.getEmbedding(manual))!)).toEqual(Array.from(vec(9)));
+      expect((await c.allFaceVectors(face(1).model)).map((f) => f.id).sort()).toEqual([...first.faceIds, manual].sort());
       await c.close();
     });
 

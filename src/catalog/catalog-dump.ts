@@ -29,7 +29,7 @@ const source = z.enum(['auto', 'confirmed', 'manual', 'xmp']).nullable();
 const box = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
 const faceLine = z.object({
   id: z.number().int(), box, landmarks: z.array(z.tuple([z.number(), z.number()])), detScore: z.number(), quality: z.number(),
-  model: z.string(), thumbKey: z.string().nullable(), manual: z.boolean(), embedding: z.string(),
+  model: z.string(), thumbKey: z.string().nullable(), manual: z.boolean(), doubtful: z.boolean().default(false), embedding: z.string(),
   personId: z.number().int().nullable(), source, distance: z.number().nullable(),
 });
 const line = z.discriminatedUnion('type', [
@@ -90,7 +90,7 @@ export async function exportCatalog(catalog: Catalog, out: NodeJS.WritableStream
       takenAt: p.takenAt, gps: p.gps, status: p.status, errorCode: p.errorCode, errorMessage: p.errorMessage, model: p.model,
       faces: faces.map((f) => ({
         id: f.id, box: f.box, landmarks: f.landmarks as Array<[number, number]>, detScore: f.detScore, quality: f.quality, model: f.model,
-        thumbKey: f.thumbKey, manual: f.manual, embedding: encode(vectors.get(f.id)!), personId: f.personId, source: f.source, distance: f.distance,
+        thumbKey: f.thumbKey, manual: f.manual, doubtful: f.doubtful, embedding: encode(vectors.get(f.id)!), personId: f.personId, source: f.source, distance: f.distance,
       })),
     });
     counts.photos++;
@@ -165,7 +165,7 @@ export async function importCatalog(catalog: Catalog, input: Readable, name = 't
         if (record.status === 'done') {
           const faces: NewFace[] = record.faces.map((f) => ({
             box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality, embedding: decode(f.embedding), model: f.model,
-            thumbKey: f.thumbKey, manual: f.manual,
+            thumbKey: f.thumbKey, manual: f.manual, doubtful: f.doubtful,
           }));
           const saved = await catalog.savePhoto({
             path: record.path, sha256: record.sha256 ?? '', size: record.size, mtimeMs: record.mtimeMs, width: record.width ?? 0,

@@ -41,6 +41,11 @@ export interface FaceRecord {
   thumbKey: string | null;
   /** Drawn by hand rather than found by the detector. */
   manual: boolean;
+  /**
+   * Drawn by hand where the face check saw no face (a wall, a pattern): it stays out of
+   * clustering (no vector search, no re-cluster finds it) until a person puts it on someone.
+   */
+  doubtful: boolean;
 }
 
 export interface PersonRecord {
@@ -94,6 +99,8 @@ export interface NewFace {
   model: string;
   thumbKey: string | null;
   manual?: boolean;
+  /** See `FaceRecord.doubtful`. @default false */
+  doubtful?: boolean;
 }
 
 export interface PhotoResult {
@@ -314,7 +321,7 @@ export interface Catalog {
   getFace(id: number): Promise<FaceRecord | null>;
   listFaces(filter?: FaceFilter): Promise<FaceRecord[]>;
   getFaceVectors(ids: number[]): Promise<FaceVector[]>;
-  /** Every face of the model with its embedding, for building an in-process index. */
+  /** Every face of the model with its embedding, for building an in-process index; doubtful faces no person decided about are left out. */
   allFaceVectors(model: string): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
 
@@ -384,6 +391,14 @@ export interface Catalog {
    * re-index of the photo keeps it too. Returns the new face id.
    */
   addManualFace(photoId: number, face: NewFace): Promise<number>;
+  /**
+   * Faces embedded by another model than `model` on indexed photos, with their photo's path, at
+   * most `limit`: what a change of embedder leaves to embed again (faces drawn by hand, decisions
+   * kept on faces the new detector missed).
+   */
+  facesOfOtherModels(model: string, limit: number): Promise<Array<FaceRecord & { path: string }>>;
+  /** Replaces faces' embeddings (and the landmarks and quality that came with them), keeping everything else. */
+  setFaceEmbeddings(updates: ReadonlyArray<{ faceId: number; embedding: Float32Array; model: string; landmarks: Point[]; quality: number }>): Promise<void>;
 
   /** Creates an event with its photos (PART_OF); an unknown photo id is NOT_FOUND. Returns its id. */
   createEvent(event: NewEvent): Promise<number>;

@@ -10,7 +10,7 @@ import {
   addRejections, livePerson, nextIds, peopleOfFaces, notFoundFace, notFoundPerson, orphaned, prune, setFaces, type Row, type Tx, type TxRunner,
 } from './neo4j-tx.js';
 import {
-  FACE, FACE_VECTOR, MERGE, PERSON, PHOTO, faceProps, now, toEmbedding, toFace, toFaceVector,
+  CLUSTERABLE, FACE, FACE_VECTOR, MERGE, PERSON, PHOTO, faceProps, now, toEmbedding, toFace, toFaceVector,
   toMergeDetail, toPerson, toPhoto,
 } from './neo4j-rows.js';
 
@@ -255,6 +255,7 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     },
     async allFaceVectors(model) {
       const r = await read((tx) => tx.rows(`MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+        WITH f, ph, o, pe WHERE ${CLUSTERABLE}
         RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { model }));
       return r.map((x) => toFaceVector(x.r as Row));
     },
@@ -424,6 +425,19 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         const [id] = await createFaces(tx, photoId, [faceProps({ ...f, manual: true })]);
         return id!;
       });
+    },
+    async facesOfOtherModels(model, limit) {
+      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo {status: 'done'}) WHERE f.model <> $model
+        OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+        RETURN ${FACE} AS r, ph.path AS path ORDER BY ph.id, f.id LIMIT toInteger($limit)`, { model, limit }));
+      return r.map((x) => ({ ...toFace(x.r as Row), path: x.path as string }));
+    },
+    async setFaceEmbeddings(updates) {
+      if (updates.length === 0) return;
+      await write((tx) => tx.run(`UNWIND $updates AS u MATCH (f:Face {id: u.faceId})
+        SET f.embedding = u.embedding, f.model = u.model, f.landmarks = u.landmarks, f.quality = u.quality`, {
+        updates: updates.map((u) => ({ faceId: tx.int(u.faceId), embedding: Array.from(u.embedding), model: u.model, landmarks: JSON.stringify(u.landmarks), quality: u.quality })),
+      }));
     },
     async listMerges() {
       const r = await read((tx) => tx.rows(`MATCH (m:Merge) RETURN ${MERGE} AS r ORDER BY m.id`));

@@ -17,7 +17,7 @@ export function neo4jDecisions(read: TxRunner, write: TxRunner): Decisions {
         const clash = await tx.rows(`MATCH (:Person {id: $intoId})<-[:OF]-(:Face)-[:IN]->(ph:Photo)<-[:IN]-(:Face)-[:OF]->(:Person {id: $fromId})
           RETURN DISTINCT ph.id AS photo LIMIT 5`, { intoId, fromId });
         if (clash.length > 0) {
-          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in photo(s) ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face\`)`);
+          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in ${clash.length === 1 ? 'photo' : 'photos'} ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face FACE PERSON\`)`, { details: { photoIds: clash.map((c) => c.photo), people: [intoId, fromId] } });
         }
         const faces = (await tx.rows('MATCH (f:Face)-[o:OF]->(:Person {id: $fromId}) RETURN f.id AS id, o.source AS source, o.distance AS distance ORDER BY f.id', { fromId }))
           .map((f) => ({ id: Number(f.id), source: f.source as AssignSource | null, distance: f.distance as number | null }));

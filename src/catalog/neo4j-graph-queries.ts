@@ -71,9 +71,12 @@ export function neo4jGraphQueries(read: ReadTx): GraphQueries {
       // candidates than needed, keep this model's, rank them by exact distance; widen when short.
       return read(async (run) => {
         for (let fetch = Math.max(4 * k, 32); ; fetch *= 4) {
+          // Doubtful faces (drawn where the face check saw none) count only once a person decided about them.
           const found = await run(`CALL db.index.vector.queryNodes($index, toInteger($fetch), $query) YIELD node
-            RETURN node.id AS id, node.model AS model, node.embedding AS embedding`, { index: FACE_VECTOR_INDEX, fetch, query });
-          const hits = found.filter((r) => r.model === model)
+            OPTIONAL MATCH (node)-[o:OF]->(:Person)
+            RETURN node.id AS id, node.model AS model, node.embedding AS embedding,
+              coalesce(node.doubtful, false) = false OR o.source IN ['confirmed', 'manual', 'xmp'] AS clusterable`, { index: FACE_VECTOR_INDEX, fetch, query });
+          const hits = found.filter((r) => r.model === model && r.clusterable === true)
             .map((r) => ({ faceId: Number(r.id), distance: cosineDistance(embedding, toEmbedding(r.embedding)) }))
             .sort(byDistance);
           if (hits.length >= k || found.length < fetch || fetch >= 100_000) return hits.slice(0, k);

@@ -13,7 +13,7 @@ export const PHOTO = `ph { .id, .path, .sha256, .size, .mtimeMs, .width, .height
   .status, .errorCode, .errorMessage, .model, .indexedAt, faceCount: COUNT { (:Face)-[:IN]->(ph) } }`;
 
 /** A face `f` of photo `ph`, with its assignment `o` to person `pe` (both may be null). */
-export const FACE = `f { .id, .x, .y, .w, .h, .landmarks, .detScore, .quality, .model, .thumbKey, .manual,
+export const FACE = `f { .id, .x, .y, .w, .h, .landmarks, .detScore, .quality, .model, .thumbKey, .manual, .doubtful,
   photoId: ph.id, personId: pe.id, source: o.source, distance: o.distance }`;
 
 /** What clustering needs of a face `f` on photo `ph`, assigned by `o` to `pe`. */
@@ -61,7 +61,7 @@ export const toFace = (r: Row): FaceRecord => ({
   id: Number(r.id), photoId: Number(r.photoId), box: { x: Number(r.x), y: Number(r.y), w: Number(r.w), h: Number(r.h) },
   landmarks: JSON.parse(r.landmarks as string), detScore: Number(r.detScore), quality: Number(r.quality), model: r.model as string,
   personId: num(r.personId), source: (r.source as AssignSource | null) ?? null, distance: num(r.distance),
-  thumbKey: (r.thumbKey as string | null) ?? null, manual: r.manual === true,
+  thumbKey: (r.thumbKey as string | null) ?? null, manual: r.manual === true, doubtful: r.doubtful === true,
 });
 
 export const toPerson = (r: Row): PersonRecord => ({
@@ -86,7 +86,10 @@ export const toFaceVector = (r: Row): FaceVector => ({
 
 /** Face properties as stored, from a new face; the embedding as a list of floats (exact for Float32 values). */
 export const faceProps = (f: { box: { x: number; y: number; w: number; h: number }; landmarks: unknown; detScore: number; quality: number;
-  embedding: Float32Array; model: string; thumbKey: string | null; manual?: boolean | undefined }) => ({
+  embedding: Float32Array; model: string; thumbKey: string | null; manual?: boolean | undefined; doubtful?: boolean | undefined }) => ({
   x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks), detScore: f.detScore, quality: f.quality,
-  embedding: Array.from(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: f.manual === true,
+  embedding: Array.from(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: f.manual === true, doubtful: f.doubtful === true,
 });
+
+/** Faces clustering may use (`f`, assigned by `o`): all but doubtful ones no person decided about. */
+export const CLUSTERABLE = "(coalesce(f.doubtful, false) = false OR o.source IN ['confirmed', 'manual', 'xmp'])";

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../errors.js';
 import type { Catalog, EventRecord, SuggestionFilter, SuggestionKind, SuggestionRecord, SuggestionStatus } from './catalog.js';
 import { now } from './sqlite-rows.js';
+import { writeTransaction } from './sqlite-write.js';
 
 interface EventRow { id: number; title: string; type: string | null; place_name: string | null; created_at: string; photo_ids: string | null; start_at: string | null; end_at: string | null }
 interface SuggestionRow {
@@ -50,7 +51,7 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
 
   return {
     async createEvent(e) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const id = Number(db.prepare('INSERT INTO events (title, type, place_name, created_at) VALUES (?, ?, ?, ?)')
           .run(title(e.title), e.type ?? null, e.placeName ?? null, now()).lastInsertRowid);
         setMembers(id, e.photoIds);
@@ -65,7 +66,7 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
       return (db.prepare(`${EVENT_SELECT} ORDER BY start_at IS NULL, start_at DESC, e.id DESC`).all() as EventRow[]).map(toEvent);
     },
     async updateEvent(id, patch) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         if (!event.get(id)) throw new AppError('NOT_FOUND', `event ${id} does not exist`);
         if (patch.title !== undefined) db.prepare('UPDATE events SET title = ? WHERE id = ?').run(title(patch.title), id);
         if (patch.type !== undefined) db.prepare('UPDATE events SET type = ? WHERE id = ?').run(patch.type, id);
@@ -96,7 +97,7 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
       return (db.prepare(sql).all(...args, filter.limit ?? 100) as SuggestionRow[]).map(toSuggestion);
     },
     async resolveSuggestion(id, status, resolution = null) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const r = suggestion.get(id) as SuggestionRow | undefined;
         if (!r) throw new AppError('NOT_FOUND', `suggestion ${id} does not exist; list them with \`facetag suggest list\``);
         if (r.status !== 'pending') throw new AppError('CONFLICT', `suggestion ${id} was already ${r.status} at ${r.resolved_at}; a suggestion is decided once`);

@@ -8,8 +8,9 @@ import { byDistance, cosineDistance } from './cosine-distance.js';
 import { sqliteAnnotations } from './sqlite-annotations.js';
 import { sqliteGraphQueries } from './sqlite-graph-queries.js';
 import { migrate } from './sqlite-migrations.js';
+import { busyAsAppError, configureConnection, writeTransaction } from './sqlite-write.js';
 import {
-  FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
+  CLUSTERABLE, FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
   type FaceRow, type MergeRow, type PersonRow, type PhotoRow,
 } from './sqlite-rows.js';
 
@@ -22,11 +23,15 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
   } catch (error) {
     throw new AppError('STORE_FAILED', `cannot open the catalog ${file} (${(error as Error).message}); check the data folder's permissions`);
   }
-  db.pragma('journal_mode = WAL');
+  configureConnection(db);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw busyAsAppError(error, file);
+  }
 
   const q = {
     photoByPath: db.prepare(`${PHOTO_SELECT} WHERE path = ?`),
@@ -35,8 +40,8 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
     thumbUsers: db.prepare('SELECT count(*) AS n FROM faces WHERE thumb_key = ?'),
     deleteFacesOfPhoto: db.prepare('DELETE FROM faces WHERE photo_id = ?'),
-    insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual)
-      VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual)`),
+    insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual, doubtful)
+      VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual, @doubtful)`),
     upsertPhoto: db.prepare(`INSERT INTO photos (path, sha256, size, mtime_ms, width, height, taken_at, gps_lat, gps_lon, gps_alt, status, error_code, error_message, model, indexed_at)
       VALUES (@path, @sha256, @size, @mtimeMs, @width, @height, @takenAt, @lat, @lon, @alt, @status, @errorCode, @errorMessage, @model, @indexedAt)
       ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mtime_ms = excluded.mtime_ms,
@@ -74,7 +79,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     }
   };
 
-  const assignTx = db.transaction((assignments: Assignment[]) => {
+  const assignTx = writeTransaction(db, (assignments: Assignment[]) => {
     const at = now();
     for (const a of assignments) {
       const r = q.setFace.run(a.personId, a.personId === null ? null : a.source, a.distance, a.personId === null ? null : at, a.faceId);
@@ -96,7 +101,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? toPhoto(r) : null;
     },
     async savePhoto(result) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const existing = q.photoByPath.get(result.path) as PhotoRow | undefined;
         const oldThumbs = existing ? (q.thumbsOfPhoto.all(existing.id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key) : [];
         // Human decisions on the old faces carry over to the new face in the same place.
@@ -118,7 +123,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
           const id = Number(q.insertFace.run({
             photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
             detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey,
-            manual: f.manual ? 1 : 0,
+            manual: f.manual ? 1 : 0, doubtful: f.doubtful ? 1 : 0,
           }).lastInsertRowid);
           const before = decided
             .map((d) => ({ d, overlap: iou(f.box, { x: d.x, y: d.y, w: d.w, h: d.h }) }))
@@ -137,7 +142,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async recordFailure(f) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         const existing = q.photoByPath.get(f.path) as PhotoRow | undefined;
         if (existing) q.deleteFacesOfPhoto.run(existing.id);
         q.upsertPhoto.get({
@@ -151,7 +156,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return (db.prepare(`${PHOTO_SELECT} WHERE status = 'failed' ORDER BY path`).all() as PhotoRow[]).map(toPhoto);
     },
     async deletePhoto(id) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const thumbs = (q.thumbsOfPhoto.all(id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key);
         db.prepare('DELETE FROM photos WHERE id = ?').run(id);
         q.pruneEmpty.run();
@@ -185,7 +190,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     },
     async allFaceVectors(model) {
       const out: FaceVector[] = [];
-      for (const r of db.prepare('SELECT id, photo_id, person_id, source, quality, embedding FROM faces WHERE model = ? ORDER BY id').iterate(model) as Iterable<{
+      for (const r of db.prepare(`SELECT id, photo_id, person_id, source, quality, embedding FROM faces f WHERE model = ? AND ${CLUSTERABLE} ORDER BY id`).iterate(model) as Iterable<{
         id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number; embedding: Buffer;
       }>) {
         out.push({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality, embedding: fromBlob(r.embedding) });
@@ -197,7 +202,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? fromBlob(r.embedding) : null;
     },
     async createPerson(name = null, restore) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         if (restore?.mergedInto != null) livePerson(restore.mergedInto);
         const id = (q.insertPerson.get(name, restore?.createdAt ?? now()) as { id: number }).id;
         if (restore) db.prepare('UPDATE people SET hidden = ?, merged_into = ? WHERE id = ?').run(restore.hidden ? 1 : 0, restore.mergedInto, id);
@@ -222,7 +227,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       if (r.changes === 0) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
     },
     async deletePerson(id) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         if (!q.person.get(id)) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
         const faces = db.prepare('SELECT id, thumb_key FROM faces WHERE person_id = ?').all(id) as Array<{ id: number; thumb_key: string | null }>;
         db.prepare('DELETE FROM faces WHERE person_id = ?').run(id);
@@ -234,7 +239,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       assignTx(assignments);
     },
     async reject(faceId, personId) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(faceId, personId, now());
         db.prepare('UPDATE faces SET person_id = NULL, source = NULL, distance = NULL, assigned_at = NULL WHERE id = ? AND person_id = ?').run(faceId, personId);
       })();
@@ -247,13 +252,13 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         .map((r) => ({ faceId: r.id, personId: r.person_id }));
     },
     async mergePeople(intoId, fromId) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         if (intoId === fromId) throw new AppError('INVALID_INPUT', `cannot merge person ${intoId} into itself; give two different people`);
         for (const id of [intoId, fromId]) livePerson(id);
         const clash = db.prepare(`SELECT DISTINCT a.photo_id AS photo FROM faces a JOIN faces b ON a.photo_id = b.photo_id
           WHERE a.person_id = ? AND b.person_id = ? LIMIT 5`).all(intoId, fromId) as Array<{ photo: number }>;
         if (clash.length > 0) {
-          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in photo(s) ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face\`)`);
+          throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in ${clash.length === 1 ? 'photo' : 'photos'} ${clash.map((c) => c.photo).join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face FACE PERSON\`)`, { details: { photoIds: clash.map((c) => c.photo), people: [intoId, fromId] } });
         }
         const faces = db.prepare('SELECT id, source, distance FROM faces WHERE person_id = ?').all(fromId);
         // The surviving person inherits the merged person's rejections; remember which were new, for undo.
@@ -271,7 +276,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async unmerge(mergeId) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const m = db.prepare('SELECT * FROM merges WHERE id = ?').get(mergeId) as MergeRow | undefined;
         if (!m) throw new AppError('NOT_FOUND', `merge ${mergeId} does not exist; \`facetag people unmerge PERSON\` undoes a person's latest merge`);
         if (m.undone_at) throw new AppError('CONFLICT', `merge ${mergeId} was already undone at ${m.undone_at}`);
@@ -295,7 +300,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return r ? toMerge(r) : null;
     },
     async splitPerson(personId, faceIds) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         livePerson(personId);
         if (faceIds.length === 0) throw new AppError('INVALID_INPUT', 'split needs at least one face id of the person');
         const owner = db.prepare('SELECT person_id FROM faces WHERE id = ?');
@@ -314,7 +319,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async moveFace(faceId, personId) {
-      db.transaction(() => {
+      writeTransaction(db, () => {
         livePerson(personId);
         const f = db.prepare('SELECT id, photo_id, person_id FROM faces WHERE id = ?').get(faceId) as { id: number; photo_id: number; person_id: number | null } | undefined;
         if (!f) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list\``);
@@ -331,7 +336,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async confirmFaces(personId, faceIds) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         livePerson(personId);
         const at = now();
         if (!faceIds) {
@@ -355,7 +360,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       })();
     },
     async dismissFace(faceId) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const f = db.prepare('SELECT id, photo_id, x, y, w, h, thumb_key FROM faces WHERE id = ?').get(faceId) as
           { id: number; photo_id: number; x: number; y: number; w: number; h: number; thumb_key: string | null } | undefined;
         if (!f) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list\``);
@@ -440,20 +445,31 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       return rows as Array<{ personId: number; name: string | null; photos: number }>;
     },
     async addManualFace(photoId, f) {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const photo = q.photo.get(photoId) as PhotoRow | undefined;
         if (!photo || photo.status !== 'done') throw new AppError('NOT_FOUND', `photo ${photoId} does not exist or was not indexed; list photos with \`facetag photos list\``);
         return Number(q.insertFace.run({
           photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
-          detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: 1,
+          detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: 1, doubtful: f.doubtful ? 1 : 0,
         }).lastInsertRowid);
+      })();
+    },
+    async facesOfOtherModels(model, limit) {
+      const rows = db.prepare(`SELECT ${FACE_COLUMNS.split(', ').map((c) => `f.${c}`).join(', ')}, p.path AS path FROM faces f JOIN photos p ON p.id = f.photo_id
+        WHERE f.model <> ? AND p.status = 'done' ORDER BY f.photo_id, f.id LIMIT ?`).all(model, limit) as Array<FaceRow & { path: string }>;
+      return rows.map((r) => ({ ...toFace(r), path: r.path }));
+    },
+    async setFaceEmbeddings(updates) {
+      const set = db.prepare('UPDATE faces SET embedding = ?, model = ?, landmarks = ?, quality = ? WHERE id = ?');
+      writeTransaction(db, () => {
+        for (const u of updates) set.run(toBlob(u.embedding), u.model, JSON.stringify(u.landmarks), u.quality, u.faceId);
       })();
     },
     async nearestFaces(embedding, k, model) {
       // An exact scan: right for the embedded library sizes; cluster mode uses Neo4j's vector index.
       if (k <= 0) return [];
       const hits: Array<{ faceId: number; distance: number }> = [];
-      for (const r of db.prepare('SELECT id, embedding FROM faces WHERE model = ?').iterate(model) as Iterable<{ id: number; embedding: Buffer }>) {
+      for (const r of db.prepare(`SELECT id, embedding FROM faces f WHERE model = ? AND ${CLUSTERABLE}`).iterate(model) as Iterable<{ id: number; embedding: Buffer }>) {
         const v = fromBlob(r.embedding);
         if (v.length === embedding.length) hits.push({ faceId: r.id, distance: cosineDistance(embedding, v) });
       }
@@ -490,5 +506,21 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
       if (db.open) db.close();
     },
   };
-  return catalog;
+  return withBusyErrors(catalog, file);
+}
+
+/** Every method of the catalog, with a write that waited out the busy timeout failing as STORE_FAILED. */
+function withBusyErrors<T extends object>(catalog: T, file: string): T {
+  const out = { ...catalog } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(catalog)) {
+    if (typeof value !== 'function') continue;
+    out[key] = async (...args: unknown[]) => {
+      try {
+        return await (value as (...a: unknown[]) => unknown).apply(catalog, args);
+      } catch (error) {
+        throw busyAsAppError(error, file);
+      }
+    };
+  }
+  return out as T;
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './sqlite-write.js';
 
 /**
  * Versioned schema changes, applied in order inside a transaction at open. Never edit a
@@ -129,19 +130,29 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX suggestions_subject ON suggestions (kind, subject);
     `,
   },
+  {
+    version: 6,
+    sql: `
+      -- A face drawn by hand where the face check saw none: out of clustering until a person decides.
+      ALTER TABLE faces ADD COLUMN doubtful INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
+/**
+ * Brings the schema up to date. Each step reads the version inside its own write transaction,
+ * so two processes opening a new catalog at once apply every migration exactly once.
+ */
 export function migrate(db: Database.Database): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
-  let current = row.v ?? 0;
+  const version = () => (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
   for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+    if (m.version <= version()) continue;
+    writeTransaction(db, () => {
+      if (m.version <= version()) return;
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
     })();
-    current = m.version;
   }
-  return current;
+  return version();
 }

@@ -9,12 +9,15 @@ export interface PhotoRow {
 export interface FaceRow {
   id: number; photo_id: number; x: number; y: number; w: number; h: number; landmarks: string; det_score: number;
   quality: number; model: string; person_id: number | null; source: AssignSource | null; distance: number | null;
-  thumb_key: string | null; manual: number;
+  thumb_key: string | null; manual: number; doubtful: number;
 }
 export interface PersonRow { id: number; name: string | null; hidden: number; created_at: string; face_count: number; cover_face_id: number | null; merged_into: number | null }
 export interface MergeRow { id: number; into_id: number; from_id: number; faces: string; rejections: string; at: string; undone_at: string | null }
 
-export const FACE_COLUMNS = 'id, photo_id, x, y, w, h, landmarks, det_score, quality, model, person_id, source, distance, thumb_key, manual';
+export const FACE_COLUMNS = 'id, photo_id, x, y, w, h, landmarks, det_score, quality, model, person_id, source, distance, thumb_key, manual, doubtful';
+
+/** Faces clustering may use: all but doubtful ones no person decided about (`f` is the faces table). */
+export const CLUSTERABLE = "(f.doubtful = 0 OR f.source IN ('confirmed', 'manual', 'xmp'))";
 export const now = () => new Date().toISOString();
 
 export const toPhoto = (r: PhotoRow): PhotoRecord => ({
@@ -27,7 +30,7 @@ export const toPhoto = (r: PhotoRow): PhotoRecord => ({
 export const toFace = (r: FaceRow): FaceRecord => ({
   id: r.id, photoId: r.photo_id, box: { x: r.x, y: r.y, w: r.w, h: r.h }, landmarks: JSON.parse(r.landmarks),
   detScore: r.det_score, quality: r.quality, model: r.model, personId: r.person_id, source: r.source,
-  distance: r.distance, thumbKey: r.thumb_key, manual: r.manual === 1,
+  distance: r.distance, thumbKey: r.thumb_key, manual: r.manual === 1, doubtful: r.doubtful === 1,
 });
 export const toPerson = (r: PersonRow): PersonRecord => ({
   id: r.id, name: r.name, hidden: r.hidden === 1, faceCount: r.face_count, coverFaceId: r.cover_face_id, createdAt: r.created_at,

@@ -12,6 +12,7 @@ import { launchdLabel, launchdPlist, systemdService, systemdTimer, type UnitSpec
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { printJson, type Command } from './io.js';
+import { plural } from '../plural.js';
 
 const BACKUP_HELP = `Usage: facetag backup [DEST] [--json]
        facetag backup verify SRC [--json]
@@ -100,7 +101,7 @@ export const backupCommand: Command = async ({ args, io, config: load }) => {
     if (!arg || extra) throw new AppError('USAGE', 'backup verify takes one backup folder, e.g. `facetag backup verify /mnt/backup/facetag-20261128T033000.000Z`');
     const manifest = await verifyBackup(openDestination(arg, io.cwd));
     if (values.json) printJson(io, { ok: true, createdAt: manifest.createdAt, files: manifest.files.length, counts: manifest.catalog.counts });
-    else io.stdout.write(`backup of ${manifest.createdAt} is intact: ${manifest.files.length} files match their sha256\n`);
+    else io.stdout.write(`backup of ${manifest.createdAt} is intact: ${plural(manifest.files.length, 'file')} match${manifest.files.length === 1 ? 'es' : ''} their sha256\n`);
     return 0;
   }
   if (arg) throw new AppError('USAGE', `backup takes one destination folder, got "${verb}" and "${arg}"; run \`facetag backup --help\``);
@@ -119,8 +120,8 @@ export const backupCommand: Command = async ({ args, io, config: load }) => {
     if (values.json) printJson(io, { dest: resolve(io.cwd, dest), createdAt: manifest.createdAt, files: manifest.files.length, bytes, counts: manifest.catalog.counts, pruned });
     else {
       const c = manifest.catalog.counts;
-      io.stdout.write(`backup written to ${resolve(io.cwd, dest)}: ${c.photos} photos, ${c.faces} faces, ${c.people} people, ${manifest.files.length} files, ${(bytes / 1e6).toFixed(1)} MB\n`);
-      if (pruned.length > 0) io.stdout.write(`removed ${pruned.length} older backup(s): ${pruned.join(', ')}\n`);
+      io.stdout.write(`backup written to ${resolve(io.cwd, dest)}: ${plural(c.photos, 'photo')}, ${plural(c.faces, 'face')}, ${plural(c.people, 'person', 'people')}, ${plural(manifest.files.length, 'file')}, ${(bytes / 1e6).toFixed(1)} MB\n`);
+      if (pruned.length > 0) io.stdout.write(`removed ${plural(pruned.length, 'older backup')}: ${pruned.join(', ')}\n`);
     }
     return 0;
   } finally {
@@ -142,12 +143,12 @@ export const restoreCommand: Command = async ({ args, io, config: load }) => {
   const log = createLogger({ ...config.log, dir: logsDir(config), component: 'backup' });
   try {
     const result = await restoreBackup(config, openDestination(positionals[0]!, io.cwd), {
-      force: values.force === true, log, open: (c) => createContext(c, 'backup'),
+      force: values.force === true, log, open: (c) => createContext(c, 'backup', { create: true }),
     });
     if (values.json) printJson(io, { createdAt: result.manifest.createdAt, counts: result.counts, blobs: result.blobs, configFile: result.configFile });
     else {
       const c = result.counts;
-      io.stdout.write(`restored the backup of ${result.manifest.createdAt} into ${config.data.dir}: ${c.photos} photos, ${c.faces} faces, ${c.people} people\n`);
+      io.stdout.write(`restored the backup of ${result.manifest.createdAt} into ${config.data.dir}: ${plural(c.photos, 'photo')}, ${plural(c.faces, 'face')}, ${plural(c.people, 'person', 'people')}\n`);
       if (result.configFile) io.stdout.write(`its config file is in ${result.configFile}; compare it with yours\n`);
     }
     return 0;

@@ -108,7 +108,7 @@ async function runCluster(config: ResolvedConfig, dataset: Dataset, onProgress: 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const ctx = await createContext(scratch, 'eval');
+    const ctx = await createContext(scratch, 'eval', { create: true });
     try {
       const pool = await createAnalysisPool(analyserOptions(scratch), scratch.index.concurrency);
       try {

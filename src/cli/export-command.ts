@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { faceRows, graphMl, peopleRows, toCsv } from '../interop/export-tables.js';
 import { exportXmp } from '../interop/export-xmp.js';
 import { printJson, type Command } from './io.js';
+import { plural } from '../plural.js';
 
 const HELP = `Usage: facetag export <what> [options]
 
@@ -51,7 +52,7 @@ export const exportCommand: Command = async ({ args, io, config: load }) => {
         const report = await exportXmp(ctx, { naming: sidecar, dryRun: !!values['dry-run'] });
         if (values.json) printJson(io, report);
         else {
-          io.stdout.write(`${report.dryRun ? 'would write' : 'wrote'} ${report.faces} face regions for ${report.photos} photos: ${report.created} sidecars created, ${report.updated} updated, ${report.unchanged} unchanged\n`);
+          io.stdout.write(`${report.dryRun ? 'would write' : 'wrote'} ${plural(report.faces, 'face region')} for ${plural(report.photos, 'photo')}: ${plural(report.created, 'sidecar')} created, ${report.updated} updated, ${report.unchanged} unchanged\n`);
           for (const s of report.skipped) io.stdout.write(`  skipped: ${s.file}: ${s.reason}\n`);
         }
         return report.skipped.length > 0 ? 65 : 0;

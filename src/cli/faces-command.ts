@@ -3,6 +3,8 @@ import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type Command } from './io.js';
 import { parseId } from './people-command.js';
+import { plural } from '../plural.js';
+import { readablePath } from '../ingest/file-key.js';
 
 const HELP = `Usage: facetag faces list [--person ID] [--unassigned] [--embeddings] [--limit N] [--json]
        facetag faces dismiss FACE...    not a face: delete it, and never detect it there again
@@ -31,7 +33,7 @@ export const facesCommand: Command = async ({ args, io, config: load }) => {
       await ctx.close();
     }
     if (values.json) printJson(io, { dismissed: ids });
-    else io.stdout.write(`${ids.length} face(s) dismissed: not faces, and not detected there again\n`);
+    else io.stdout.write(`${plural(ids.length, 'face')} dismissed: not faces, and not detected there again\n`);
     return 0;
   }
   if (values.help || positionals[0] !== 'list') {
@@ -56,13 +58,13 @@ export const facesCommand: Command = async ({ args, io, config: load }) => {
         id: f.id, photoId: f.photoId, file: photoPaths.get(f.photoId)!,
         box: { x: round(f.box.x), y: round(f.box.y), w: round(f.box.w), h: round(f.box.h) },
         detScore: Math.round(f.detScore * 1000) / 1000, quality: Math.round(f.quality * 1000) / 1000,
-        personId: f.personId, source: f.source, model: f.model, manual: f.manual, thumbKey: f.thumbKey,
+        personId: f.personId, source: f.source, model: f.model, manual: f.manual, doubtful: f.doubtful, thumbKey: f.thumbKey,
         ...(values.embeddings ? { embedding: Array.from((await ctx.catalog.getEmbedding(f.id)) ?? []) } : {}),
       });
     }
     if (values.json) printJson(io, out);
     else printTable(io, ['face', 'person', 'score', 'quality', 'box', 'file'], out.map((f) => [
-      f.id, f.personId, f.detScore, f.quality, `${f.box.x},${f.box.y} ${f.box.w}x${f.box.h}`, f.file,
+      f.id, f.personId, f.detScore, f.quality, `${f.box.x},${f.box.y} ${f.box.w}x${f.box.h}`, readablePath(f.file),
     ]));
     return 0;
   } finally {

@@ -38,7 +38,7 @@ describe('facetag graph pairs|chain|timeline', () => {
     expect(chain.people.map((p: any) => p.name)).toEqual(['Ann', 'Bob', 'Cy']);
     expect(chain.photos.map((p: any) => p.path)).toEqual(['/t/1.jpg', '/t/3.jpg']);
     const none = await runFacetag(['graph', 'chain', 'Ann', 'Cy', '--max-hops', '1', '--data', data]);
-    expect(none.stdout).toMatch(/no chain of at most 1 photos/);
+    expect(none.stdout).toMatch(/no chain of at most 1 photo links/);
     const unknown = await runFacetag(['graph', 'chain', 'Ann', 'Nobody', '--data', data]);
     expect(unknown.code).toBe(66);
     expect(unknown.stderr).toMatch(/no person is named "Nobody"/);
@@ -51,6 +51,6 @@ describe('facetag graph pairs|chain|timeline', () => {
       ['2024-05', [['Ann'], ['Ann']]], ['2024-06', [['Cy']]],
     ]);
     const text = await runFacetag(['graph', 'timeline', 'Bob', '--data', data]);
-    expect(text.stdout).toMatch(/^2024-05: 2 photo\(s\)\n.*with Ann/);
+    expect(text.stdout).toMatch(/^2024-05: 2 photos\n.*with Ann/);
   });
 });

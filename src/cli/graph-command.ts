@@ -2,11 +2,12 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportCatalog, importCatalog } from '../catalog/catalog-dump.js';
+import { exportCatalog, importCatalog, type DumpCounts } from '../catalog/catalog-dump.js';
 import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Catalog, PersonRef } from '../catalog/catalog.js';
 import { printJson, printTable, type Command, type CommandInput } from './io.js';
+import { plural } from '../plural.js';
 
 const HELP = `Usage: facetag graph <verb> [options]
 
@@ -44,7 +45,7 @@ export const graphCommand: Command = async ({ args, io, config: load }) => {
   if (verb === 'import' && file === '-') throw new AppError('USAGE', 'graph import reads a file, not stdin: save the dump first');
   const path = file === '-' ? null : resolve(io.cwd, file);
   if (verb === 'import' && path && !existsSync(path)) throw new AppError('NOT_FOUND', `dump file ${path} does not exist; write one with \`facetag graph export FILE\``);
-  const ctx = await createContext(load(), 'cli');
+  const ctx = await createContext(load(), 'cli', { create: verb === 'import' });
   try {
     if (verb === 'export') {
       const out = path ? createWriteStream(path) : io.stdout;
@@ -55,12 +56,12 @@ export const graphCommand: Command = async ({ args, io, config: load }) => {
       }
       const summary = { file: path ?? 'stdout', ...counts };
       if (values.json && path) printJson(io, summary);
-      else if (path) io.stdout.write(`exported ${counts.photos} photos, ${counts.faces} faces, ${counts.people} people, ${counts.rejections} rejections, ${counts.dismissals} dismissed boxes, ${counts.merges} merges to ${path}\n`);
+      else if (path) io.stdout.write(`exported ${dumpCounts(counts)} to ${path}\n`);
       return 0;
     }
     const counts = await importCatalog(ctx.catalog, createReadStream(path!), path!);
     if (values.json) printJson(io, { file: path, driver: ctx.config.catalog.driver, ...counts });
-    else io.stdout.write(`imported ${counts.photos} photos, ${counts.faces} faces, ${counts.people} people, ${counts.rejections} rejections, ${counts.dismissals} dismissed boxes, ${counts.merges} merges into the ${ctx.config.catalog.driver} catalog\n`);
+    else io.stdout.write(`imported ${dumpCounts(counts)} into the ${ctx.config.catalog.driver} catalog\n`);
     return 0;
   } finally {
     await ctx.close();
@@ -89,7 +90,7 @@ async function graphQuestion(
   { io, load }: { io: CommandInput['io']; load: CommandInput['config'] },
 ): Promise<number> {
   const expected = { pairs: 0, chain: 2, timeline: 1 }[verb];
-  if (args.length > expected) throw new AppError('USAGE', `graph ${verb} takes ${expected} argument(s), got also "${args[expected]}"`);
+  if (args.length > expected) throw new AppError('USAGE', `graph ${verb} takes ${plural(expected, 'argument')}, got also "${args[expected]}"`);
   const ctx = await createContext(load(), 'cli');
   try {
     const { catalog } = ctx;
@@ -105,7 +106,7 @@ async function graphQuestion(
       const hops = positiveInt(values['max-hops'], '--max-hops', 6);
       const chain = await catalog.photoChain(from, to, hops);
       if (values.json) printJson(io, chain);
-      else if (!chain) io.stdout.write(`no chain of at most ${hops} photos links person ${from} and person ${to}\n`);
+      else if (!chain) io.stdout.write(`no chain of at most ${plural(hops, 'photo')} links person ${from} and person ${to}\n`);
       else {
         io.stdout.write(`${who(chain.people[0]!)}\n`);
         chain.photos.forEach((p, i) => io.stdout.write(`  photo ${p.photoId} (${p.takenAt ?? 'undated'}) ${p.path}\n${who(chain.people[i + 1]!)}\n`));
@@ -116,7 +117,7 @@ async function graphQuestion(
     if (values.json) printJson(io, months);
     else {
       for (const m of months) {
-        io.stdout.write(`${m.month ?? 'undated'}: ${m.photos.length} photo(s)\n`);
+        io.stdout.write(`${m.month ?? 'undated'}: ${plural(m.photos.length, 'photo')}\n`);
         for (const p of m.photos) io.stdout.write(`  ${p.takenAt ?? '-'}  photo ${p.photoId}  with ${p.with.length ? p.with.map(who).join(', ') : 'nobody'}  ${p.path}\n`);
       }
     }
@@ -125,3 +126,7 @@ async function graphQuestion(
     await ctx.close();
   }
 }
+
+/** "3 photos, 1 face, ...": what a dump holds. */
+const dumpCounts = (c: DumpCounts) =>
+  `${plural(c.photos, 'photo')}, ${plural(c.faces, 'face')}, ${plural(c.people, 'person', 'people')}, ${plural(c.rejections, 'rejection')}, ${plural(c.dismissals, 'dismissed box', 'dismissed boxes')}, ${plural(c.merges, 'merge')}`;

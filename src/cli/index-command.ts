@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { createContext, createQueue, startAnalysisPool } from '../context.js';
+import { createContext, createQueue, newLibraryWatch, startAnalysisPool, type Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { createFolderSource } from '../ingest/folder-source.js';
 import { indexSourceThroughQueue, watchSourceThroughQueue } from '../ingest/index-through-queue.js';
@@ -9,7 +9,9 @@ import type { PhotoSource } from '../ingest/photo-source.js';
 import { watchPhotos, type WatchOptions, type WatchTotals } from '../ingest/watch-photos.js';
 import type { PhotoSourceRef } from '../queue/jobs.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Logger } from '../log.js';
+import { plural } from '../plural.js';
+import { PHOTO_FORMATS } from '../ingest/walk.js';
+import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -52,70 +54,77 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   const intervalMs = Number(values['interval-ms'] ?? 5000);
   if (!Number.isInteger(intervalMs) || intervalMs < 10) throw new AppError('USAGE', `--interval-ms ${values['interval-ms']} is not a whole number of milliseconds >= 10; e.g. --interval-ms 5000`);
   const config = load({ index: { concurrency: values.concurrency }, queue: { driver: values.queue } });
-  const ctx = await createContext(config, 'index');
+  // Nothing is written in the data folder before the source and the models are known good,
+  // and a library this run made is removed again if the run wrote nothing in it.
+  const library = newLibraryWatch(config);
+  let ctx: Context | null = null;
+  const source = await openSource(config, (code) => ctx?.log.warn({ code }, 'a folder could not be listed'), where, !values.watch);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const bar = createProgressBar(io.stderr, !values.json && !values.watch);
-  let source: PhotoSource | null = null;
+  let analyser: AnalysisPool | null = null;
   try {
-    source = await openSource(config, ctx.log, where, !values.watch);
+    if (config.queue.driver !== 'bullmq') analyser = await startAnalysisPool(config);
+    ctx = await createContext(config, 'index', { create: true });
+    const run = ctx;
     const watchOptions: WatchOptions = {
       intervalMs, signal: controller.signal,
       onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
       onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
     };
     const watched = (totals: WatchTotals) => {
-      if (!values.json) io.stdout.write(`watch stopped after ${totals.polls} polls: ${totals.processed} indexed, ${totals.failed} failed\n`);
+      if (!values.json) io.stdout.write(`watch stopped after ${plural(totals.polls, 'poll')}: ${totals.processed} indexed, ${totals.failed} failed\n`);
       return 0;
     };
-    if (config.queue.driver === 'bullmq') {
+    const finished = (summary: IndexSummary) => {
+      bar.finish();
+      if (values.json) printJson(io, summary);
+      else printSummary(io.stdout, summary);
+      return summary.interrupted ? 130 : 0;
+    };
+    if (!analyser) {
       // Cluster mode: this process schedules and writes; `facetag worker` processes analyse.
       const ref = await sourceRef(where);
-      const openQueue = () => createQueue(ctx.config, ctx.log);
-      if (values.watch) return watched(await watchSourceThroughQueue(ctx, openQueue, source, ref, watchOptions));
-      const summary = await indexSourceThroughQueue(ctx, openQueue, source, ref, { onProgress: (p) => bar.update(p), signal: controller.signal });
-      bar.finish();
-      if (values.json) printJson(io, summary);
-      else printSummary(io.stdout, summary);
-      return summary.interrupted ? 130 : 0;
+      const openQueue = () => createQueue(run.config, run.log);
+      if (values.watch) return watched(await watchSourceThroughQueue(run, openQueue, source, ref, watchOptions));
+      return finished(await indexSourceThroughQueue(run, openQueue, source, ref, { onProgress: (p) => bar.update(p), signal: controller.signal }));
     }
-    const analyser = await startAnalysisPool(config);
-    try {
-      if (values.watch) return watched(await watchPhotos(ctx, analyser, source, watchOptions));
-      const summary = await indexPhotos(ctx, analyser, source, { onProgress: (p) => bar.update(p), signal: controller.signal });
-      bar.finish();
-      if (values.json) printJson(io, summary);
-      else printSummary(io.stdout, summary);
-      return summary.interrupted ? 130 : 0;
-    } finally {
-      await analyser.close();
-    }
+    if (values.watch) return watched(await watchPhotos(run, analyser, source, watchOptions));
+    return finished(await indexPhotos(run, analyser, source, { onProgress: (p) => bar.update(p), signal: controller.signal }));
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await source?.close();
-    await ctx.close();
+    await analyser?.close();
+    await source.close();
+    if (ctx) {
+      const empty = await library.wroteNothing(ctx.catalog);
+      await ctx.close();
+      if (empty) library.remove();
+    }
   }
 };
 
 function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
   const p = summary.photos;
-  out.write(`${p.seen} photos: ${p.processed} indexed, ${p.skippedUnchanged} unchanged, ${p.failed} failed${summary.interrupted ? ' (interrupted: run again to finish)' : ''}\n`);
-  if (p.unsettled > 0) out.write(`  ${p.unsettled} indexed photos could not be moved out of the source yet; the next run moves them\n`);
-  out.write(`${summary.faces} faces in ${summary.people} people, ${summary.unassigned} faces not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  if (p.seen === 0 && summary.failures.length === 0 && Object.keys(summary.skipped ?? {}).length === 0) {
+    out.write(`no photos found: nothing to index (facetag reads ${PHOTO_FORMATS})\n`);
+    return;
+  }
+  out.write(`${plural(p.seen, 'photo')}: ${p.processed} indexed, ${p.skippedUnchanged} unchanged, ${p.failed} failed${summary.interrupted ? ' (interrupted: run again to finish)' : ''}\n`);
+  if (p.unsettled > 0) out.write(`  ${plural(p.unsettled, 'indexed photo')} could not be moved out of the source yet; the next run moves ${p.unsettled === 1 ? 'it' : 'them'}\n`);
+  const inPeople = summary.faces - summary.unassigned;
+  out.write(`${plural(summary.faces, 'face')}: ${inPeople} in ${plural(summary.people, 'person', 'people')}, ${summary.unassigned} not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  const skipped = Object.entries(summary.skipped ?? {});
+  if (skipped.length > 0) out.write(`  skipped, not files: ${skipped.map(([reason, n]) => plural(n, reason)).join(', ')}\n`);
+  for (const w of summary.warnings ?? []) out.write(`  note: ${w.file}: ${w.message}\n`);
   for (const f of summary.failures) out.write(`  failed: ${f.file}: ${f.message} [${f.code}]\n`);
 }
 
 /** A folder, or `s3://bucket[/prefix]` (the S3 SDK is loaded only then). */
-async function openSource(config: ResolvedConfig, log: Logger, where: string, check: boolean): Promise<PhotoSource> {
-  if (!where.startsWith('s3://')) {
-    return createFolderSource(where, {
-      followSymlinks: config.index.followSymlinks,
-      onListError: (code) => log.warn({ code }, 'a folder could not be listed'),
-    });
-  }
+async function openSource(config: ResolvedConfig, onListError: (code: string | undefined) => void, where: string, check: boolean): Promise<PhotoSource> {
+  if (!where.startsWith('s3://')) return createFolderSource(where, { followSymlinks: config.index.followSymlinks, onListError });
   const { parseS3Url } = await import('../storage/s3-client.js');
   const { checkS3Source, createS3Source } = await import('../ingest/s3-source.js');
   const url = parseS3Url(where);

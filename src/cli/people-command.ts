@@ -5,6 +5,8 @@ import { loadIndex, suggestFacesForPerson, suggestPeopleForFace } from '../clust
 import { createContext, type Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';
+import { plural } from '../plural.js';
+import { readablePath } from '../ingest/file-key.js';
 
 const HELP = `Usage: facetag people <verb> [args] [--json]
 
@@ -78,9 +80,11 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
         if (!person) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
         const faces = await catalog.listFaces({ personId: id });
         if (json) return done(io, json, { ...person, faces }, '');
-        io.stdout.write(`person ${person.id}: ${person.name ?? '(unnamed)'}, ${person.faceCount} faces${person.hidden ? ', hidden' : ''}${person.mergedInto ? `, merged into ${person.mergedInto}` : ''}\n`);
-        printTable(io, ['face', 'photo', 'source', 'distance', 'quality'], faces.map((f) => [
-          f.id, f.photoId, f.source, f.distance === null ? null : f.distance.toFixed(3), f.quality.toFixed(2),
+        io.stdout.write(`person ${person.id}: ${person.name ?? '(unnamed)'}, ${plural(person.faceCount, 'face')}${person.hidden ? ', hidden' : ''}${person.mergedInto ? `, merged into ${person.mergedInto}` : ''}\n`);
+        const files = new Map<number, string>();
+        for (const f of faces) if (!files.has(f.photoId)) files.set(f.photoId, readablePath((await catalog.getPhoto(f.photoId))?.path ?? `photo ${f.photoId}`));
+        printTable(io, ['face', 'source', 'distance', 'quality', 'file'], faces.map((f) => [
+          f.id, f.source, f.distance === null ? null : f.distance.toFixed(3), f.quality.toFixed(2), files.get(f.photoId)!,
         ]));
         return 0;
       }
@@ -94,7 +98,7 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
       case 'merge': {
         need(2, 'INTO and FROM person ids');
         const merge = await catalog.mergePeople(parseId(rest[0]), parseId(rest[1]));
-        return done(io, json, merge, `merged person ${merge.fromId} into ${merge.intoId} (${merge.faceCount} faces); undo with \`facetag people unmerge --merge ${merge.id}\``);
+        return done(io, json, merge, `merged person ${merge.fromId} into ${merge.intoId} (${plural(merge.faceCount, 'face')}); undo with \`facetag people unmerge --merge ${merge.id}\``);
       }
       case 'unmerge': {
         const mergeId = values.merge !== undefined
@@ -102,12 +106,12 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
           : (await catalog.lastMerge(rest[0] === undefined ? undefined : parseId(rest[0])))?.id;
         if (mergeId === undefined) throw new AppError('NOT_FOUND', `no merge to undo${rest[0] ? ` for person ${rest[0]}` : ''}`);
         const m = await catalog.unmerge(mergeId);
-        return done(io, json, m, `undid merge ${m.id}: person ${m.fromId} is back with ${m.faceCount} faces`);
+        return done(io, json, m, `undid merge ${m.id}: person ${m.fromId} is back with ${plural(m.faceCount, 'face')}`);
       }
       case 'split': {
         need(2, 'a PERSON id and the FACE ids to split off');
         const id = await catalog.splitPerson(parseId(rest[0]), rest.slice(1).map((f) => parseId(f, 'face')));
-        return done(io, json, { id }, `split ${rest.length - 1} faces off into person ${id}`);
+        return done(io, json, { id }, `split ${plural(rest.length - 1, 'face')} off into person ${id}`);
       }
       case 'move-face': {
         need(2, 'a FACE id and a PERSON id');
@@ -125,14 +129,14 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
           if (!(await catalog.getFace(faceId))) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list\``);
         }
         for (const faceId of faces) await catalog.reject(faceId, personId);
-        return done(io, json, { personId, rejected: faces }, `${faces.length} face(s) rejected from person ${personId}: they will not be put back`);
+        return done(io, json, { personId, rejected: faces }, `${plural(faces.length, 'face')} rejected from person ${personId}: ${faces.length === 1 ? 'it' : 'they'} will not be put back`);
       }
       case 'confirm': {
         need(1, 'a PERSON id');
         const personId = parseId(rest[0]);
         const faces = rest.length > 1 ? rest.slice(1).map((f) => parseId(f, 'face')) : undefined;
         const n = await catalog.confirmFaces(personId, faces);
-        return done(io, json, { personId, confirmed: n }, `${n} face(s) confirmed on person ${personId}`);
+        return done(io, json, { personId, confirmed: n }, `${plural(n, 'face')} confirmed on person ${personId}`);
       }
       case 'hide':
       case 'unhide': {
@@ -146,7 +150,7 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
         const id = parseId(rest[0]);
         const removed = await catalog.deletePerson(id);
         await removeThumbs(ctx, removed.removedThumbKeys);
-        return done(io, json, { id, deletedFaces: removed.faceIds.length }, `deleted person ${id} with ${removed.faceIds.length} faces, their embeddings and thumbnails`);
+        return done(io, json, { id, deletedFaces: removed.faceIds.length }, `deleted person ${id} with ${plural(removed.faceIds.length, 'face')}, their embeddings and thumbnails`);
       }
       case 'suggest': {
         const params = clusterParams(config);
@@ -169,9 +173,9 @@ export const peopleCommand: Command = async ({ args, io, config: load }) => {
       case 'recluster': {
         const report = await recluster(ctx, embedderKey(config), clusterParams(config), { dryRun: !!values['dry-run'] });
         return done(io, json, report, [
-          `${report.dryRun ? 'would re-cluster' : 're-clustered'} ${report.faces} faces: ${report.moved} moved, ${report.newlyAssigned} newly in a person, ${report.nowUnassigned} now unassigned, ${report.unchanged} unchanged`,
-          `${report.keptHumanDecisions} human decisions kept; people ${report.peopleBefore} -> ${report.peopleAfter} (${report.peopleCreated} new)`,
-          ...(report.otherModelFaces ? [`${report.otherModelFaces} faces of another model were left alone: re-index to embed them with this model`] : []),
+          `${report.dryRun ? 'would re-cluster' : 're-clustered'} ${plural(report.faces, 'face')}: ${report.moved} moved, ${report.newlyAssigned} newly in a person, ${report.nowUnassigned} now unassigned, ${report.unchanged} unchanged`,
+          `${plural(report.keptHumanDecisions, 'human decision')} kept; people ${report.peopleBefore} -> ${report.peopleAfter} (${report.peopleCreated} new)`,
+          ...(report.otherModelFaces ? [`${plural(report.otherModelFaces, 'face')} of another model ${report.otherModelFaces === 1 ? 'was' : 'were'} left alone: re-index to embed them with this model`] : []),
         ].join('\n'));
       }
       default:

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type Command } from './io.js';
+import { readablePath } from '../ingest/file-key.js';
 
 const HELP = `Usage: facetag photos list [--failed] [--json]
 
@@ -23,8 +24,9 @@ export const photosCommand: Command = async ({ args, io, config: load }) => {
     const { catalog } = ctx;
     const photos = values.failed ? await catalog.listFailures() : await catalog.listPhotos();
     if (values.json) printJson(io, photos);
+    else if (photos.length === 0) io.stdout.write(values.failed ? 'no failed photos\n' : 'no photos indexed yet; index a folder with `facetag index <folder>`\n');
     else printTable(io, ['photo', 'status', 'faces', 'size', 'taken', 'file', 'error'], photos.map((p) => [
-      p.id, p.status, p.faceCount, p.width ? `${p.width}x${p.height}` : null, p.takenAt, p.path,
+      p.id, p.status, p.faceCount, p.width ? `${p.width}x${p.height}` : null, p.takenAt, readablePath(p.path),
       p.errorCode ? `${p.errorCode}: ${p.errorMessage}` : null,
     ]));
     return 0;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AppError } from '../errors.js';
 import { printJson, type Command } from './io.js';
+import { plural } from '../plural.js';
 
 const HELP = `Usage: facetag storage init [--json]     create the S3 buckets that are missing
        facetag storage expire [--json]   delete processed originals older than storage.expireProcessedDays
@@ -51,7 +52,7 @@ export const storageCommand: Command = async ({ args, io, config: load }) => {
     const { uploadFolder } = await import('../storage/s3-upload.js');
     const result = await uploadFolder(s, positionals[1]!, target.bucket, prefix, { followSymlinks: config.index.followSymlinks });
     if (values.json) printJson(io, { bucket: target.bucket, prefix, ...result });
-    else io.stdout.write(`${result.uploaded} photos (${(result.bytes / 1e6).toFixed(1)} MB) uploaded to s3://${target.bucket}/${prefix}\n`);
+    else io.stdout.write(`${plural(result.uploaded, 'photo')} (${(result.bytes / 1e6).toFixed(1)} MB) uploaded to s3://${target.bucket}/${prefix}\n`);
     return 0;
   }
   if (s.expireProcessedDays === undefined) {

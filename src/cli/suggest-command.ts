@@ -9,6 +9,7 @@ import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { llmFlags, llmOptions } from './ask-command.js';
 import { printJson, type CliIo, type Command } from './io.js';
+import { plural } from '../plural.js';
 
 const HELP = `Usage: facetag suggest <verb> [options] [--json]
 
@@ -42,7 +43,7 @@ const number = (v: string | undefined, what: string) => {
 
 function summary(s: SuggestionRecord): string {
   const p = s.payload;
-  if (s.kind === 'event') return `"${p.title}"${p.type ? ` (${p.type})` : ''}${p.placeName ? ` at ${p.placeName}` : ''}: ${(p.photoIds as number[]).length} photos, ${String(p.startAt).slice(0, 10)} to ${String(p.endAt).slice(0, 10)}`;
+  if (s.kind === 'event') return `"${p.title}"${p.type ? ` (${p.type})` : ''}${p.placeName ? ` at ${p.placeName}` : ''}: ${plural((p.photoIds as number[]).length, 'photo')}, ${String(p.startAt).slice(0, 10)} to ${String(p.endAt).slice(0, 10)}`;
   if (s.kind === 'name') return `person ${p.personId} is "${p.name}"${p.existingPersonId ? ` (person ${p.existingPersonId} has that name: merge?)` : ''}`;
   return `photo ${p.photoId}: "${p.caption}" [${(p.labels as string[] | undefined ?? []).join(', ')}]`;
 }
@@ -114,7 +115,7 @@ export const suggestCommand: Command = async ({ args, io, config: load }) => {
       const r = await suggestCaptions({ catalog, llm, log, config: ctx.config }, { limit: number(values.limit, 'limit'), ...(photoIds ? { photoIds } : {}) });
       if (values.json) printJson(io, r);
       else {
-        io.stdout.write(`${r.photos} photos captioned: ${r.created.length} new suggestions, ${r.known} already suggested.\n`);
+        io.stdout.write(`${plural(r.photos, 'photo')} captioned: ${plural(r.created.length, 'new suggestion')}, ${r.known} already suggested.\n`);
         printSuggestions(io, r.created);
         for (const e of r.errors) io.stdout.write(`Not suggested: ${e}\n`);
       }

@@ -52,7 +52,8 @@ export const whoCommand: Command = async ({ args, io, config: load }) => {
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new AppError('USAGE', `--limit "${values.limit}" must be a whole number of people from 1 to 100`);
 
   const config = load();
-  const ctx = await createContext(config, 'cli');
+  // Only --add writes (and so may make the library); recognising against no library is a mistyped --data.
+  const ctx = await createContext(config, 'cli', { create: !!values.add });
   try {
     const pool = await startAnalysisPool(config, Math.min(config.index.concurrency, positionals.length));
     try {

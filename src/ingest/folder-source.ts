@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { fsPath, readablePath } from './file-key.js';
 import { listPhotoFiles } from './walk.js';
 
 export interface FolderSourceOptions {
@@ -19,28 +20,33 @@ export async function createFolderSource(folder: string, options: FolderSourceOp
   }
   return {
     async list() {
-      const files = await listPhotoFiles(root, {
+      const walk = await listPhotoFiles(root, {
         followSymlinks: options.followSymlinks,
         onError: (_path, error) => options.onListError?.(error.code),
       });
       const items: SourcePhoto[] = [];
-      for (const key of files) {
+      for (const { key, code } of walk.unlisted) {
+        items.push({ key, size: 0, mtimeMs: 0, problem: { code: 'FOLDER_UNREADABLE', message: `the folder cannot be listed (${code}); ${code === 'ENAMETOOLONG' ? 'shorten its path' : 'check its permissions'}: the photos in it are indexed once it can be` } });
+      }
+      for (const { key, reason } of walk.skipped) items.push({ key, size: 0, mtimeMs: 0, skip: reason });
+      for (const key of walk.files) {
         // A file that vanished since the walk is listed with size 0: reading it reports why.
-        const s = await stat(key).catch(() => null);
+        const s = await stat(fsPath(key)).catch(() => null);
         items.push({ key, size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0 });
       }
       return items;
     },
     async read(photo) {
       try {
-        return await readFile(photo.key);
+        return await readFile(fsPath(photo.key));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         throw new AppError('PHOTO_UNREADABLE', `the file cannot be read (${code ?? (error as Error).message}); check its permissions`);
       }
     },
     async settle() {},
-    displayName: (photo) => relative(root, photo.key),
+    scope: root,
+    displayName: (photo) => readablePath(relative(root, photo.key) || '.') + (photo.problem ? '/' : ''),
     async close() {},
   };
 }

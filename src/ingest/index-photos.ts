@@ -9,10 +9,12 @@ import { findModel } from '../vision/model-manifest.js';
 import type { XmpImportCounts } from '../interop/import-regions.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoIndexed, recordPhotoSkipped } from '../metrics/record.js';
-import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { splitListing, type PhotoSource, type SourcePhoto } from './photo-source.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
-import { finishIndexSummary, startIndexSummary } from './index-summary.js';
+import { finishIndexSummary, noteExifDropped, startIndexSummary } from './index-summary.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { clearListedFolderFailures, createFailureRecorder } from './failure-record.js';
+import { acquireWriterLock } from './writer-lock.js';
 
 const embedderDimensions = (embedderId: string) => findModel(embedderId.split('@')[0]!)?.dimensions ?? 512;
 
@@ -31,6 +33,10 @@ export interface IndexSummary {
   interrupted: boolean;
   /** Face regions and person keywords imported from XMP sidecars and embedded XMP (see interop/). */
   xmp: XmpImportCounts;
+  /** Entries named like photos that are no file to read (a dangling symlink, a FIFO), by reason; not in `photos`. */
+  skipped: Record<string, number>;
+  /** Photos indexed with something left out (EXIF values out of range), one line each. */
+  warnings: Array<{ file: string; message: string }>;
 }
 
 export interface IndexProgress {
@@ -52,28 +58,48 @@ export interface IndexOptions {
  * Indexes every photo of `source`: new and changed photos are analysed, stored with their faces
  * in one transaction each, and their faces assigned to people; unchanged photos are skipped by
  * content hash. A photo that fails is recorded with its error and the run goes on. Killed at any
- * point, a second run finishes the job with no duplicate.
+ * point, a second run finishes the job with no duplicate. The run holds the data folder's writer
+ * lock: a second run on the same catalog is refused while this one goes.
  */
 export async function indexPhotos(
-  { config, catalog, blobs, log }: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
   analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
   source: PhotoSource,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
+  const lock = acquireWriterLock(deps.config.data.dir);
+  try {
+    return await indexAsWriter(deps, analyser, source, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function indexAsWriter(
+  { config, catalog, blobs, log }: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
+  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
+  source: PhotoSource,
+  options: IndexOptions,
+): Promise<IndexSummary> {
   const started = performance.now();
-  const files = await source.list();
+  const listing = splitListing(await source.list());
+  const files = listing.photos;
+  await clearListedFolderFailures({ catalog }, source, files);
   const params = clusterParams(config);
   const index = createVectorIndex(embedderDimensions(analyser.embedderId));
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, params }, 'index run started');
 
   const { summary, stages } = startIndexSummary(files.length);
+  summary.skipped = listing.skippedByReason;
+  for (const entry of listing.skipped) await source.settle(entry, 'done');
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
   // One writer: results are applied to the catalog and the index in order, one at a time.
   const writer = oneAtATime();
   const serially = writer.run;
+  const failures = createFailureRecorder({ catalog, log }, source, serially);
 
   const countAssignments = (o: AssignOutcome) => {
     if (!options.metrics) return;
@@ -90,6 +116,7 @@ export async function indexPhotos(
   async function processFile(photo: SourcePhoto) {
     let sha256: string | null = null;
     try {
+      if (photo.problem) throw new AppError(photo.problem.code, photo.problem.message);
       const t0 = performance.now();
       if (photo.size > config.index.maxFileBytes) {
         throw new AppError('PHOTO_TOO_LARGE', `the file is ${photo.size} bytes, over index.maxFileBytes ${config.index.maxFileBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
@@ -106,6 +133,7 @@ export async function indexPhotos(
       const t1 = performance.now();
       const analysis = await analyser.analyse(bytes);
       const t2 = performance.now();
+      noteExifDropped(summary, source.displayName(photo), analysis.meta.exifDropped);
       const prepared = await preparePhoto({ catalog, blobs, log }, analyser, {
         key: photo.key, size: photo.size, mtimeMs: photo.mtimeMs, sha256, bytes, analysis, existing,
       });
@@ -136,13 +164,7 @@ export async function indexPhotos(
       if (options.metrics) recordPhotoFailed(options.metrics, e.code);
       summary.failures.push({ file: source.displayName(photo), code: e.code, message: e.message });
       log.warn({ photo: sha256?.slice(0, 12) ?? null, code: e.code }, 'photo failed');
-      const recorded = await serially(() => catalog.recordFailure({ path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message }))
-        .then(() => true, (storeError: unknown) => {
-          log.error({ code: toAppError(storeError).code }, 'could not record a failure');
-          return false;
-        });
-      // A photo leaves the source only once its failure is on record: nothing is lost.
-      if (recorded) await source.settle(photo, 'failed').catch((settleError: unknown) => log.warn({ code: toAppError(settleError).code }, 'could not settle a failed photo'));
+      await failures.record(photo, { path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message });
     } finally {
       done++;
       progress();
@@ -162,6 +184,7 @@ export async function indexPhotos(
   progress();
   await Promise.all(workers);
   await writer.idle();
+  await failures.finish();
 
   // Faces that found no person when they arrived may have one now that the run is complete.
   if (!summary.interrupted) {

@@ -10,7 +10,7 @@ export function startIndexSummary(seen: number): { summary: IndexSummary; stages
     summary: {
       photos: { seen, processed: 0, skippedUnchanged: 0, failed: 0, unsettled: 0 },
       faces: 0, newFaces: 0, people: 0, unassigned: 0, durationMs: 0, failures: [],
-      stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(),
+      stageMedianMs: { read: 0, decode: 0, detect: 0, embed: 0, store: 0 }, interrupted: false, xmp: emptyXmpCounts(), skipped: {}, warnings: [],
     },
     stages: { read: [], decode: [], detect: [], embed: [], store: [] },
   };
@@ -31,4 +31,10 @@ function median(values: number[]): number {
   if (values.length === 0) return 0;
   const s = [...values].sort((a, b) => a - b);
   return Math.round(s[s.length >> 1]! * 10) / 10;
+}
+
+/** A photo indexed with EXIF values dropped as out of range: said once, in the run's summary. */
+export function noteExifDropped(summary: IndexSummary, file: string, dropped: string[] | undefined) {
+  if (!dropped?.length) return;
+  summary.warnings.push({ file, message: `${dropped.join('; ')}: indexed without ${dropped.length === 1 ? 'it' : 'them'}` });
 }

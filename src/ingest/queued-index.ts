@@ -13,11 +13,12 @@ import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { findModel } from '../vision/model-manifest.js';
 import { recordClusterChange, recordPhotoFailed, recordPhotoSkipped, recordPhotoWritten, recordStages } from '../metrics/record.js';
 import type { IndexOptions, IndexSummary } from './index-photos.js';
-import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import { splitListing, type PhotoSource, type SourcePhoto } from './photo-source.js';
 import { cropsLocation } from './analyse-job.js';
 import { commitPhoto, preparePhoto } from './store-photo.js';
-import { finishIndexSummary, startIndexSummary } from './index-summary.js';
+import { finishIndexSummary, noteExifDropped, startIndexSummary } from './index-summary.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { clearListedFolderFailures, createFailureRecorder } from './failure-record.js';
 
 export interface QueuedIndexOptions extends IndexOptions {
   /** With no result for this long, the writer asks the queue about the photos it waits for. @default 5000 */
@@ -48,19 +49,24 @@ export async function indexWithQueue(
   options: QueuedIndexOptions = {},
 ): Promise<IndexSummary> {
   const started = performance.now();
-  const files = await source.list();
+  const listing = splitListing(await source.list());
+  const files = listing.photos;
+  await clearListedFolderFailures({ catalog }, source, files);
   const params = clusterParams(config);
   const index = createVectorIndex(findModel(analyser.embedderId.split('@')[0]!)?.dimensions ?? 512);
   for (const v of await catalog.allFaceVectors(analyser.embedderId)) index.add(v.id, v.embedding);
   log.info({ photos: files.length, facesKnown: index.size, driver: queue.driver }, 'queued index run started');
 
   const { summary, stages } = startIndexSummary(files.length);
+  summary.skipped = listing.skippedByReason;
+  for (const entry of listing.skipped) await source.settle(entry, 'done');
   let done = 0;
   const progress = () => options.onProgress?.({ total: files.length, done, failed: summary.photos.failed, faces: summary.newFaces });
 
   // One writer: results are applied to the catalog and the index in order, one at a time.
   const writer = oneAtATime();
   const serially = writer.run;
+  const failures = createFailureRecorder({ catalog, log }, source, serially);
 
   /** Photos queued and not yet written, by content hash (two files may hold the same bytes). */
   const pending = new Map<string, SourcePhoto[]>();
@@ -86,9 +92,7 @@ export async function indexWithQueue(
 
   async function record(photo: SourcePhoto, sha256: string | null, e: { code: string; message: string }) {
     log.warn({ photo: sha256?.slice(0, 12) ?? null, code: e.code }, 'photo failed');
-    const recorded = await serially(() => catalog.recordFailure({ path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message }))
-      .then(() => true, (storeError: unknown) => (log.error({ code: toAppError(storeError).code }, 'could not record a failure'), false));
-    if (recorded) await source.settle(photo, 'failed').catch((settleError: unknown) => log.warn({ code: toAppError(settleError).code }, 'could not settle a failed photo'));
+    await failures.record(photo, { path: photo.key, sha256, size: photo.size, mtimeMs: photo.mtimeMs, code: e.code, message: e.message });
   }
 
   /** Writes one photo's result; `ours` is false for a result another scheduler queued (not counted in this run). */
@@ -123,6 +127,7 @@ export async function indexWithQueue(
       stages.embed.push(analysis.timings.embedMs);
       stages.store.push(performance.now() - t0);
       if (ours) {
+        noteExifDropped(summary, source.displayName(photo), analysis.meta.exifDropped);
         if (metrics) recordPhotoWritten(metrics, { store: performance.now() - t0 });
         summary.photos.processed++;
         summary.newFaces += prepared.result.faces.length;
@@ -196,6 +201,7 @@ export async function indexWithQueue(
   async function schedule(photo: SourcePhoto) {
     let sha256: string | null = null;
     try {
+      if (photo.problem) throw new AppError(photo.problem.code, photo.problem.message);
       const t0 = performance.now();
       if (photo.size > config.index.maxFileBytes) {
         throw new AppError('PHOTO_TOO_LARGE', `the file is ${photo.size} bytes, over index.maxFileBytes ${config.index.maxFileBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
@@ -271,6 +277,7 @@ export async function indexWithQueue(
     await commits.close();
     await writer.idle();
   }
+  await failures.finish();
 
   if (!summary.interrupted) {
     const waiting = (await catalog.listFaces({ unassigned: true })).filter((f) => f.model === analyser.embedderId && f.source === null);

@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fsPath, keyFromBytes, readablePath } from './file-key.js';
 import { listPhotoFiles } from './walk.js';
 
 describe('listPhotoFiles', () => {
@@ -12,9 +14,64 @@ describe('listPhotoFiles', () => {
     for (const f of ['x.JPG', 'a/y.png', 'a/b/z.heic', 'a/notes.txt', '.hidden/h.jpg', 'a/b/w.webp']) writeFileSync(join(root, f), 'x');
     symlinkSync(root, join(root, 'a', 'b', 'loop'));
     symlinkSync(join(root, 'nowhere'), join(root, 'dangling.jpg'));
-    const files = await listPhotoFiles(root, { followSymlinks: true });
-    expect(files.map((f) => f.slice(root.length + 1))).toEqual(['a/b/w.webp', 'a/b/z.heic', 'a/y.png', 'x.JPG']);
+    const walk = await listPhotoFiles(root, { followSymlinks: true });
+    expect(walk.files.map((f) => f.slice(root.length + 1))).toEqual(['a/b/w.webp', 'a/b/z.heic', 'a/y.png', 'x.JPG']);
     const noLinks = await listPhotoFiles(root, { followSymlinks: false });
-    expect(noLinks).toHaveLength(4);
+    expect(noLinks.files).toHaveLength(4);
+  });
+
+  it('counts what has a photo\'s name but is no file (dangling links, FIFOs, devices), and reports folders it cannot list', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'facetag-walk-'));
+    writeFileSync(join(root, 'ok.jpg'), 'x');
+    symlinkSync(join(root, 'gone.jpg'), join(root, 'dangling.jpg'));
+    symlinkSync('/dev/null', join(root, 'null.jpg'));
+    execFileSync('mkfifo', [join(root, 'pipe.jpg')]);
+    // A folder whose path is longer than the system allows (ENAMETOOLONG), made step by step.
+    const level = 'd'.repeat(250);
+    execFileSync(process.execPath, ['-e', `const fs = require('fs'); process.chdir(process.argv[1]);
+      for (let i = 0; i < 18; i++) { fs.mkdirSync('${level}'); process.chdir('${level}'); } fs.writeFileSync('deep.jpg', 'x');`, root]);
+    const deep = join(root, ...Array.from({ length: 17 }, () => level));
+    const asRoot = process.getuid?.() === 0; // root reads any folder: EACCES only for others
+    if (!asRoot) {
+      mkdirSync(join(root, 'locked'));
+      writeFileSync(join(root, 'locked', 'inside.jpg'), 'x');
+      chmodSync(join(root, 'locked'), 0o000);
+    }
+    try {
+      const walk = await listPhotoFiles(root, { followSymlinks: true });
+      expect(walk.files).toEqual([join(root, 'ok.jpg')]);
+      expect(walk.skipped.map((s) => [s.key.slice(root.length + 1), s.reason]).sort()).toEqual([['dangling.jpg', 'dangling symlink'], ['null.jpg', 'device'], ['pipe.jpg', 'FIFO']]);
+      expect(walk.unlisted).toContainEqual({ key: expect.stringMatching(new RegExp(`^${deep}`)), code: 'ENAMETOOLONG' });
+      if (!asRoot) expect(walk.unlisted).toContainEqual({ key: join(root, 'locked'), code: 'EACCES' });
+    } finally {
+      if (!asRoot) chmodSync(join(root, 'locked'), 0o755);
+    }
+  });
+
+  it('finds and opens a file whose name is not UTF-8, and shows the name readably', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'facetag-walk-'));
+    const name = Buffer.from('caf\xe9 \xff.jpg', 'latin1');
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/`), name]), 'the photo');
+    const walk = await listPhotoFiles(root, { followSymlinks: true });
+    expect(walk.files).toHaveLength(1);
+    const key = walk.files[0]!;
+    expect(readFileSync(fsPath(key), 'utf8')).toBe('the photo');
+    expect(readablePath(key)).toBe(`${root}/caf\\xE9 \\xFF.jpg`);
+  });
+});
+
+describe('file keys', () => {
+  it('map every name to text and back, unchanged for UTF-8 names', () => {
+    const names = [
+      Buffer.from('plain/Ünïcödé 😀.jpg'), Buffer.from('caf\xe9.jpg', 'latin1'), Buffer.from([0xc3]), Buffer.from([0xe2, 0x82]),
+      Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf0, 0x80, 0x80, 0x80]), Buffer.from('\uef80\uefff\ufffd.jpg'), Buffer.from([0x61, 0xff, 0xfe, 0x62]),
+    ];
+    for (const bytes of names) {
+      const key = keyFromBytes(bytes);
+      expect(Buffer.from(fsPath(key)).equals(bytes), `${bytes.toString('hex')} -> ${JSON.stringify(key)}`).toBe(true);
+      expect(Buffer.from(key, 'utf8').toString('utf8')).toBe(key); // plain text a database keeps
+    }
+    expect(keyFromBytes(Buffer.from('plain/Ünïcödé 😀.jpg'))).toBe('plain/Ünïcödé 😀.jpg');
+    expect(fsPath('plain/Ünïcödé 😀.jpg')).toBe('plain/Ünïcödé 😀.jpg');
   });
 });

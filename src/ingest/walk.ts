@@ -1,8 +1,15 @@
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { fsPath, keyFromBytes } from './file-key.js';
 
 /** File extensions facetag indexes (the content decides the real format). */
 export const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.tif', '.tiff', '.avif', '.heic', '.heif', '.hif']);
+
+/** The formats facetag decodes, as a user reads them. */
+export const PHOTO_FORMATS = 'JPEG, PNG, WebP, TIFF, AVIF and HEIC/HEIF files';
+
+/** Why an entry named like a photo was passed over: it is no file to read. */
+export type SkipReason = 'dangling symlink' | 'FIFO' | 'device' | 'socket';
 
 export interface WalkOptions {
   followSymlinks: boolean;
@@ -10,54 +17,79 @@ export interface WalkOptions {
   onError?: (path: string, error: NodeJS.ErrnoException) => void;
 }
 
+export interface Walk {
+  /** Photo files (keys: see file-key.ts), sorted. */
+  files: string[];
+  /** Folders that could not be listed (their photos are not in `files`), with the error code. */
+  unlisted: Array<{ key: string; code: string }>;
+  /** Entries with a photo's name that are no regular file, with the reason. */
+  skipped: Array<{ key: string; reason: SkipReason }>;
+}
+
+const kind = (s: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): SkipReason | null =>
+  s.isFIFO() ? 'FIFO' : s.isSocket() ? 'socket' : s.isBlockDevice() || s.isCharacterDevice() ? 'device' : null;
+
 /**
  * Every photo file under `root`, recursively, sorted for a stable order. Symbolic links are
  * followed when asked, and a folder already visited (by its real path) is never entered again,
- * so link loops end. Hidden files and folders (`.name`) are skipped.
+ * so link loops end. Hidden files and folders (`.name`) are skipped. Names are read as bytes,
+ * so a name that is not UTF-8 is found and can be opened (file-key.ts).
  */
-export async function listPhotoFiles(root: string, options: WalkOptions): Promise<string[]> {
+export async function listPhotoFiles(root: string, options: WalkOptions): Promise<Walk> {
   const seen = new Set<string>();
-  const files: string[] = [];
+  const out: Walk = { files: [], unlisted: [], skipped: [] };
+  const skip = (key: string, reason: SkipReason) => out.skipped.push({ key, reason });
+  const unlisted = (dir: string, error: NodeJS.ErrnoException) => {
+    out.unlisted.push({ key: dir, code: error.code ?? 'EIO' });
+    options.onError?.(dir, error);
+  };
 
   async function walk(dir: string) {
     let real: string;
     try {
-      real = await realpath(dir);
+      real = keyFromBytes(await realpath(fsPath(dir), { encoding: 'buffer' }));
     } catch (error) {
-      options.onError?.(dir, error as NodeJS.ErrnoException);
+      unlisted(dir, error as NodeJS.ErrnoException);
       return;
     }
     if (seen.has(real)) return;
     seen.add(real);
     let handle;
     try {
-      handle = await opendir(dir);
+      handle = await opendir(fsPath(dir), { encoding: 'buffer' as BufferEncoding });
     } catch (error) {
-      options.onError?.(dir, error as NodeJS.ErrnoException);
+      unlisted(dir, error as NodeJS.ErrnoException);
       return;
     }
     const subdirs: string[] = [];
     for await (const entry of handle) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
+      const name = keyFromBytes(entry.name as unknown as Buffer);
+      if (name.startsWith('.')) continue;
+      const path = join(dir, name);
+      const photoName = PHOTO_EXTENSIONS.has(extname(name).toLowerCase());
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
+      let other = kind(entry);
       if (entry.isSymbolicLink()) {
         if (!options.followSymlinks) continue;
         try {
-          const s = await stat(path);
+          const s = await stat(fsPath(path));
           isDir = s.isDirectory();
           isFile = s.isFile();
+          other = kind(s);
         } catch {
-          continue; // a dangling link
+          if (photoName) skip(path, 'dangling symlink');
+          continue;
         }
       }
       if (isDir) subdirs.push(path);
-      else if (isFile && PHOTO_EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(path);
+      else if (photoName && isFile) out.files.push(path);
+      else if (photoName && other) skip(path, other);
     }
     for (const sub of subdirs.sort()) await walk(sub);
   }
 
   await walk(root);
-  return files.sort();
+  out.files.sort();
+  return out;
 }

@@ -59,6 +59,7 @@ export async function watchSource(
       if (pending.length > 0) {
         const view: PhotoSource = {
           ...source,
+          scope: undefined, // only what is pending: not a complete listing
           list: async () => pending,
           async settle(photo, outcome) {
             await source.settle(photo, outcome);

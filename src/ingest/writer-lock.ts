@@ -1,14 +1,15 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 
 /**
- * Cluster mode has one writer per catalog. A second management process on the same data folder
+ * A catalog has one writer: the index run, in every mode. A second run on the same data folder
  * would cluster against a vector index that misses the other's faces, so it is refused. A lock
  * left by a process that died is taken over.
  */
 export function acquireWriterLock(dataDir: string): { release(): void } {
   const file = join(dataDir, 'writer.lock');
+  mkdirSync(dataDir, { recursive: true });
   for (let tries = 0; tries < 2; tries++) {
     try {
       const fd = openSync(file, 'wx');
@@ -19,7 +20,7 @@ export function acquireWriterLock(dataDir: string): { release(): void } {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new AppError('CONFLICT', `another facetag process (pid ${pid}) is writing this catalog in cluster mode; let it finish (its workers serve both) or stop it, then run again`);
+        throw new AppError('CONFLICT', `another facetag process (pid ${pid}) is indexing into this data folder; one index run writes a catalog at a time: let it finish (or stop it), then run again`);
       }
       rmSync(file, { force: true });
     }

@@ -7,6 +7,8 @@ import { toAppError } from '../errors.js';
 import { clampRect, displayedToStored } from './orientation.js';
 import { sidecarPath, type SidecarNaming } from './photo-regions.js';
 import { mergeRegionsIntoSidecar } from './xmp-write.js';
+import { fsPath } from '../ingest/file-key.js';
+import { requirePhotoFormat } from '../vision/image-format.js';
 
 export interface XmpExportOptions {
   /** `full`: photo.jpg.xmp; `base`: photo.xmp. @default 'full' */
@@ -56,7 +58,9 @@ export async function exportXmp({ catalog }: Pick<Deps, 'catalog'>, options: Xmp
     }
     claimed.set(target, photo.path);
     try {
-      const meta = await sharp(photo.path, { limitInputPixels: false }).metadata();
+      const bytes = await readFile(fsPath(photo.path));
+      requirePhotoFormat(bytes);
+      const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
       const orientation = meta.orientation ?? 1;
       const [sw, sh] = [meta.width ?? 0, meta.height ?? 0];
       const [ow, oh] = orientation >= 5 ? [sh, sw] : [sw, sh];
@@ -68,7 +72,7 @@ export async function exportXmp({ catalog }: Pick<Deps, 'catalog'>, options: Xmp
         name: names.get(f.personId!)!,
         area: clampRect(displayedToStored(orientation, { x: f.box.x / ow, y: f.box.y / oh, w: f.box.w / ow, h: f.box.h / oh })),
       }));
-      const existing = await readFile(target, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      const existing = await readFile(fsPath(target), 'utf8').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return null;
         throw error;
       });
@@ -80,8 +84,8 @@ export async function exportXmp({ catalog }: Pick<Deps, 'catalog'>, options: Xmp
       }
       if (!options.dryRun) {
         const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-        await writeFile(tmp, merged.xml, 'utf8');
-        await rename(tmp, target);
+        await writeFile(fsPath(tmp), merged.xml, 'utf8');
+        await rename(fsPath(tmp), fsPath(target));
       }
       if (existing === null) report.created++;
       else report.updated++;

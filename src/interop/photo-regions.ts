@@ -4,6 +4,8 @@ import { toAppError } from '../errors.js';
 import type { Box } from '../vision/image.js';
 import { clampRect, regionFrame, storedToDisplayed } from './orientation.js';
 import { readXmpFaces, type XmpFaces } from './xmp-read.js';
+import { fsPath } from '../ingest/file-key.js';
+import { photoFormat } from '../vision/image-format.js';
 
 /** `full`: `photo.jpg.xmp` (digiKam, darktable, ExifTool's default); `base`: `photo.xmp` (Lightroom, Capture One). */
 export type SidecarNaming = 'full' | 'base';
@@ -53,13 +55,13 @@ export async function readPhotoXmp(photoPath: string, bytes: Buffer, size: Orien
   };
   let sidecar: XmpFaces | null = null;
   for (const naming of ['full', 'base'] as const) {
-    const text = await readFile(sidecarPath(photoPath, naming), 'utf8').catch(() => null);
+    const text = await readFile(fsPath(sidecarPath(photoPath, naming)), 'utf8').catch(() => null);
     if (text === null) continue;
     sidecar = parse(text, `sidecar ${naming === 'full' ? '.<ext>.xmp' : '.xmp'}`);
     if (sidecar) break;
   }
   let embedded: XmpFaces | null = null;
-  const packet = await sharp(bytes, { limitInputPixels: false }).metadata().then((m) => m.xmp, () => undefined);
+  const packet = photoFormat(bytes) ? await sharp(bytes, { limitInputPixels: false }).metadata().then((m) => m.xmp, () => undefined) : undefined;
   if (packet) embedded = parse(packet.toString('utf8'), 'embedded XMP');
 
   const swap = size.orientation >= 5;

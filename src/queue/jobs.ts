@@ -41,6 +41,7 @@ export const encodedAnalysisSchema = z.object({
     width: z.number(), height: z.number(), format: z.string(), orientation: z.number(),
     takenAt: z.string().nullable(),
     gps: z.object({ lat: z.number(), lon: z.number(), alt: z.number().optional() }).nullable(),
+    exifDropped: z.array(z.string()).optional(),
   }),
   faces: z.array(encodedFace),
   dropped: z.number(),

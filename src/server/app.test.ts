@@ -325,7 +325,8 @@ describe('login rate limit', () => {
     const limited = await attempt(PASSWORD);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(800);
-    expect((await errorOf(limited)).code).toBe('RATE_LIMITED');
+    // In minutes, as a person reads a wait of a quarter of an hour.
+    expect(await errorOf(limited)).toEqual({ code: 'RATE_LIMITED', message: 'too many failed logins; try again in 15 minutes' });
     await t.close();
   });
 });
@@ -391,5 +392,24 @@ describe('hand-drawn faces and indexing from the dashboard (real models)', () =>
     for (let i = 0; i < 240 && (await s.json('GET', '/api/ingest')).status.running; i++) await new Promise((r) => setTimeout(r, 250));
     expect(await t.catalog.getFace(face.id)).toMatchObject({ manual: true, personId: person });
     expect(existsSync(join(t.config.data.dir, 'blobs', ...face.thumbKey.split('/')))).toBe(true);
+  });
+
+  it('a box drawn on no face is kept but doubtful: a warning, no person, out of clustering until a person puts it on someone', async () => {
+    const [photo] = (await s.json('GET', '/api/photos')).items;
+    // The top-left corner of the astronaut photo: the flag and the backdrop, no face.
+    const wall = await s.json('POST', `/api/photos/${photo.id}/faces`, { box: { x: 4, y: 4, w: 90, h: 110 } }, 201);
+    expect(wall).toMatchObject({ manual: true, doubtful: true, personId: null });
+    expect(wall.warning).toMatch(/does not look like a face \(face presence 0\.\d\d\); it is kept, but stays out of clustering until you put it on someone/);
+    const embedder = (await t.catalog.getFace(wall.id))!.model;
+    expect((await t.catalog.allFaceVectors(embedder)).map((f) => f.id)).not.toContain(wall.id);
+    // Put on someone, it is a face like any other.
+    const person = await t.catalog.createPerson('Backdrop');
+    await t.catalog.moveFace(wall.id, person);
+    expect((await t.catalog.allFaceVectors(embedder)).map((f) => f.id)).toContain(wall.id);
+    // A box around the real face is no doubt.
+    const detected = (await t.catalog.listFaces({ photoId: photo.id })).find((f) => !f.manual)!;
+    const real = await s.json('POST', `/api/photos/${photo.id}/faces`, { box: detected.box }, 201);
+    expect(real).toMatchObject({ doubtful: false });
+    expect(real.warning).toBeUndefined();
   });
 });

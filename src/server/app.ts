@@ -33,6 +33,7 @@ import { sessionRoutes } from './routes/session-routes.js';
 import type { ServerEnv } from './server-env.js';
 import { SESSION_COOKIE, type ServerServices } from './services.js';
 import { registerStatic } from './static-files.js';
+import { faceCheckOf } from '../vision/face-check.js';
 
 export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog' | 'blobs'> {
   auth: AuthStore;
@@ -97,6 +98,7 @@ export function createServerApp(options: ServerAppOptions) {
     embedderId: embedderKey(config),
     ...(options.queueDepth ? { queueDepth: options.queueDepth } : {}),
     cluster: clusterParams(config),
+    faceCheck: faceCheckOf(config.vision),
   };
   const services: ServerServices = { ...base, recognition: createRecognitionService(base) };
 
@@ -182,7 +184,7 @@ export function createServerApp(options: ServerAppOptions) {
       return c.json({ error: { code: error.code, message: error.message } } satisfies ErrorBody, error.status);
     }
     if (error instanceof AppError) {
-      return c.json({ error: { code: error.code, message: error.message } } satisfies ErrorBody, error.httpStatus as 400);
+      return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } } satisfies ErrorBody, error.httpStatus as 400);
     }
     log.error({ err: { message: (error as Error).message, stack: (error as Error).stack }, route: c.req.routePath }, 'request failed');
     return c.json({ error: { code: 'INTERNAL', message: 'internal error; the server log has the details' } } satisfies ErrorBody, 500);

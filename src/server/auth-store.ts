@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname } from 'node:path';
+import { configureConnection, writeTransaction } from '../catalog/sqlite-write.js';
 import { AppError } from '../errors.js';
 import { generatePassword, hashPassword, verifyPassword } from './password.js';
 
@@ -53,8 +54,7 @@ export function openAuthStore(file: string): AuthStore {
   } catch {
     // a file system without modes (some mounts): the data folder's own permissions apply
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  configureConnection(db);
   db.exec(`
     CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at INTEGER NOT NULL);
@@ -68,7 +68,7 @@ export function openAuthStore(file: string): AuthStore {
   const putSetting = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const store = async (password: string) => {
     const hash = await hashPassword(password);
-    db.transaction(() => {
+    writeTransaction(db, () => {
       putSetting.run('admin_password', hash);
       db.prepare('DELETE FROM sessions').run();
     })();

@@ -17,5 +17,5 @@ export class HttpError extends Error {
 
 /** The body of every error response. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; details?: Record<string, unknown> };
 }

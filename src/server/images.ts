@@ -6,6 +6,8 @@ import { AppError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { decodeHeic, isHeic } from '../vision/heic-decode.js';
 import { THUMB_SIZE } from '../vision/thumbnail.js';
+import { fsPath } from '../ingest/file-key.js';
+import { requirePhotoFormat } from '../vision/image-format.js';
 
 /** Sizes the server makes; any other size is refused, so a request cannot make it resize at will. */
 export const THUMB_SIZES = [64, 96, THUMB_SIZE] as const;
@@ -85,6 +87,7 @@ export function createImageService(blobs: BlobStore, options: {
       const hit = cache.get(key);
       if (hit) return { bytes: hit, etag };
       const input = await readPhoto(photo.path, photo.id);
+      requirePhotoFormat(input); // the file may have changed since it was indexed: no SVG or PDF reaches a decoder
       let image: sharp.Sharp;
       if (isHeic(input)) {
         const raw = await decodeHeic(input);
@@ -109,7 +112,7 @@ export type ImageService = ReturnType<typeof createImageService>;
 export async function readRegularFile(path: string, photoId: number): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(fsPath(path), 'r');
   } catch {
     throw new AppError('NOT_FOUND', `the file of photo ${photoId} is gone; re-index the folder`);
   }

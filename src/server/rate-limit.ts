@@ -1,3 +1,4 @@
+import { plural } from '../plural.js';
 import { HttpError } from './http-error.js';
 
 /**
@@ -17,7 +18,8 @@ export function createLoginLimiter(options: { maxFailures: number; windowMs?: nu
   };
   const refuse = (oldest: number) => {
     const seconds = Math.max(1, Math.ceil((oldest + windowMs - clock()) / 1000));
-    throw new HttpError(429, 'RATE_LIMITED', `too many failed logins; try again in ${seconds} s`, { 'Retry-After': String(seconds) });
+    const wait = seconds < 60 ? plural(seconds, 'second') : plural(Math.ceil(seconds / 60), 'minute');
+    throw new HttpError(429, 'RATE_LIMITED', `too many failed logins; try again in ${wait}`, { 'Retry-After': String(seconds) });
   };
   return {
     /** Throws 429 when this address (or everyone together) failed too often. */

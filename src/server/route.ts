@@ -113,7 +113,7 @@ export function register(app: Hono<ServerEnv>, routes: AnyRoute[]) {
 const errorSchema = {
   type: 'object',
   required: ['error'],
-  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', description: 'facts a program can act on, e.g. the photoIds of a refused merge' } } } },
 };
 
 /** The documented body of a route that takes images: multipart parts, or base64 strings in JSON. */
@@ -174,7 +174,7 @@ export function openApiDocument(routes: AnyRoute[], info: { version: string }) {
     info: {
       title: 'facetag admin API',
       version: info.version,
-      description: 'Review and name the people facetag found. Errors are `{error: {code, message}}`. A browser session (cookie from POST /api/session) sends `X-CSRF-Token` on every POST, PUT, PATCH and DELETE; scripts use an API token as `Authorization: Bearer ftk_...` (or `x-api-key: ftk_...`). The CompreFace-compatible recognition API under /api/v1 answers errors as CompreFace does, `{message, code}`.',
+      description: 'Review and name the people facetag found. Errors are `{error: {code, message, details?}}`. A browser session (cookie from POST /api/session) sends `X-CSRF-Token` on every POST, PUT, PATCH and DELETE; scripts use an API token as `Authorization: Bearer ftk_...` (or `x-api-key: ftk_...`). The CompreFace-compatible recognition API under /api/v1 answers errors as CompreFace does, `{message, code}`.',
     },
     paths,
     components: {

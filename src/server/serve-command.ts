@@ -12,22 +12,26 @@ import { openAuthStore } from './auth-store.js';
 import { ensureWebBuild } from './web-build.js';
 import { listen } from './listen.js';
 
-const HELP = `Usage: facetag serve [--data DIR] [--host H] [--port N] [--reset-password]
+const HELP = `Usage: facetag serve [--data DIR] [--host H] [--port N] [--reset-password] [--init]
 
 Serves the admin dashboard and its REST API (default http://127.0.0.1:8080; OpenAPI document
 at /api/openapi.json). On first start, when no admin password is configured
-(FACETAG_SERVER_ADMIN_PASSWORD), one is generated and printed once.
+(FACETAG_SERVER_ADMIN_PASSWORD), one is generated and printed once. The data folder must hold a
+library (\`facetag index\` makes one), so that a mistyped --data is refused, not served empty;
+--init starts a new, empty one there (a recognition service fed through the API), as does a
+configured server.indexFolder ("Index now" fills it).
 
   --host H            address to bind (server.host, default 127.0.0.1: this machine only)
   --port N            port (server.port, default 8080; 0 picks a free one)
-  --reset-password    replace the admin password with a new generated one, printed once`;
+  --reset-password    replace the admin password with a new generated one, printed once
+  --init              start a new, empty library in the data folder if it holds none`;
 
 const loopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 export const serveCommand: Command = async ({ args, io, config: load }) => {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { host: { type: 'string' }, port: { type: 'string' }, 'reset-password': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'reset-password': { type: 'boolean' }, init: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     io.stdout.write(`${HELP}\n`);
@@ -35,7 +39,8 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
   }
   if (positionals.length > 0) throw new AppError('USAGE', `serve takes no arguments, got "${positionals[0]}"; run \`facetag serve --help\``);
   const config = load({ server: { host: values.host, port: values.port } });
-  const ctx = await createContext(config, 'server');
+  // A new library only when asked (--init), or when the dashboard can fill it ("Index now" of server.indexFolder).
+  const ctx = await createContext(config, 'server', { create: !!values.init || !!config.server.indexFolder });
   const auth = openAuthStore(join(config.data.dir, 'auth.sqlite'));
   const photos = createPhotoReader(config);
   let stopped: () => void = () => {};

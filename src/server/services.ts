@@ -3,6 +3,7 @@ import type { Deps } from '../context.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { QueueDepthReader } from '../metrics/queue-depth.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
+import type { FaceCheck } from '../vision/face-check.js';
 import type { AuthStore } from './auth-store.js';
 import type { FaceIndexCache } from './face-index-cache.js';
 import type { ImageService } from './images.js';
@@ -25,6 +26,8 @@ export interface ServerServices extends Pick<Deps, 'config' | 'log' | 'catalog' 
   /** `id@version` of the embedder every stored embedding records. */
   embedderId: string;
   cluster: ClusterParams;
+  /** How a box drawn by hand is judged a face or doubtful. */
+  faceCheck: FaceCheck;
   /** Reads a photo by its catalog path (a file, or an s3:// object). */
   readPhoto(path: string, photoId: number): Promise<Buffer>;
   /** Cluster mode: the queue's counts for /metrics. */

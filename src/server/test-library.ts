@@ -11,6 +11,7 @@ import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { modelKeyOf } from '../vision/model-key.js';
 import { DEFAULT_MODELS, findModel } from '../vision/model-manifest.js';
 import { analyserOptions, createBlobStore, createPhotoReader } from '../context.js';
+import { clusterParams, embedderKey } from '../cluster/cluster-params.js';
 import { createServerApp } from './app.js';
 import { openAuthStore } from './auth-store.js';
 
@@ -134,6 +135,58 @@ export async function seedLibrary(catalog: Catalog, blobs: BlobStore, dir: strin
     loose.push(saved.faceIds[0]!);
   }
   return { people: ids, faceIds, groups, loose };
+}
+
+/**
+ * A library for the review queue, in the configured embedder's own space (its dimensions, and
+ * distances as multiples of its clustering threshold): person B with two close unassigned faces
+ * (a clean group); person A with two close faces, one a little beyond the threshold and one close
+ * but too poor to start a person (a mixed group); and J, a person made of poor detections (a
+ * wall), with five close poor faces (probable non-faces). Every face in a photo of its own.
+ */
+export async function seedReviewLibrary(catalog: Catalog, blobs: BlobStore, dir: string, config: ResolvedConfig) {
+  const { maxDistance, minSeedQuality } = clusterParams(config);
+  const model = embedderKey(config);
+  const dims = findModel(config.vision.embedder)?.dimensions ?? 512;
+  mkdirSync(dir, { recursive: true });
+  let n = 0;
+  /** A unit vector at cosine distance `d` from axis `axis`, bent towards an axis of its own. */
+  const near = (axis: number, d: number) => {
+    const v = new Float32Array(dims);
+    v[axis] = 1 - d;
+    v[16 + (n % (dims - 16))] = Math.sqrt(1 - (1 - d) ** 2);
+    return v;
+  };
+  const add = async (axis: number, d: number, quality: number, colour: string) => {
+    const key = `faces/rv/review-${n}.jpg`;
+    await blobs.put(key, await sharp({ create: { width: 160, height: 160, channels: 3, background: colour } }).jpeg().toBuffer(), 'image/jpeg');
+    const path = join(dir, `r${n}.jpg`);
+    await writePhoto(path, 640, 480, colour);
+    const saved = await catalog.savePhoto({
+      path, sha256: `sha-review-${n}`, size: 1, mtimeMs: 1, width: 640, height: 480, takenAt: null, gps: null, model: 'review',
+      faces: [{ box: { x: 100, y: 100, w: 120, h: 150 }, landmarks: [[130, 150], [190, 150], [160, 190], [135, 220], [185, 220]], detScore: 0.9, quality, embedding: near(axis, d), model, thumbKey: key }],
+    });
+    n++;
+    return saved.faceIds[0]!;
+  };
+  const good = 0.9;
+  const poor = minSeedQuality / 2;
+  const person = async (axis: number, quality: number, colour: string) => {
+    const faces = [await add(axis, 0.01 * maxDistance, quality, colour), await add(axis, 0.02 * maxDistance, quality, colour), await add(axis, 0.03 * maxDistance, quality, colour)];
+    const id = await catalog.createPerson();
+    await catalog.assign(faces.map((faceId) => ({ faceId, personId: id, source: 'confirmed' as const, distance: null })));
+    return id;
+  };
+  const b = await person(0, good, '#3a6');
+  const a = await person(1, good, '#36a');
+  const j = await person(2, poor, '#999');
+  const clean = [await add(0, 0.4 * maxDistance, good, '#3a6'), await add(0, 0.5 * maxDistance, good, '#3a6')];
+  const trusted = [await add(1, 0.4 * maxDistance, good, '#36a'), await add(1, 0.5 * maxDistance, good, '#36a')];
+  const beyond = await add(1, 1.1 * maxDistance, good, '#36a');
+  const poorNearA = await add(1, 0.4 * maxDistance, poor, '#36a');
+  const junk: number[] = [];
+  for (const d of [0.2, 0.25, 0.3, 0.35, 0.4]) junk.push(await add(2, d * maxDistance, poor, '#999'));
+  return { maxDistance, people: { a, b, j }, clean, trusted, beyond, poorNearA, junk };
 }
 
 /** Writes a stand-in for the built dashboard. */

@@ -22,6 +22,7 @@ export const detectResponse = z.object({
     width: z.number(), height: z.number(), format: z.string(), orientation: z.number().describe('EXIF orientation as stored (already applied to boxes)'),
     takenAt: z.string().nullable().describe('EXIF time taken, ISO 8601'),
     gps: z.object({ lat: z.number(), lon: z.number(), alt: z.number().optional() }).nullable(),
+    exifDropped: z.array(z.string()).optional().describe('EXIF values out of range, dropped (the photo is kept without them)'),
   }),
   faces: z.array(z.object({
     box,
@@ -88,7 +89,7 @@ export function createDetectionService(options: { analyser: DetectionAnalyser; l
     })));
     const body: DetectResponse = {
       model: analyser.detectorId,
-      image: { width: r.meta.width, height: r.meta.height, format: r.meta.format, orientation: r.meta.orientation, takenAt: r.meta.takenAt, gps: r.meta.gps },
+      image: { width: r.meta.width, height: r.meta.height, format: r.meta.format, orientation: r.meta.orientation, takenAt: r.meta.takenAt, gps: r.meta.gps, ...(r.meta.exifDropped ? { exifDropped: r.meta.exifDropped } : {}) },
       faces, alignedSize: analyser.alignedSize, dropped: r.dropped, notFaces: r.notFaces,
       timings: { decodeMs: Math.round(r.timings.decodeMs), detectMs: Math.round(r.timings.detectMs) },
     };

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { FaceAnalyser } from '../vision/face-analyser.js';
 import type { RgbImage } from '../vision/image.js';
 import { checkModel, createServiceApp, errorResponses, jsonBody, jsonSchemaOf, ServiceError } from './service-app.js';
+import { photoFormat } from '../vision/image-format.js';
 
 /**
  * The embedding service (worker, port 5002): `POST /v1/embed` with aligned faces (the
@@ -33,6 +34,8 @@ export type EmbedResponse = z.output<typeof embedResponse>;
 
 async function decodeCrop(b64: string, index: number, size: number): Promise<RgbImage> {
   const bytes = Buffer.from(b64, 'base64');
+  const format = photoFormat(bytes);
+  if (format !== 'png' && format !== 'jpeg') throw new ServiceError(422, 'PHOTO_UNSUPPORTED', `crops[${index}] is not a PNG or JPEG image; send base64 of the image bytes`);
   try {
     const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.width !== size || info.height !== size) {

@@ -92,7 +92,7 @@ describe('detection and embedding services (real models, app.request)', () => {
 
     const notImage = await detect(Buffer.from('this is not an image at all'), '', 'application/octet-stream');
     expect(notImage.status).toBe(415);
-    expect(await notImage.text()).toContain('not an image in a supported format');
+    expect(await notImage.text()).toContain('not an image in a format facetag reads: it holds text');
     expect((await detect(new Uint8Array(0))).status).toBe(400);
     expect((await detect('{"a":1}', '', 'application/json')).status).toBe(415);
     expect((await detect(astronaut, '?model=yunet-2023mar@1')).status).toBe(409);

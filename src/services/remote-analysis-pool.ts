@@ -37,7 +37,7 @@ export function createRemoteAnalysisPool(remote: RemoteInference, options: {
         throw new AppError('MODEL_MISMATCH', `a worker embedded with ${e.model}, the catalog stores ${options.embedderId}; run the same models on every worker (vision.embedder), or re-embed`);
       }
       return {
-        meta: { width: d.image.width, height: d.image.height, format: d.image.format, orientation: d.image.orientation, takenAt: d.image.takenAt, gps: d.image.gps },
+        meta: { width: d.image.width, height: d.image.height, format: d.image.format, orientation: d.image.orientation, takenAt: d.image.takenAt, gps: d.image.gps, ...(d.image.exifDropped ? { exifDropped: d.image.exifDropped } : {}) },
         faces: d.faces.map((f, i) => ({
           box: f.box, landmarks: f.landmarks.map(([x, y]) => [x, y] as [number, number]), detScore: f.score, faceness: f.faceness, quality: f.quality,
           embedding: Float32Array.from(e!.embeddings[i]!),

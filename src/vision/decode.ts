@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import exifReader from 'exif-reader';
 import { AppError } from '../errors.js';
 import type { RgbImage } from './image.js';
+import { damagedPhotoError, READABLE_FORMATS, requirePhotoFormat } from './image-format.js';
 
 sharp.cache(false);
 
@@ -15,6 +16,8 @@ export interface PhotoMeta {
   /** ISO 8601 local time the photo was taken, from EXIF, without a zone unless EXIF gives one. */
   takenAt: string | null;
   gps: { lat: number; lon: number; alt?: number } | null;
+  /** EXIF values out of range that were dropped (the photo is kept without them), as messages; absent when none. */
+  exifDropped?: string[];
 }
 
 export interface DecodedPhoto {
@@ -33,29 +36,29 @@ export interface DecodeOptions {
   fallback?: (input: Buffer) => Promise<{ data: Uint8Array; width: number; height: number; channels: number } | null>;
 }
 
-const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'avif', 'gif', 'jp2']);
+// What sharp may call the formats image-format.ts lets through (AVIF and HEIC are both `heif`).
+const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'tiff', 'heif', 'avif']);
 
 /**
- * Decodes a photo from memory: checks it is an image of a supported format within the pixel
- * limit, reads EXIF (orientation, time taken, GPS), applies the orientation, and returns an
- * 8-bit RGB analysis image (alpha flattened on white, grey/CMYK/16-bit converted to sRGB).
+ * Decodes a photo from memory: checks by its content that it is a photo of a supported format
+ * (nothing else reaches a decoder) within the pixel limit, reads EXIF (orientation, time taken,
+ * GPS; values out of range are dropped and named in `meta.exifDropped`), applies the
+ * orientation, and returns an 8-bit RGB analysis image (alpha flattened on white,
+ * grey/CMYK/16-bit converted to sRGB).
  */
 export async function decodePhoto(input: Buffer, options: DecodeOptions): Promise<DecodedPhoto> {
   if (input.length === 0) throw new AppError('PHOTO_EMPTY', 'the file is empty (0 bytes); replace it with the original photo or delete it');
+  const kind = requirePhotoFormat(input);
   const maxSide = options.maxSide ?? 1600;
   let metadata: sharp.Metadata;
   try {
     metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
-    const text = (error as Error).message;
-    if (/unsupported image format/i.test(text)) {
-      throw new AppError('PHOTO_UNSUPPORTED', 'the file is not an image in a supported format (JPEG, PNG, WebP, TIFF, AVIF, HEIC/HEIF); check its content, not just its extension');
-    }
-    throw new AppError('PHOTO_CORRUPT', `the image header cannot be read (${text}); the file is damaged: restore it from a backup`);
+    throw damagedPhotoError(input, kind, error);
   }
   const format = metadata.format ?? 'unknown';
   if (!SUPPORTED.has(format)) {
-    throw new AppError('PHOTO_UNSUPPORTED', `the file is a ${format} image, which facetag does not index; convert it to JPEG, PNG, WebP, TIFF, AVIF or HEIC`);
+    throw new AppError('PHOTO_UNSUPPORTED', `the file is a ${format} image, which facetag does not index; convert it to ${READABLE_FORMATS}`);
   }
   const rawW = metadata.width ?? 0;
   const rawH = metadata.height ?? 0;
@@ -71,6 +74,7 @@ export async function decodePhoto(input: Buffer, options: DecodeOptions): Promis
   const height = swap ? rawW : rawH;
   const exif = readExif(metadata.exif);
   const meta: PhotoMeta = { width, height, format, orientation, ...exif };
+  if (exif.exifDropped?.length === 0) delete meta.exifDropped;
 
   let decoded: { data: Uint8Array; width: number; height: number; channels: number };
   try {
@@ -84,9 +88,7 @@ export async function decodePhoto(input: Buffer, options: DecodeOptions): Promis
     decoded = { data, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
     const fallback = format === 'heif' && options.fallback ? await options.fallback(input).catch(() => null) : null;
-    if (!fallback) {
-      throw new AppError('PHOTO_CORRUPT', `the image cannot be decoded (${(error as Error).message}); the file is truncated or damaged: restore it from a backup`);
-    }
+    if (!fallback) throw damagedPhotoError(input, kind, error);
     decoded = await resizeRaw(fallback, maxSide);
     meta.width = fallback.width;
     meta.height = fallback.height;
@@ -121,39 +123,69 @@ function toRgb(d: { data: Uint8Array; width: number; height: number; channels: n
   return { data: out, width: d.width, height: d.height };
 }
 
-function readExif(buffer: Buffer | undefined): Pick<PhotoMeta, 'takenAt' | 'gps'> {
+function readExif(buffer: Buffer | undefined): Pick<PhotoMeta, 'takenAt' | 'gps' | 'exifDropped'> {
   if (!buffer) return { takenAt: null, gps: null };
+  const dropped: string[] = [];
   try {
     const exif = exifReader(buffer);
     const photo = exif.Photo ?? {};
-    const when = (photo.DateTimeOriginal ?? photo.DateTimeDigitized ?? exif.Image?.DateTime) as Date | undefined;
     const offset = (photo.OffsetTimeOriginal ?? photo.OffsetTime) as string | undefined;
-    // exif-reader reads the wall-clock time as if it were UTC; keep it as local wall time.
     let takenAt: string | null = null;
-    if (when instanceof Date && !Number.isNaN(when.getTime())) {
-      takenAt = when.toISOString().slice(0, 19) + (offset && /^[+-]\d\d:\d\d$/.test(offset) ? offset : '');
+    for (const [tag, value] of [['DateTimeOriginal', photo.DateTimeOriginal], ['DateTimeDigitized', photo.DateTimeDigitized], ['DateTime', exif.Image?.DateTime]] as const) {
+      if (value === undefined || value === null) continue;
+      const wall = validWallClock(value as unknown, buffer);
+      if (wall === null) {
+        dropped.push(`EXIF ${tag} is not a real date and time`);
+        continue;
+      }
+      takenAt = wall + (offset && /^[+-](0\d|1[0-4]):[0-5]\d$/.test(offset) ? offset : '');
+      break;
     }
-    return { takenAt, gps: readGps(exif.GPSInfo as Record<string, unknown> | undefined) };
+    const gps = readGps(exif.GPSInfo as Record<string, unknown> | undefined, dropped);
+    return { takenAt, gps, exifDropped: dropped };
   } catch {
     // Broken EXIF never stops a photo: the pixels are still good.
-    return { takenAt: null, gps: null };
+    return { takenAt: null, gps: null, exifDropped: ['the EXIF block cannot be read'] };
   }
 }
 
-function readGps(gps: Record<string, unknown> | undefined): PhotoMeta['gps'] {
-  if (!gps) return null;
-  const dms = (v: unknown): number | null => {
-    if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === 'number')) return null;
+/**
+ * The local wall-clock time of an EXIF date ("YYYY:MM:DD HH:MM:SS"), or null when it is none.
+ * exif-reader turns the text into a Date as if it were UTC and lets out-of-range fields roll
+ * over ("9999:99:99" became year 10007): the time is kept only if the text it came from is in
+ * the EXIF block as written, which fails for any field out of range.
+ */
+function validWallClock(value: unknown, exif: Buffer): string | null {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) return null;
+  const iso = value.toISOString();
+  const year = Number(iso.slice(0, 4));
+  if (!/^\d{4}-/.test(iso) || year < 1826) return null; // before the first photograph
+  const written = `${iso.slice(0, 4)}:${iso.slice(5, 7)}:${iso.slice(8, 10)} ${iso.slice(11, 19)}`;
+  return exif.includes(written, 0, 'latin1') ? iso.slice(0, 19) : null;
+}
+
+function readGps(gps: Record<string, unknown> | undefined, dropped: string[]): PhotoMeta['gps'] {
+  if (!gps || (gps.GPSLatitude === undefined && gps.GPSLongitude === undefined)) return null;
+  const dms = (v: unknown, maxDegrees: number): number | null => {
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)) return null;
     const [d, m, s] = v as [number, number, number];
-    return d + m / 60 + s / 3600;
+    if (m >= 60 || s >= 60.5) return null;
+    const value = d + m / 60 + s / 3600;
+    return value <= maxDegrees ? value : null;
   };
-  const lat = dms(gps.GPSLatitude);
-  const lon = dms(gps.GPSLongitude);
-  if (lat === null || lon === null) return null;
-  const result: { lat: number; lon: number; alt?: number } = {
-    lat: gps.GPSLatitudeRef === 'S' ? -lat : lat,
-    lon: gps.GPSLongitudeRef === 'W' ? -lon : lon,
-  };
-  if (typeof gps.GPSAltitude === 'number') result.alt = gps.GPSAltitudeRef === 1 ? -gps.GPSAltitude : gps.GPSAltitude;
+  const lat = dms(gps.GPSLatitude, 90);
+  const lon = dms(gps.GPSLongitude, 180);
+  const latRef = gps.GPSLatitudeRef ?? 'N';
+  const lonRef = gps.GPSLongitudeRef ?? 'E';
+  if (lat === null || lon === null || (latRef !== 'N' && latRef !== 'S') || (lonRef !== 'E' && lonRef !== 'W')) {
+    dropped.push('EXIF GPS position is out of range');
+    return null;
+  }
+  const result: { lat: number; lon: number; alt?: number } = { lat: latRef === 'S' ? -lat : lat, lon: lonRef === 'W' ? -lon : lon };
+  if (typeof gps.GPSAltitude === 'number') {
+    // Metres above (or, GPSAltitudeRef 1, below) sea level: within 20 km, or a bad value.
+    if (Number.isFinite(gps.GPSAltitude) && gps.GPSAltitude >= 0 && gps.GPSAltitude <= 20_000) result.alt = gps.GPSAltitudeRef === 1 ? -gps.GPSAltitude : gps.GPSAltitude;
+    else dropped.push('EXIF GPS altitude is out of range');
+  }
   return result;
 }

@@ -11,6 +11,7 @@ import { resolveModel } from './model-registry.js';
 import { createModelSession, type ModelSession } from './onnx-session.js';
 import { scoreQuality, type FaceQuality } from './quality.js';
 import { dropSameFaces } from './same-face.js';
+import { faceCheckOf, isFace } from './face-check.js';
 import { createUltrafaceDetector } from './ultraface-detector.js';
 import { createYunetDetector } from './yunet-detector.js';
 
@@ -119,11 +120,7 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
     channels: embModel.input.channels === 'bgr' ? 'bgr' : 'rgb',
   });
   const minScore = options.minDetScore ?? detModel.tuned.minDetScore ?? 0.7;
-  const faceCheck = {
-    sureDetScore: detModel.tuned.sureDetScore ?? 0.5,
-    minFaceness: options.minFaceness ?? lmkModel.tuned.minFaceness ?? 0.3,
-    minFacenessUnsure: options.minFacenessUnsure ?? lmkModel.tuned.minFacenessUnsure ?? 0.9,
-  };
+  const faceCheck = faceCheckOf(options);
   const size = alignment.size;
   const align = (image: RgbImage, landmarks: readonly Point[]) => warpAffineArea(image, alignmentMatrix(landmarks, alignment.template), size, size);
   /**
@@ -238,23 +235,6 @@ export function embedderAlignment(model: ModelEntry): NonNullable<ModelEntry['al
 
 interface Landmarker {
   landmarks(image: RgbImage, box: Box): Promise<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>;
-}
-
-/**
- * Whether a detection is a face: the detector proposes (down to a low score), the landmarker's
- * face-presence score decides. A confident detection (score >= sureDetScore) is a face when
- * either of the landmarker's two framings sees one (>= minFaceness); an unsure one needs both
- * framings to see a face clearly (>= minFacenessUnsure): a textured patch (gravel, coins, an
- * ear) can fool one framing, rarely both, while a face in profile, which one framing can miss,
- * is usually a confident detection. Without a presence score (the opt-in 68-point model) every
- * detection is kept.
- */
-export function isFace(
-  detScore: number, faceness: number | null, facenessBoth: number | null,
-  check: { sureDetScore: number; minFaceness: number; minFacenessUnsure: number },
-): boolean {
-  if (faceness === null || facenessBoth === null) return true;
-  return detScore >= check.sureDetScore ? faceness >= check.minFaceness : facenessBoth >= check.minFacenessUnsure;
 }
 
 function createLandmarker(model: ModelEntry, session: ModelSession): Landmarker {

@@ -1,15 +1,15 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { face, photo } from '../../src/catalog/catalog-contract.js';
 import { openSqliteCatalog } from '../../src/catalog/sqlite-catalog.js';
-import { REPO, startFacetag } from '../helpers/cli.js';
+import { REPO } from '../helpers/cli.js';
+import { startServe, type RunningServe } from '../helpers/serve.js';
 import { startScriptedLlm, type ScriptedLlm } from '../helpers/scripted-llm.js';
-import { launchChromium, requireChromium } from './chromium.js';
+import { openDashboard, requireChromium } from './chromium.js';
 
 declare const document: any;
 
@@ -33,28 +33,10 @@ async function seed(root: string) {
   return { anna, ben };
 }
 
-function startServer(data: string, llmUrl: string): Promise<{ child: ChildProcess; url: string; password: string }> {
-  const child = startFacetag(['serve', '--data', data, '--port', '0'], { env: { FACETAG_LLM_URL: llmUrl, FACETAG_LLM_MODEL: 'scripted-1' } });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`facetag serve did not start:\n${out}`)), 120_000);
-    child.on('exit', (code) => reject(new Error(`facetag serve exited ${code}:\n${out}`)));
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const url = /facetag dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
-      const password = /admin password \(shown this once[^)]*\): (\S+)/.exec(out)?.[1];
-      if (url && password) {
-        clearTimeout(timer);
-        resolve({ child, url, password });
-      }
-    });
-  });
-}
-
 describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
   const root = mkdtempSync(join(tmpdir(), 'facetag-browser-ask-'));
   let llm: ScriptedLlm;
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: RunningServe;
   let browser: BrowserContext;
   let page: Page;
   let people: Awaited<ReturnType<typeof seed>>;
@@ -64,22 +46,13 @@ describe.skipIf(!requireChromium(SUITE))(SUITE, () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     people = await seed(root);
     llm = await startScriptedLlm();
-    server = await startServer(join(root, 'data'), llm.url);
-    browser = await launchChromium();
-    page = browser.pages()[0] ?? (await browser.newPage());
-    await page.route((url) => !url.href.startsWith(server.url), (r) => r.abort());
-    await page.goto(`${server.url}/login`);
-    await page.fill('input[name=password]', server.password);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${server.url}/`);
+    server = await startServe(join(root, 'data'), { FACETAG_LLM_URL: llm.url, FACETAG_LLM_MODEL: 'scripted-1' }, null);
+    ({ browser, page } = await openDashboard(server.url, server.password));
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (server) {
-      server.child.kill('SIGTERM');
-      await new Promise((r) => server.child.once('exit', r));
-    }
+    await server?.stop();
     await llm?.close();
   });
 

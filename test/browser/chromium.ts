@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); playwright-core drives it, nothing is downloaded. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -26,4 +26,19 @@ export async function launchChromium(): Promise<BrowserContext> {
     viewport: { width: 1280, height: 860 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * A Chromium logged in to a running `facetag serve` (its URL and admin password), allowed to
+ * talk to that server only: any other request is a bug (a CDN, a font) and is aborted.
+ */
+export async function openDashboard(url: string, password: string): Promise<{ browser: BrowserContext; page: Page }> {
+  const browser = await launchChromium();
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  await page.route((u) => !u.href.startsWith(url), (r) => r.abort());
+  await page.goto(`${url}/login`);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${url}/`);
+  return { browser, page };
 }

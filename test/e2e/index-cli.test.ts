@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -102,6 +102,8 @@ describe('facetag index (the real CLI, embedded default)', () => {
     expect(people[0].faceCount).toBe(expected.withFace.length);
     const text = await runFacetag(['index', photos, '--data', data]);
     expect(text.stdout).toMatch(/photos: 0 indexed, \d+ unchanged, 4 failed/);
+    // Faces in people and faces in no person add up to the faces; one person is "1 person".
+    expect(text.stdout).toMatch(/^11 faces: 10 in 1 person, 1 not yet in a person \(/m);
     expect(text.stdout).toMatch(/failed: notes\.jpg: the file is not an image/);
     expect(text.stderr).toBe(''); // no progress bar when not on a terminal
   });
@@ -114,11 +116,23 @@ describe('facetag index (the real CLI, embedded default)', () => {
 });
 
 describe('facetag index: bad invocations fail before any work', () => {
-  it('a missing folder is a clear error with a non-zero exit', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'facetag-e2e-'));
-    const result = await runFacetag(['index', join(data, 'nope'), '--data', data]);
+  it('a missing folder is a clear error with a non-zero exit, and leaves no data folder behind', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'facetag-e2e-'));
+    const result = await runFacetag(['index', join(root, 'nope'), '--data', join(root, 'data')]);
     expect(result.code).toBe(66);
     expect(result.stderr).toMatch(/is not a folder; give the folder that holds your photos, e\.g\. `facetag index ~\/Pictures` \[FOLDER_NOT_FOUND\]/);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('a folder with no photo indexes nothing and creates no library', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'facetag-e2e-'));
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'notes.txt'), 'no photo here');
+    const result = await runFacetag(['index', empty, '--data', join(root, 'data')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^no photos found: nothing to index \(facetag reads JPEG, PNG, WebP, TIFF, AVIF and HEIC\/HEIF files\)$/m);
+    expect(readdirSync(root)).toEqual(['empty']);
   });
 
   it('a bad config value names the key and the variable, exit 78', async () => {

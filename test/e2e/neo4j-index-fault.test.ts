@@ -73,5 +73,5 @@ describe.skipIf(!available)('an index run on the neo4j catalog whose server stop
     expect(summary.unassigned).toBe(0);
     expect(summary.people).toBe(1);
     await watcher.close();
-  });
+  }, 300_000); // two Neo4j start-ups and two runs; its own wait for the first photos allows 180 s
 });

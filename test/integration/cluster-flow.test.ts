@@ -93,7 +93,7 @@ if (requireRedis('cluster flow')) {
       writeFileSync(join(data, 'writer.lock'), String(process.pid)); // this test process: alive
       const second = await runFacetag(['index', photos, '--data', data, '--json'], { env });
       expect(second.code).toBe(65);
-      expect(second.stderr).toContain(`another facetag process (pid ${process.pid}) is writing this catalog in cluster mode`);
+      expect(second.stderr).toContain(`another facetag process (pid ${process.pid}) is indexing into this data folder`);
       rmSync(join(data, 'writer.lock'));
 
       // A second run finds nothing to do and queues nothing.

@@ -3,12 +3,12 @@
 export interface Person { id: number; name: string | null; hidden: boolean; faceCount: number; coverFaceId: number | null; createdAt: string; mergedInto: number | null }
 export interface Merge { id: number; intoId: number; fromId: number; faceCount: number; at: string; undoneAt: string | null }
 export interface Box { x: number; y: number; w: number; h: number }
-export interface Face { id: number; photoId: number; box: Box; personId: number | null; source: 'auto' | 'confirmed' | 'manual' | 'xmp' | null; distance: number | null; quality: number; manual: boolean }
+export interface Face { id: number; photoId: number; box: Box; personId: number | null; source: 'auto' | 'confirmed' | 'manual' | 'xmp' | null; distance: number | null; quality: number; manual: boolean; doubtful: boolean; warning?: string }
 export interface Photo { id: number; path: string; width: number | null; height: number | null; takenAt: string | null; status: 'done' | 'failed'; errorCode: string | null; errorMessage: string | null; faceCount: number; indexedAt: string }
 export interface Page<T> { items: T[]; total: number }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
 }
@@ -32,8 +32,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (res.status === 204) return undefined as T;
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
-    const e = (data as { error?: { code: string; message: string } }).error;
-    throw new ApiError(res.status, e?.code ?? 'HTTP', e?.message ?? res.statusText);
+    const e = (data as { error?: { code: string; message: string; details?: Record<string, unknown> } }).error;
+    throw new ApiError(res.status, e?.code ?? 'HTTP', e?.message ?? res.statusText, e?.details);
   }
   return data as T;
 }
@@ -54,4 +54,6 @@ export const qs = (params: Record<string, string | number | boolean | undefined 
 export const thumbUrl = (faceId: number, size = 160) => `/api/faces/${faceId}/thumb?size=${size}`;
 export const previewUrl = (photoId: number, size = 1280) => `/api/photos/${photoId}/preview?size=${size}`;
 export const personName = (p: { id: number; name: string | null }) => p.name ?? `Person ${p.id}`;
-export const fileName = (path: string) => path.split(/[\\/]/).pop() ?? path;
+/** A photo's file name; bytes of a name that is not UTF-8 (kept as U+EF80..U+EFFF, see src/ingest/file-key.ts) show as \xE9. */
+export const fileName = (path: string) => (path.split(/[\\/]/).pop() ?? path)
+  .replace(/[\uef80-\uefff]/g, (c) => `\\x${(c.charCodeAt(0) - 0xef00).toString(16).toUpperCase()}`);

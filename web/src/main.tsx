@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { del } from './api.js';
 import { AskPage } from './pages/ask-page.js';
 import { InboxPage } from './pages/inbox-page.js';
@@ -32,32 +33,41 @@ function Page({ parts }: { parts: string[] }) {
   }
 }
 
+const SECTIONS = [['people', 'People'], ['review', 'Review'], ['search', 'Search'], ['ask', 'Ask'], ['inbox', 'Suggestions'], ['ingest', 'Ingest'], ['settings', 'Settings']] as const;
+
 function App() {
   const parts = useRoute();
-  const toasts = useToasts();
+  const { current, waiting } = useToasts();
+  const [menu, setMenu] = useState(false);
   const section = parts[0] ?? 'people';
+  useEffect(() => setMenu(false), [parts.join('/')]);
   const logout = async () => {
     await del('/api/session').catch(() => {});
     location.href = '/login';
   };
   return (
     <>
-      <nav class="top">
+      <nav class={`top${menu ? ' open' : ''}`}>
         <a class="brand" href="#/people"><span class="logo" aria-hidden="true">●</span> facetag</a>
-        {([['people', 'People'], ['review', 'Review'], ['search', 'Search'], ['ask', 'Ask'], ['inbox', 'Suggestions'], ['ingest', 'Ingest'], ['settings', 'Settings']] as const).map(([s, label]) => (
-          <a href={`#/${s}`} class={section === s || (s === 'people' && section === 'photos' && false) ? 'active' : ''}>{label}</a>
-        ))}
-        <button type="button" class="link logout" onClick={() => void logout()}>Log out</button>
+        {/* On a phone the sections fold into this menu. */}
+        <button type="button" class="menu-button" aria-expanded={menu} aria-controls="sections" onClick={() => setMenu(!menu)}>Menu</button>
+        <div class="sections" id="sections">
+          {SECTIONS.map(([s, label]) => (
+            <a href={`#/${s}`} class={section === s ? 'active' : ''}>{label}</a>
+          ))}
+          <button type="button" class="link logout" onClick={() => void logout()}>Log out</button>
+        </div>
       </nav>
       <main><Page parts={parts} /></main>
       <div class="toasts" aria-live="polite">
-        {toasts.map((t) => (
-          <div key={t.id} class={`toast ${t.kind}`}>
-            <span>{t.text}</span>
-            {t.action && <button type="button" onClick={() => { t.action!.run(); dismiss(t.id); }}>{t.action.label}</button>}
-            <button type="button" class="link" aria-label="dismiss" onClick={() => dismiss(t.id)}>×</button>
+        {current && (
+          <div key={current.id} class={`toast ${current.kind}`} role={current.kind === 'error' ? 'alert' : 'status'}>
+            <span>{current.text}</span>
+            {current.action && <button type="button" onClick={() => { current.action!.run(); dismiss(current.id); }}>{current.action.label}</button>}
+            {waiting > 0 && <small class="more">+{waiting}</small>}
+            <button type="button" class="link" aria-label="dismiss" onClick={() => dismiss(current.id)}>×</button>
           </div>
-        ))}
+        )}
       </div>
     </>
   );

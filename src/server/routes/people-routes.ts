@@ -5,7 +5,7 @@ import { route, type AnyRoute } from '../route.js';
 import type { ServerServices } from '../services.js';
 import { face, faceIds, idParam, merge, page, paging, person, photo } from './schemas.js';
 
-const notFound = (id: number) => new AppError('NOT_FOUND', `person ${id} does not exist; list people with GET /api/people`);
+const notFound = (id: number) => new AppError('NOT_FOUND', `person ${id} does not exist: deleted, or the link is wrong; go back to the list of people`);
 
 /** People: the grid, a person's page, and every decision a person makes about them. */
 export function peopleRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'faceIndex' | 'cluster'>): AnyRoute[] {

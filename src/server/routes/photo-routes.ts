@@ -5,11 +5,12 @@ import { imageResponse, PREVIEW_SIZES } from '../images.js';
 import { route, type AnyRoute } from '../route.js';
 import type { ServerServices } from '../services.js';
 import { box, face, idParam, page, paging, photo } from './schemas.js';
+import { isDoubtfulDrawing } from '../../vision/face-check.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?$/, 'use an ISO date, 2024-06-01, or date-time, 2024-06-01T10:00');
 
 /** Photos: search by people and date, one photo with its faces, previews, and faces drawn by hand. */
-export function photoRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'images' | 'faceIndex' | 'cluster' | 'analyser' | 'log' | 'readPhoto'>): AnyRoute[] {
+export function photoRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'images' | 'faceIndex' | 'cluster' | 'faceCheck' | 'analyser' | 'log' | 'readPhoto'>): AnyRoute[] {
   const { catalog } = deps;
   const get = async (id: number) => {
     const p = await catalog.getPhoto(id);
@@ -56,9 +57,9 @@ export function photoRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'im
     }),
     route({
       method: 'post', path: '/api/photos/:id/faces', tag: 'photos', params: idParam, status: 201,
-      summary: 'Add a face the detector missed, drawn by hand: it is embedded, then put on personId or placed by clustering like any face',
+      summary: 'Add a face the detector missed, drawn by hand: it is embedded, then put on personId or placed by clustering like any face. A box where the face check sees no face (a wall, a pattern) is kept but doubtful: it stays out of clustering until it is put on someone, and `warning` says so',
       body: z.object({ box, personId: z.number().int().positive().optional() }),
-      response: face,
+      response: face.extend({ warning: z.string().optional().describe('set when the box does not look like a face') }),
       async handle({ params, body }) {
         const p = await get(params.id);
         if (p.status !== 'done' || !p.sha256 || !p.width || !p.height) throw new AppError('CONFLICT', `photo ${p.id} was not indexed; faces can be drawn on indexed photos only`);
@@ -74,20 +75,25 @@ export function photoRoutes(deps: Pick<ServerServices, 'catalog' | 'blobs' | 'im
         if (!found) throw new AppError('INVALID_INPUT', 'no face could be embedded in that box; draw it around the whole face');
         const thumbKey = `faces/${p.sha256.slice(0, 2)}/${p.sha256}-m${Date.now().toString(36)}.jpg`;
         await deps.blobs.put(thumbKey, Buffer.from(found.thumbnail), 'image/jpeg');
+        // Put on someone by the person who drew it, a box is a face whatever the check says.
+        const doubtful = body.personId === undefined && isDoubtfulDrawing(found.faceness, deps.faceCheck);
         const faceId = await catalog.addManualFace(p.id, {
           box: found.box, landmarks: found.landmarks, detScore: found.detScore, quality: found.quality.quality,
-          embedding: found.embedding, model: pool.embedderId, thumbKey, manual: true,
+          embedding: found.embedding, model: pool.embedderId, thumbKey, manual: true, doubtful,
         });
         if (body.personId !== undefined) {
           await catalog.moveFace(faceId, body.personId);
           await deps.faceIndex.add(faceId, found.embedding);
-        } else {
+        } else if (!doubtful) {
           const index = await deps.faceIndex.get();
           index.add(faceId, found.embedding);
           await assignFaces({ catalog, index }, [faceId], deps.cluster);
         }
-        deps.log.info({ photoId: p.id, faceId }, 'face drawn by hand');
-        return (await catalog.getFace(faceId))!;
+        deps.log.info({ photoId: p.id, faceId, doubtful }, 'face drawn by hand');
+        const saved = (await catalog.getFace(faceId))!;
+        return doubtful
+          ? { ...saved, warning: `this box does not look like a face (face presence ${found.faceness!.toFixed(2)}); it is kept, but stays out of clustering until you put it on someone` }
+          : saved;
       },
     }),
   ];

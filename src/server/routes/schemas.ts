@@ -28,6 +28,7 @@ export const face = z.object({
   detScore: z.number(), quality: z.number(), model: z.string(), personId: z.number().nullable(),
   source: z.enum(['auto', 'confirmed', 'manual', 'xmp']).nullable(), distance: z.number().nullable(),
   thumbKey: z.string().nullable(), manual: z.boolean(),
+  doubtful: z.boolean().describe('drawn by hand where the face check saw no face: out of clustering until put on someone'),
 });
 
 export const photo = z.object({

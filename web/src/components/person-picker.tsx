@@ -21,15 +21,17 @@ export function PersonPicker(props: {
   useEffect(() => {
     const t = setTimeout(async () => {
       const page = await get<Page<Person>>(`/api/people${qs({ search: text.trim(), sort: text.trim() ? 'name' : 'faces', hidden: 'include', limit: 8 })}`).catch(() => null);
-      setList((page?.items ?? []).filter((p) => !(props.exclude ?? []).includes(p.id)));
+      setList(page?.items ?? []);
       setActive(0);
     }, 150);
     return () => clearTimeout(t);
   }, [text]);
+  // Those excluded now (a person already picked) are left out as the list shows, not only as it loads.
+  const shown = list.filter((p) => !(props.exclude ?? []).includes(p.id));
   const canNew = !!props.onNew && text.trim().length > 0;
-  const options = list.length + (canNew ? 1 : 0);
+  const options = shown.length + (canNew ? 1 : 0);
   const choose = (i: number) => {
-    if (i < list.length) props.onPick(list[i]!);
+    if (i < shown.length) props.onPick(shown[i]!);
     else if (canNew) props.onNew!(text.trim());
   };
   return (
@@ -44,7 +46,7 @@ export function PersonPicker(props: {
         }}
       />
       <ul class="picker-list" role="listbox">
-        {list.map((p, i) => (
+        {shown.map((p, i) => (
           <li key={p.id} role="option" aria-selected={i === active} class={i === active ? 'active' : ''} onMouseDown={(e) => { e.preventDefault(); choose(i); }}>
             <Thumb faceId={p.coverFaceId} size={32} />
             <span>{personName(p)}</span>
@@ -52,7 +54,7 @@ export function PersonPicker(props: {
           </li>
         ))}
         {canNew && (
-          <li role="option" aria-selected={active === list.length} class={active === list.length ? 'active new' : 'new'} onMouseDown={(e) => { e.preventDefault(); choose(list.length); }}>
+          <li role="option" aria-selected={active === shown.length} class={active === shown.length ? 'active new' : 'new'} onMouseDown={(e) => { e.preventDefault(); choose(shown.length); }}>
             + New person “{text.trim()}”
           </li>
         )}

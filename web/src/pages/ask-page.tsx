@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post, type Photo } from '../api.js';
 import { toastError } from '../toast.js';
 import { PhotoGrid } from './person-page.js';
+import { SpecForm } from '../components/spec-form.js';
 
 interface PersonRef { id: number; name: string | null }
 interface NameResolution { query: string; status: 'resolved' | 'ambiguous' | 'unknown'; person?: PersonRef; candidates?: PersonRef[] }
@@ -62,13 +63,18 @@ export function AskPage() {
     <section>
       <header class="page-head"><h1>Ask</h1></header>
       {llm && !llm.enabled && (
-        <p class="card notice" id="llm-off">The LLM is off, so questions in plain language cannot be read. Set <code>FACETAG_LLM_URL</code> (an OpenAI-compatible server) to turn it on; the query spec below still works without it.</p>
+        <p class="card notice" id="llm-off">The LLM is off, so questions in plain language cannot be read: build the question with the form below instead (people, dates, place), no LLM needed. To ask in words, set <code>FACETAG_LLM_URL</code> to an OpenAI-compatible server.</p>
       )}
-      <form class="card inline" onSubmit={(e) => { e.preventDefault(); if (question.trim()) void run({ question }); }}>
-        <input id="ask-input" type="search" style="flex:1" placeholder="photos of Anna with Ben from summer 2023" value={question}
-          disabled={llm?.enabled === false} onInput={(e) => setQuestion(e.currentTarget.value)} />
-        <button type="submit" class="primary" disabled={busy || llm?.enabled === false}>{busy ? 'Asking…' : 'Ask'}</button>
-      </form>
+      {llm?.enabled && (
+        <form class="card inline" onSubmit={(e) => { e.preventDefault(); if (question.trim()) void run({ question }); }}>
+          <input id="ask-input" type="search" style="flex:1" placeholder="photos of Anna with Ben from summer 2023" value={question}
+            onInput={(e) => setQuestion(e.currentTarget.value)} />
+          <button type="submit" class="primary" disabled={busy}>{busy ? 'Asking…' : 'Ask'}</button>
+        </form>
+      )}
+      {llm && (llm.enabled ? (
+        <details class="card"><summary>Or build the question (no LLM)</summary><SpecForm busy={busy} onRun={(spec) => void runSpec(spec)} /></details>
+      ) : <SpecForm busy={busy} onRun={(spec) => void runSpec(spec)} />)}
       {answer && (
         <div class="card" id="ask-answer">
           <p><strong>Interpreted as:</strong> <span id="ask-interpretation">{answer.interpretation}</span>{answer.model && <small class="meta"> (read by {answer.model})</small>}</p>

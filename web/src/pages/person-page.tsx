@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { del, get, patch, personName, post, previewUrl, qs, type Face, type Merge, type Page, type Person, type Photo } from '../api.js';
+import { ApiError, del, get, patch, personName, post, previewUrl, qs, type Face, type Merge, type Page, type Person, type Photo } from '../api.js';
 import { Sentinel, usePaged } from '../components/paged.js';
 import { PersonPicker } from '../components/person-picker.js';
 import { Thumb } from '../components/thumb.js';
@@ -16,6 +16,8 @@ export function PersonPage({ id }: { id: number }) {
   const [name, setName] = useState('');
   const [tab, setTab] = useState<Tab>('faces');
   const [merging, setMerging] = useState(false);
+  /** A merge refused because both people are in these photos: shown with the photos, to fix there. */
+  const [conflict, setConflict] = useState<{ target: Person; photoIds: number[] } | null>(null);
   const [version, setVersion] = useState(0);
   const load = useCallback(async () => {
     try {
@@ -24,20 +26,22 @@ export function PersonPage({ id }: { id: number }) {
       setName(p.name ?? '');
       setMissing(false);
     } catch (error) {
-      setMissing(true);
-      toastError(error);
+      // A person who is gone is said on the page; any other failure is a message to read.
+      if (error instanceof ApiError && error.status === 404) setMissing(true);
+      else toastError(error);
     }
   }, [id]);
   useEffect(() => {
     setTab('faces');
     setMerging(false);
+    setConflict(null);
     void load();
   }, [id]);
   const refresh = () => {
     void load();
     setVersion((v) => v + 1);
   };
-  if (missing) return <p class="empty-state">This person does not exist any more. <a href="#/people">Back to people</a></p>;
+  if (missing) return <p class="empty-state" id="person-missing">Person {id} does not exist: they were deleted, or the link is wrong. <a href="#/people">Back to people</a></p>;
   if (!person) return <p class="loading">Loading…</p>;
 
   const rename = async (e: Event) => {
@@ -68,7 +72,9 @@ export function PersonPage({ id }: { id: number }) {
       navigate(`/people/${target.id}`);
       toast(`Merged into ${personName(target)} (${m.faceCount} faces)`, { action: { label: 'Undo', run: () => void undoMerge(m.id, id) } });
     } catch (error) {
-      toastError(error);
+      const photoIds = error instanceof ApiError && error.code === 'CONFLICT' ? error.details.photoIds : undefined;
+      if (Array.isArray(photoIds)) setConflict({ target, photoIds: photoIds as number[] });
+      else toastError(error);
     }
   };
   const setHidden = async (hidden: boolean) => {
@@ -111,7 +117,18 @@ export function PersonPage({ id }: { id: number }) {
       {merging && (
         <div class="card merge-box">
           <p>Merge <b>{personName(person)}</b> into:</p>
-          <PersonPicker id="merge-picker" autoFocus exclude={[id]} onPick={(p) => void mergeInto(p)} placeholder="Who is this really? Type a name" />
+          <PersonPicker id="merge-picker" autoFocus exclude={[id]} onPick={(p) => { setConflict(null); void mergeInto(p); }} placeholder="Who is this really? Type a name" />
+          {conflict && (
+            <div class="review-warning" id="merge-conflict" role="alert">
+              <p><b>{personName(person)}</b> and <b>{personName(conflict.target)}</b> are both in {conflict.photoIds.length === 1 ? 'this photo' : 'these photos'}, so they are two people. Open {conflict.photoIds.length === 1 ? 'it' : 'each'}, click the face that is wrong and pick who it really is; then merge again.</p>
+              <ul class="conflict-photos">
+                {conflict.photoIds.map((pid) => (
+                  <li key={pid}><a href={`#/photos/${pid}`} data-photo-id={pid} title={`Open photo ${pid}`}><img src={previewUrl(pid, 320)} alt={`photo ${pid}`} /></a></li>
+                ))}
+              </ul>
+              <button type="button" onClick={() => void mergeInto(conflict.target)}>Merge again</button>
+            </div>
+          )}
         </div>
       )}
       <nav class="tabs" role="tablist">

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { fileName, get, personName, post, previewUrl, put, type Box, type Face, type Photo } from '../api.js';
+import { ApiError, fileName, get, personName, post, previewUrl, put, type Box, type Face, type Photo } from '../api.js';
 import { PersonPicker } from '../components/person-picker.js';
 import { toast, toastError } from '../toast.js';
 
@@ -16,13 +16,26 @@ export function PhotoPage({ id }: { id: number }) {
   const [drawing, setDrawing] = useState(false);
   const [drag, setDrag] = useState<{ x0: number; y0: number; x1: number; y1: number } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState<ApiError | Error | null>(null);
   const frame = useRef<HTMLDivElement>(null);
-  const load = () => get<FullPhoto>(`/api/photos/${id}`).then(setPhoto, toastError);
+  const load = () => get<FullPhoto>(`/api/photos/${id}`).then((p) => {
+    setPhoto(p);
+    setFailed(null);
+  }, (error: Error) => {
+    setPhoto(null);
+    setFailed(error);
+  });
   useEffect(() => {
     setOpen(null);
     setDrawing(false);
+    setPhoto(null);
+    setFailed(null);
     void load();
   }, [id]);
+  if (failed instanceof ApiError && failed.status === 404) {
+    return <p class="empty-state" id="photo-missing">Photo {Number.isFinite(id) ? id : ''} was not found: it was deleted, or the link is wrong. <a href="#/people">Back to people</a> · <a href="#/search">Search photos</a></p>;
+  }
+  if (failed) return <p class="empty-state error">This photo cannot be shown: {failed.message} <button type="button" onClick={() => void load()}>Try again</button></p>;
   if (!photo) return <p class="loading">Loading…</p>;
   const W = photo.width ?? 1;
   const H = photo.height ?? 1;
@@ -56,7 +69,8 @@ export function PhotoPage({ id }: { id: number }) {
     setBusy(true);
     try {
       const face = await post<Face>(`/api/photos/${id}/faces`, { box });
-      toast(face.personId ? 'Face added and matched to a person' : 'Face added: click it to say who it is');
+      if (face.warning) toastError(new Error(`Face added, but ${face.warning}`));
+      else toast(face.personId ? 'Face added and matched to a person' : 'Face added: click it to say who it is');
       setDrawing(false);
       await load();
       setOpen(face.id);

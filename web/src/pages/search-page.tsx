@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { get, personName, qs, type Page, type Person, type Photo } from '../api.js';
+import { get, qs, type Page, type Person, type Photo } from '../api.js';
 import { Sentinel, usePaged } from '../components/paged.js';
-import { PersonPicker } from '../components/person-picker.js';
+import { MatchModes, PeopleChips } from '../components/people-chips.js';
 import { toastError } from '../toast.js';
 import { PhotoGrid } from './person-page.js';
 
@@ -24,17 +24,8 @@ export function SearchPage({ initialPeople }: { initialPeople: number[] }) {
     <section>
       <header class="page-head"><h1>Search photos {photos.total !== null && <small>{photos.total} found</small>}</h1></header>
       <div class="card search-form">
-        <div class="chips">
-          {people.map((p) => (
-            <span class="chip" key={p.id}>{personName(p)} <button type="button" aria-label={`remove ${personName(p)}`} onClick={() => setPeople(people.filter((x) => x.id !== p.id))}>×</button></span>
-          ))}
-          <PersonPicker id="search-picker" placeholder="Add a person" exclude={people.map((p) => p.id)} onPick={(p) => setPeople([...people, p])} />
-        </div>
-        <fieldset class="modes">
-          {([['all', 'All of them'], ['any', 'Any of them'], ['only', 'Only them']] as const).map(([m, label]) => (
-            <label class="check"><input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} /> {label}</label>
-          ))}
-        </fieldset>
+        <PeopleChips id="search-picker" placeholder="Add a person" people={people} onChange={setPeople} />
+        <MatchModes name="mode" mode={mode} onChange={setMode} />
         <label>From <input type="date" id="search-from" value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></label>
         <label>To <input type="date" id="search-to" value={to} onInput={(e) => setTo(e.currentTarget.value)} /></label>
       </div>

@@ -1,0 +1,77 @@
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../../test/helpers/photos.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
+import { loadConfig } from '../config/load-config.js';
+import { analyserOptions } from '../context.js';
+import { AppError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { createFsBlobStore } from '../storage/fs-blob-store.js';
+import { createAnalysisPool, type AnalysisPool } from '../vision/analysis-pool.js';
+import { createFolderSource } from './folder-source.js';
+import { indexPhotos } from './index-photos.js';
+
+/** A library of one good photo and one that is not a photo, in a fresh data folder. */
+function library() {
+  const root = mkdtempSync(join(tmpdir(), 'facetag-index-run-'));
+  const photos = join(root, 'photos');
+  mkdirSync(photos);
+  copyFileSync(fixture('astronaut.jpg'), join(photos, 'good.jpg'));
+  writeFileSync(join(photos, 'notes.jpg'), 'not a photo\n');
+  const config = loadConfig({ cwd: root, env: { FACETAG_DATA_DIR: join(root, 'data') } });
+  const catalog = openSqliteCatalog(join(config.data.dir, 'catalog.sqlite'));
+  const deps = { config, catalog, blobs: createFsBlobStore(join(config.data.dir, 'blobs')), log: createLogger({ dir: null, level: 'silent', component: 'test' }) };
+  return { photos, deps, catalog };
+}
+
+/** The catalog, whose recordFailure fails `times` times (the catalog out of reach for a moment). */
+function refusingFailures(catalog: Catalog, times: number): Catalog {
+  let left = times;
+  return {
+    ...catalog,
+    async recordFailure(f) {
+      if (left-- > 0) throw new AppError('STORE_FAILED', 'the catalog is out of reach (test)');
+      return catalog.recordFailure(f);
+    },
+  };
+}
+
+describe('index run: failures are never lost, and one run writes a catalog at a time', () => {
+  let pool: AnalysisPool;
+  beforeAll(async () => {
+    pool = await createAnalysisPool(analyserOptions(loadConfig({ env: {} })), 1);
+  });
+  afterAll(() => pool?.close());
+
+  it('records a failure the catalog refused at first when the run ends', async () => {
+    const { photos, deps, catalog } = library();
+    const source = await createFolderSource(photos, { followSymlinks: true });
+    const summary = await indexPhotos({ ...deps, catalog: refusingFailures(catalog, 1) }, pool, source);
+    expect(summary.photos).toMatchObject({ processed: 1, failed: 1 });
+    expect((await catalog.listFailures()).map((f) => [f.path, f.errorCode])).toEqual([[join(photos, 'notes.jpg'), 'PHOTO_UNSUPPORTED']]);
+    await catalog.close();
+  });
+
+  it('fails the run, naming the photo, when a failure cannot be recorded at all', async () => {
+    const { photos, deps, catalog } = library();
+    const source = await createFolderSource(photos, { followSymlinks: true });
+    const run = indexPhotos({ ...deps, catalog: refusingFailures(catalog, 99) }, pool, source);
+    await expect(run).rejects.toMatchObject({ code: 'STORE_FAILED', message: expect.stringMatching(/1 photo failed and could not be recorded .*notes\.jpg; run the index again/) });
+    expect(await catalog.getPhotoByPath(join(photos, 'good.jpg'))).toMatchObject({ status: 'done' });
+    await catalog.close();
+  });
+
+  it('refuses a second run on the same data folder while one goes', async () => {
+    const { photos, deps, catalog } = library();
+    const source = await createFolderSource(photos, { followSymlinks: true });
+    const first = indexPhotos(deps, pool, source);
+    await expect(indexPhotos(deps, pool, source)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`(pid ${process.pid}) is indexing into this data folder`) });
+    expect((await first).photos.processed).toBe(1);
+    // The lock goes with the run.
+    expect((await indexPhotos(deps, pool, source)).photos.skippedUnchanged).toBe(1);
+    await catalog.close();
+  });
+});
