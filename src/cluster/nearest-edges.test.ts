@@ -23,7 +23,7 @@ describe('nearestEdges', () => {
     return { id, photoId, personId: null, source: null, quality: 0.8, embedding: Float32Array.from(v, (x) => x / n) };
   };
 
-  it('pairs each face with its near later faces in other photos, nearest first, across query batches', () => {
+  it('is the symmetric k-nearest-neighbour graph within the distance, each pair once, nearest first, across query batches', () => {
     const random = seededRandom(5);
     // 5,000 faces (more than one batch of queries) around 50 directions in 8-d; ids out of order.
     const faces = Array.from({ length: 5_000 }, (_, i) => {
@@ -40,9 +40,11 @@ describe('nearestEdges', () => {
       index.add(f.id, f.embedding);
     });
     const maxDistance = 0.01;
-    const edges = nearestEdges(packFaces(faces), (id) => slot.get(id) ?? -1, index, { k: 4, maxDistance });
+    const k = 4;
+    const edges = nearestEdges(packFaces(faces), (id) => slot.get(id) ?? -1, index, { k, maxDistance });
     expect(edges.count).toBeGreaterThan(1000);
     let last = -1;
+    const got = new Set<string>();
     for (let e = 0; e < edges.count; e++) {
       const at = edges.order[e]!;
       const i = edges.from[at]!, j = edges.to[at]!, d = edges.distance[at]!;
@@ -51,12 +53,36 @@ describe('nearestEdges', () => {
       expect(d).toBeLessThanOrEqual(maxDistance);
       expect(d).toBeGreaterThanOrEqual(last);
       last = d;
+      got.add(`${i}:${j}`);
     }
-    // Face 0's edges are its nearest later faces outside its photo, as an exact search finds them.
-    const mine = Array.from({ length: edges.count }, (_, e) => e).filter((e) => edges.from[e] === 0).map((e) => faces[edges.to[e]!]!.id);
-    const want = index.search(faces[0]!.embedding, 5)
-      .filter((h) => h.distance <= maxDistance && slot.get(h.id)! > 0 && faces[slot.get(h.id)!]!.photoId !== faces[0]!.photoId)
-      .map((h) => h.id);
-    expect(mine).toEqual(want);
+    expect(got.size).toBe(edges.count);
+    // Every pair in which either face has the other among its k nearest (by exact search), within the distance, in two photos.
+    const want = new Set<string>();
+    faces.forEach((f, i) => {
+      for (const h of index.search(f.embedding, k + 1)) {
+        const j = slot.get(h.id)!;
+        if (j !== i && h.distance <= maxDistance && faces[j]!.photoId !== f.photoId) want.add(`${Math.min(i, j)}:${Math.max(i, j)}`);
+      }
+    });
+    expect([...got].sort()).toEqual([...want].sort());
+  });
+
+  it('keeps a pair that only the later face sees, when the earlier one\'s k nearest are a crowd', () => {
+    // Face 0 has k faces nearer than face k + 1, so its own query never reaches face k + 1;
+    // face k + 1's query finds face 0, and that is the pair's edge (its only way into a group).
+    const k = 3;
+    const faces = [
+      face(1, 1, [1, 0, 0]),
+      ...Array.from({ length: k }, (_, c) => face(2 + c, 2 + c, [1, 0.01 * (c + 1), 0])),
+      face(9, 9, [1, 0, -0.2]),
+    ];
+    const slot = new Map(faces.map((f, i) => [f.id, i]));
+    const index = createExactIndex(3);
+    faces.forEach((f) => index.add(f.id, f.embedding));
+    const edges = nearestEdges(packFaces(faces), (id) => slot.get(id) ?? -1, index, { k, maxDistance: 0.1 });
+    const pairs = Array.from({ length: edges.count }, (_, e) => `${edges.from[e]}:${edges.to[e]}`);
+    expect(index.search(faces[0]!.embedding, k + 1).map((h) => h.id)).not.toContain(9);
+    expect(pairs).toContain(`0:${k + 1}`);
+    expect(new Set(pairs).size).toBe(pairs.length);
   });
 });
