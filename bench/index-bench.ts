@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load-config.js';
 import { analyserOptions, createContext } from '../src/context.js';
 import { indexFolder } from '../src/ingest/index-folder.js';
+import { poolTransport } from '../src/ingest/pool-transport.js';
 import { createAnalysisPool } from '../src/vision/analysis-pool.js';
 import { SHARED_FACES } from '../test/helpers/shared.js';
 
@@ -33,7 +34,7 @@ const ctx = await createContext(config, 'bench', { create: true });
 const t0 = performance.now();
 const pool = await createAnalysisPool(analyserOptions(config), config.index.concurrency);
 const loadMs = performance.now() - t0;
-const summary = await indexFolder(ctx, pool, values.folder!);
+const summary = await indexFolder(ctx, poolTransport(ctx, pool), values.folder!);
 await pool.close();
 await ctx.close();
 rmSync(data, { recursive: true, force: true });

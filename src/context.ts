@@ -16,6 +16,9 @@ import { createRemoteInference } from './services/remote-inference.js';
 import { createRemoteAnalysisPool } from './services/remote-analysis-pool.js';
 import { createMemoryQueue } from './queue/memory-queue.js';
 import type { JobQueue } from './queue/queue.js';
+import type { AnalysisTransport } from './ingest/analysis-transport.js';
+import { poolTransport } from './ingest/pool-transport.js';
+import { queueTransport } from './ingest/queue-transport.js';
 
 /** What capability code may ask for. Functions take `Pick<Deps, ...>` of what they use. */
 export interface Deps {
@@ -114,26 +117,6 @@ export async function createBlobStore(config: ResolvedConfig): Promise<BlobStore
   return createS3BlobStore(config.storage, config.storage.cropsBucket);
 }
 
-/**
- * Reads a photo by the path the catalog holds: a file, or `s3://bucket/key` (also looked for in
- * storage.processedBucket; the S3 SDK is loaded on the first such path). For the dashboard.
- */
-export function createPhotoReader(config: ResolvedConfig): { read: (path: string, photoId: number) => Promise<Buffer>; close(): Promise<void> } {
-  let s3: Promise<{ read(path: string): Promise<Buffer | null>; close(): Promise<void> }> | null = null;
-  return {
-    async read(path, photoId) {
-      if (!path.startsWith('s3://')) return (await import('./server/images.js')).readRegularFile(path, photoId);
-      s3 ??= import('./ingest/s3-photo-reader.js').then((m) => m.createS3PhotoReader(config.storage));
-      const bytes = await (await s3).read(path);
-      if (!bytes) throw new AppError('NOT_FOUND', `the object of photo ${photoId} is gone from its bucket and from storage.processedBucket (expired or deleted); re-upload it to index it again`);
-      return bytes;
-    },
-    async close() {
-      if (s3) await (await s3).close();
-    },
-  };
-}
-
 /** The vision settings of the config, as the analyser takes them. */
 export function analyserOptions(config: ResolvedConfig): AnalyserOptions {
   return {
@@ -164,6 +147,54 @@ export async function startAnalysisPool(config: ResolvedConfig, size = config.in
     size: Math.max(1, endpoints.detection.length) * 2,
     local: () => createAnalysisPool(options, 1),
   });
+}
+
+/**
+ * What analyses this process's index runs, started before anything is written (a missing or
+ * altered model fails first): this machine's threads, or with `node.remoteInference` the
+ * workers' detection and embedding services (`pool`); in cluster mode (`queue.driver: bullmq`)
+ * nothing, since `facetag worker` processes analyse: only the models' keys are checked.
+ */
+export interface StartedAnalysis {
+  readonly pool: AnalysisPool | null;
+  readonly modelKey: string;
+  readonly embedderId: string;
+  close(): Promise<void>;
+}
+
+export async function startAnalysis(config: ResolvedConfig): Promise<StartedAnalysis> {
+  if (config.queue.driver === 'bullmq') return { pool: null, ...modelKeys(analyserOptions(config)), close: async () => undefined };
+  const pool = await startAnalysisPool(config);
+  return { pool, modelKey: pool.modelKey, embedderId: pool.embedderId, close: () => pool.close() };
+}
+
+/**
+ * The index run's transport over `started`: the queue in cluster mode (closing the transport
+ * closes it), else the pool (which stays `started`'s).
+ */
+export async function analysisTransport(deps: Pick<Deps, 'config' | 'blobs' | 'log'>, started: StartedAnalysis): Promise<AnalysisTransport> {
+  if (!started.pool) {
+    return queueTransport(deps, await createQueue(deps.config, deps.log), { modelKey: started.modelKey, embedderId: started.embedderId }, {
+      localPool: () => startAnalysisPool(deps.config, 1),
+    });
+  }
+  return poolTransport(deps, started.pool);
+}
+
+/** `startAnalysis` and `analysisTransport` at once: closing the transport closes both. */
+export async function createAnalysisTransport(deps: Pick<Deps, 'config' | 'blobs' | 'log'>): Promise<AnalysisTransport> {
+  const started = await startAnalysis(deps.config);
+  const transport = await analysisTransport(deps, started).catch(async (error: unknown) => {
+    await started.close();
+    throw error;
+  });
+  return {
+    ...transport,
+    async close() {
+      await transport.close();
+      await started.close();
+    },
+  };
 }
 
 /** The job queue `queue.driver` asks for: in-process, or BullMQ on `queue.redisUrl`. */

@@ -1,4 +1,5 @@
 import type { Box, Point } from '../vision/image.js';
+import type { WriterTx } from './writer-tx.js';
 
 /**
  * The catalog port: photos, faces (with embeddings), people and every human decision.
@@ -133,6 +134,15 @@ export interface FaceVector {
   source: AssignSource | null;
   quality: number;
   embedding: Float32Array;
+}
+
+/** What clustering needs of a face it may vote with or join: no embedding. */
+export interface FaceState {
+  id: number;
+  photoId: number;
+  personId: number | null;
+  source: AssignSource | null;
+  quality: number;
 }
 
 export interface FaceFilter {
@@ -321,6 +331,8 @@ export interface Catalog {
   getFace(id: number): Promise<FaceRecord | null>;
   listFaces(filter?: FaceFilter): Promise<FaceRecord[]>;
   getFaceVectors(ids: number[]): Promise<FaceVector[]>;
+  /** The faces among `ids` that exist, without their embeddings (what clustering reads of a neighbour). */
+  faceStates(ids: number[]): Promise<FaceState[]>;
   /** Every face of the model with its embedding, for building an in-process index; doubtful faces no person decided about are left out. */
   allFaceVectors(model: string): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
@@ -394,9 +406,11 @@ export interface Catalog {
   /**
    * Faces embedded by another model than `model` on indexed photos, with their photo's path, at
    * most `limit`: what a change of embedder leaves to embed again (faces drawn by hand, decisions
-   * kept on faces the new detector missed).
+   * kept on faces the new detector missed). With `photoModel`, only on photos analysed by those
+   * models (`PhotoRecord.model`): photos an index run has not analysed again keep their faces as
+   * they are until it does.
    */
-  facesOfOtherModels(model: string, limit: number): Promise<Array<FaceRecord & { path: string }>>;
+  facesOfOtherModels(model: string, limit: number, photoModel?: string): Promise<Array<FaceRecord & { path: string }>>;
   /** Replaces faces' embeddings (and the landmarks and quality that came with them), keeping everything else. */
   setFaceEmbeddings(updates: ReadonlyArray<{ faceId: number; embedding: Float32Array; model: string; landmarks: Point[]; quality: number }>): Promise<void>;
 
@@ -434,6 +448,13 @@ export interface Catalog {
   importMerge(merge: Omit<MergeDetail, 'id' | 'faceCount'>): Promise<number>;
   /** Restores a dismissed box from a dump. */
   importDismissal(dismissal: Dismissal): Promise<void>;
+
+  /**
+   * The index run's single writer: runs `work` in one transaction (everything or nothing) and
+   * returns its result. Other calls on this catalog wait while it is open. A transaction the
+   * server gave up on (a deadlock, a leader switch) may run `work` again from the start.
+   */
+  writeBatch<T>(work: (tx: WriterTx) => Promise<T>): Promise<T>;
 
   counts(): Promise<CatalogCounts>;
   close(): Promise<void>;

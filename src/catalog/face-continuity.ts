@@ -1,5 +1,5 @@
 import { iou, type Box } from '../vision/image.js';
-import type { AssignSource } from './catalog.js';
+import type { AssignSource, FaceState } from './catalog.js';
 
 /** A face a photo had before it was analysed again. */
 export interface PriorFace {
@@ -66,4 +66,56 @@ export function continueFaces(prior: readonly PriorFace[], next: readonly Box[],
     }
   }
   return out;
+}
+
+/** A prior face as a catalog reads it before saving a photo over it. */
+export interface PriorFaceState extends PriorFace {
+  photoId: number;
+  quality: number;
+  /** People this face was rejected from. */
+  rejected: number[];
+}
+
+/** How a catalog saves a photo's new faces over the faces it had (both catalogs follow it). */
+export interface FaceSavePlan {
+  /** Per new face, in order: the prior face whose id (and row or node) it takes over, or null for a new face. */
+  continues: Array<number | null>;
+  /** Per new face: its person, source and rejections once saved. */
+  faces: Array<{ personId: number | null; source: AssignSource | null; rejected: number[] }>;
+  /** Prior faces to delete. */
+  drop: number[];
+  /** Continued faces whose assignment goes (a machine's, on changed pixels). */
+  unassign: number[];
+  /** Prior faces that stay untouched (drawn by hand, or a decision on a face the new detector missed, same pixels). */
+  kept: number[];
+  /** Prior faces dropped or taken over, as they were: the writer's index lets their old vectors go. */
+  removed: FaceState[];
+  /** People who lose a face (candidates for pruning). */
+  touched: number[];
+}
+
+/**
+ * `continueFaces` for a photo saved over an earlier version: only detected faces continue prior
+ * ones (a face added from an XMP region is always new), and each new face's state is the one its
+ * prior face leaves it: the person and source unless unassigned, and the rejections always.
+ */
+export function planFaceSave(prior: readonly PriorFaceState[], next: ReadonlyArray<{ box: Box; manual?: boolean | undefined }>, samePixels: boolean): FaceSavePlan {
+  const detected = next.flatMap((f, i) => (f.manual ? [] : [i]));
+  const c = continueFaces(prior, detected.map((i) => next[i]!.box), samePixels);
+  const continues: Array<number | null> = next.map(() => null);
+  detected.forEach((i, d) => (continues[i] = c.continues[d]!));
+  const byId = new Map(prior.map((p) => [p.id, p]));
+  const unassign = new Set(c.unassign);
+  const faces = continues.map((id) => {
+    const p = id === null ? undefined : byId.get(id)!;
+    if (!p) return { personId: null, source: null, rejected: [] };
+    return unassign.has(p.id) ? { personId: null, source: null, rejected: p.rejected } : { personId: p.personId, source: p.source, rejected: p.rejected };
+  });
+  const gone = [...c.dropped, ...continues.filter((id): id is number => id !== null)].sort((a, b) => a - b).map((id) => byId.get(id)!);
+  const touched = [...c.dropped, ...c.unassign].map((id) => byId.get(id)!.personId).filter((p): p is number => p !== null);
+  return {
+    continues, faces, drop: c.dropped, unassign: c.unassign, kept: c.kept.filter((id) => !byId.get(id)!.manual),
+    removed: gone.map((p) => ({ id: p.id, photoId: p.photoId, personId: p.personId, source: p.source, quality: p.quality })),
+    touched: [...new Set(touched)],
+  };
 }

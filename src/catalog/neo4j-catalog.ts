@@ -1,11 +1,11 @@
 import neo4j, { type Driver, type ManagedTransaction, type Session } from 'neo4j-driver';
 import { AppError } from '../errors.js';
-import { iou } from '../vision/image.js';
-import type { AssignSource, Assignment, Catalog, FaceFilter, PeopleQuery, PhotoQuery } from './catalog.js';
+import type { Assignment, Catalog, FaceFilter, PeopleQuery, PhotoQuery } from './catalog.js';
 import { neo4jAnnotations } from './neo4j-annotations.js';
 import { neo4jDecisions } from './neo4j-decisions.js';
 import { neo4jGraphQueries } from './neo4j-graph-queries.js';
 import { migrateNeo4j } from './neo4j-migrations.js';
+import { neo4jWriterTx } from './neo4j-writer-tx.js';
 import {
   addRejections, livePerson, nextIds, peopleOfFaces, notFoundFace, notFoundPerson, orphaned, prune, setFaces, type Row, type Tx, type TxRunner,
 } from './neo4j-tx.js';
@@ -125,13 +125,6 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     throw error;
   }
 
-  const upsertPhoto = async (tx: Tx, props: Row): Promise<number> => {
-    const existing = await tx.one('MATCH (ph:Photo {path: $path}) SET ph += $props RETURN ph.id AS id', { path: props.path, props });
-    if (existing) return Number(existing.id);
-    const [id] = await nextIds(tx, 'Photo', 1);
-    await tx.run('CREATE (ph:Photo) SET ph = $props, ph.id = $id', { props, id: tx.int(id!) });
-    return id!;
-  };
   const createFaces = async (tx: Tx, photoId: number, faces: ReturnType<typeof faceProps>[]) => {
     const ids = await nextIds(tx, 'Face', faces.length);
     await tx.run(`MATCH (ph:Photo {id: $photoId}) UNWIND $faces AS f
@@ -155,53 +148,13 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     },
     async savePhoto(result) {
       return write(async (tx) => {
-        const existing = await tx.one('MATCH (ph:Photo {path: $path}) RETURN ph.id AS id', { path: result.path });
-        let oldThumbs: Array<string | null> = [];
-        let decided: Array<{ x: number; y: number; w: number; h: number; personId: number | null; source: AssignSource | null; rejected: number[] }> = [];
-        if (existing) {
-          const pid = existing.id;
-          oldThumbs = (await tx.rows('MATCH (f:Face)-[:IN]->(:Photo {id: $pid}) WHERE f.thumbKey IS NOT NULL RETURN f.thumbKey AS k', { pid })).map((r) => r.k as string);
-          // Human decisions on the old faces carry over to the new face in the same place.
-          decided = (await tx.rows(`MATCH (f:Face)-[:IN]->(:Photo {id: $pid}) WHERE NOT f.manual
-            OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-            RETURN f.x AS x, f.y AS y, f.w AS w, f.h AS h, pe.id AS personId, o.source AS source,
-              COLLECT { MATCH (f)-[:NOT_OF]->(r:Person) RETURN r.id } AS rejected ORDER BY f.id`, { pid })) as typeof decided;
-          await tx.run('MATCH (f:Face)-[:IN]->(:Photo {id: $pid}) WHERE NOT f.manual DETACH DELETE f', { pid });
-        }
-        const photoId = await upsertPhoto(tx, {
-          path: result.path, sha256: result.sha256, size: result.size, mtimeMs: result.mtimeMs, width: result.width, height: result.height,
-          takenAt: result.takenAt, gpsLat: result.gps?.lat ?? null, gpsLon: result.gps?.lon ?? null, gpsAlt: result.gps?.alt ?? null,
-          status: 'done', errorCode: null, errorMessage: null, model: result.model, indexedAt: now(),
-        });
-        const faceIds = await createFaces(tx, photoId, result.faces.map(faceProps));
-        const at = now();
-        const keep: Array<{ faceId: number; personId: number; source: AssignSource; distance: null }> = [];
-        const rejections: Array<{ faceId: number; personId: number }> = [];
-        result.faces.forEach((f, i) => {
-          const before = decided
-            .map((d) => ({ d, overlap: iou(f.box, { x: d.x, y: d.y, w: d.w, h: d.h }) }))
-            .filter((c) => c.overlap >= 0.5)
-            .sort((a, b) => b.overlap - a.overlap)[0]?.d;
-          if (!before) return;
-          if (before.personId !== null && before.source !== 'auto') keep.push({ faceId: faceIds[i]!, personId: before.personId, source: before.source!, distance: null });
-          for (const personId of before.rejected) rejections.push({ faceId: faceIds[i]!, personId });
-        });
-        if (keep.length) await setFaces(tx, keep, at);
-        if (rejections.length) await addRejections(tx, rejections, at);
-        await prune(tx, decided.map((d) => d.personId));
-        return { photoId, faceIds, removedThumbKeys: await orphaned(tx, oldThumbs) };
+        const [saved] = await neo4jWriterTx(tx).savePhotos([result]);
+        await prune(tx, saved!.touched);
+        return { photoId: saved!.photoId, faceIds: saved!.faceIds, removedThumbKeys: saved!.removedThumbKeys };
       });
     },
     async recordFailure(f) {
-      await write(async (tx) => {
-        const touched = (await tx.rows('MATCH (:Photo {path: $path})<-[:IN]-(:Face)-[:OF]->(p:Person) RETURN DISTINCT p.id AS id', { path: f.path })).map((r) => Number(r.id));
-        await tx.run('MATCH (f:Face)-[:IN]->(:Photo {path: $path}) DETACH DELETE f', { path: f.path });
-        await upsertPhoto(tx, {
-          path: f.path, sha256: f.sha256, size: f.size, mtimeMs: f.mtimeMs, width: null, height: null, takenAt: null,
-          gpsLat: null, gpsLon: null, gpsAlt: null, status: 'failed', errorCode: f.code, errorMessage: f.message, model: null, indexedAt: now(),
-        });
-        await prune(tx, touched);
-      });
+      await write(async (tx) => prune(tx, (await neo4jWriterTx(tx).recordFailures([f])).touched));
     },
     async listFailures() {
       const r = await read((tx) => tx.rows(`MATCH (ph:Photo {status: 'failed'}) RETURN ${PHOTO} AS r ORDER BY ph.path`));
@@ -253,6 +206,7 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { ids }));
       return r.map((x) => toFaceVector(x.r as Row));
     },
+    faceStates: (ids) => read((tx) => neo4jWriterTx(tx).faceStates(ids)),
     async allFaceVectors(model) {
       const r = await read((tx) => tx.rows(`MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
         WITH f, ph, o, pe WHERE ${CLUSTERABLE}
@@ -426,10 +380,10 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         return id!;
       });
     },
-    async facesOfOtherModels(model, limit) {
-      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo {status: 'done'}) WHERE f.model <> $model
+    async facesOfOtherModels(model, limit, photoModel) {
+      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo {status: 'done'}) WHERE f.model <> $model AND ($photoModel IS NULL OR ph.model = $photoModel)
         OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-        RETURN ${FACE} AS r, ph.path AS path ORDER BY ph.id, f.id LIMIT toInteger($limit)`, { model, limit }));
+        RETURN ${FACE} AS r, ph.path AS path ORDER BY ph.id, f.id LIMIT toInteger($limit)`, { model, limit, photoModel: photoModel ?? null }));
       return r.map((x) => ({ ...toFace(x.r as Row), path: x.path as string }));
     },
     async setFaceEmbeddings(updates) {
@@ -476,6 +430,7 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
         return { photos: Number(r.photos), photosFailed: Number(r.photosFailed), faces: Number(r.faces), people: Number(r.people), unassigned: Number(r.unassigned) };
       });
     },
+    writeBatch: (work) => write((tx) => work(neo4jWriterTx(tx))),
     async close() {
       await driver.close();
     },

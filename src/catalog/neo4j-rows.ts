@@ -29,16 +29,21 @@ export const PERSON = `p { .id, .name, .hidden, .createdAt, .mergedInto,
 
 export const MERGE = 'm { .id, .intoId, .fromId, .faces, .rejections, .at, .undoneAt }';
 
-/**
- * Unnamed, unhidden, live people with no face, no rejection and no tombstone pointing at them:
- * those this transaction touched (`$touched`), and any other created before `$graceBefore`. The
- * grace keeps a person another writer has just created (createPerson, then assign, two calls
- * on a shared server) from being pruned between its two calls.
- */
-export const PRUNE_EMPTY = `MATCH (p:Person) WHERE p.name IS NULL AND NOT p.hidden AND p.mergedInto IS NULL
-  AND (p.id IN $touched OR p.createdAt < $graceBefore)
+/** Person `p` is unnamed, unhidden, live, with no face, no rejection and no tombstone pointing at it. */
+const EMPTY_PERSON = `p.name IS NULL AND NOT p.hidden AND p.mergedInto IS NULL
   AND NOT EXISTS { MATCH (t:Person) WHERE t.mergedInto = p.id }
-  AND NOT EXISTS { (:Face)-[:OF|NOT_OF]->(p) }
+  AND NOT EXISTS { (:Face)-[:OF|NOT_OF]->(p) }`;
+
+/**
+ * Empty people (EMPTY_PERSON): those this transaction touched (`$touched`), and any other created
+ * before `$graceBefore`. The grace keeps a person another writer has just created (createPerson,
+ * then assign, two calls on a shared server) from being pruned between its two calls.
+ */
+export const PRUNE_EMPTY = `MATCH (p:Person) WHERE (p.id IN $touched OR p.createdAt < $graceBefore) AND ${EMPTY_PERSON}
+  DETACH DELETE p`;
+
+/** Empty people among `$touched` only: index seeks, whatever the number of people (the single writer's batches). */
+export const PRUNE_TOUCHED = `UNWIND $touched AS id MATCH (p:Person {id: id}) WHERE ${EMPTY_PERSON}
   DETACH DELETE p`;
 
 /** How long a new empty person is safe from another writer's prune. */

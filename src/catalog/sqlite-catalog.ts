@@ -2,12 +2,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
-import { iou, type Box } from '../vision/image.js';
+import type { Box } from '../vision/image.js';
 import type { AssignSource, Assignment, Catalog, FaceFilter, FaceVector, MergeDetail, PeopleQuery, PhotoQuery } from './catalog.js';
 import { byDistance, cosineDistance } from './cosine-distance.js';
 import { sqliteAnnotations } from './sqlite-annotations.js';
 import { sqliteGraphQueries } from './sqlite-graph-queries.js';
 import { migrate } from './sqlite-migrations.js';
+import { sqliteWrites } from './sqlite-writer-tx.js';
+import { oneBatchAtATime } from './one-batch-at-a-time.js';
 import { busyAsAppError, configureConnection, writeTransaction } from './sqlite-write.js';
 import {
   CLUSTERABLE, FACE_COLUMNS, PERSON_SELECT, PHOTO_SELECT, fromBlob, now, toBlob, toFace, toMerge, toPerson, toPhoto,
@@ -39,16 +41,8 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     face: db.prepare(`SELECT ${FACE_COLUMNS} FROM faces WHERE id = ?`),
     thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
     thumbUsers: db.prepare('SELECT count(*) AS n FROM faces WHERE thumb_key = ?'),
-    deleteFacesOfPhoto: db.prepare('DELETE FROM faces WHERE photo_id = ?'),
     insertFace: db.prepare(`INSERT INTO faces (photo_id, x, y, w, h, landmarks, det_score, quality, embedding, model, thumb_key, manual, doubtful)
       VALUES (@photoId, @x, @y, @w, @h, @landmarks, @detScore, @quality, @embedding, @model, @thumbKey, @manual, @doubtful)`),
-    upsertPhoto: db.prepare(`INSERT INTO photos (path, sha256, size, mtime_ms, width, height, taken_at, gps_lat, gps_lon, gps_alt, status, error_code, error_message, model, indexed_at)
-      VALUES (@path, @sha256, @size, @mtimeMs, @width, @height, @takenAt, @lat, @lon, @alt, @status, @errorCode, @errorMessage, @model, @indexedAt)
-      ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, mtime_ms = excluded.mtime_ms,
-        width = excluded.width, height = excluded.height, taken_at = excluded.taken_at, gps_lat = excluded.gps_lat,
-        gps_lon = excluded.gps_lon, gps_alt = excluded.gps_alt, status = excluded.status, error_code = excluded.error_code,
-        error_message = excluded.error_message, model = excluded.model, indexed_at = excluded.indexed_at
-      RETURNING id`),
     setFace: db.prepare('UPDATE faces SET person_id = ?, source = ?, distance = ?, assigned_at = ? WHERE id = ?'),
     person: db.prepare(`${PERSON_SELECT} WHERE p.id = ?`),
     insertPerson: db.prepare('INSERT INTO people (name, created_at) VALUES (?, ?) RETURNING id'),
@@ -79,13 +73,12 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     }
   };
 
+  const writes = sqliteWrites(db);
   const assignTx = writeTransaction(db, (assignments: Assignment[]) => {
-    const at = now();
-    for (const a of assignments) {
-      const r = q.setFace.run(a.personId, a.personId === null ? null : a.source, a.distance, a.personId === null ? null : at, a.faceId);
-      if (r.changes === 0) throw new AppError('NOT_FOUND', `face ${a.faceId} does not exist; list faces with \`facetag faces list\``);
-    }
-    q.pruneEmpty.run();
+    const missing = assignments.find((a) => !q.face.get(a.faceId));
+    if (missing) throw new AppError('NOT_FOUND', `face ${missing.faceId} does not exist; list faces with \`facetag faces list\``);
+    writes.assign(assignments);
+    writes.prune();
   });
 
   const catalog: Catalog & { db: Database.Database } = {
@@ -102,54 +95,15 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
     },
     async savePhoto(result) {
       return writeTransaction(db, () => {
-        const existing = q.photoByPath.get(result.path) as PhotoRow | undefined;
-        const oldThumbs = existing ? (q.thumbsOfPhoto.all(existing.id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key) : [];
-        // Human decisions on the old faces carry over to the new face in the same place.
-        const decided = existing
-          ? (db.prepare(`SELECT f.id, f.x, f.y, f.w, f.h, f.person_id, f.source,
-                (SELECT json_group_array(r.person_id) FROM rejections r WHERE r.face_id = f.id) AS rejected
-              FROM faces f WHERE f.photo_id = ? AND f.manual = 0`).all(existing.id) as Array<{
-                id: number; x: number; y: number; w: number; h: number; person_id: number | null; source: AssignSource | null; rejected: string;
-              }>)
-          : [];
-        if (existing) db.prepare('DELETE FROM faces WHERE photo_id = ? AND manual = 0').run(existing.id);
-        const { id: photoId } = q.upsertPhoto.get({
-          path: result.path, sha256: result.sha256, size: result.size, mtimeMs: result.mtimeMs, width: result.width,
-          height: result.height, takenAt: result.takenAt, lat: result.gps?.lat ?? null, lon: result.gps?.lon ?? null,
-          alt: result.gps?.alt ?? null, status: 'done', errorCode: null, errorMessage: null, model: result.model, indexedAt: now(),
-        }) as { id: number };
-        const at = now();
-        const faceIds = result.faces.map((f) => {
-          const id = Number(q.insertFace.run({
-            photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
-            detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey,
-            manual: f.manual ? 1 : 0, doubtful: f.doubtful ? 1 : 0,
-          }).lastInsertRowid);
-          const before = decided
-            .map((d) => ({ d, overlap: iou(f.box, { x: d.x, y: d.y, w: d.w, h: d.h }) }))
-            .filter((c) => c.overlap >= 0.5)
-            .sort((a, b) => b.overlap - a.overlap)[0]?.d;
-          if (before) {
-            if (before.person_id !== null && before.source !== 'auto') q.setFace.run(before.person_id, before.source, null, at, id);
-            for (const personId of JSON.parse(before.rejected) as Array<number | null>) {
-              if (personId !== null) db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)').run(id, personId, at);
-            }
-          }
-          return id;
-        });
-        q.pruneEmpty.run();
-        return { photoId, faceIds, removedThumbKeys: orphaned(oldThumbs) };
+        const saved = writes.savePhoto(result);
+        writes.prune();
+        return { photoId: saved.photoId, faceIds: saved.faceIds, removedThumbKeys: saved.removedThumbKeys };
       })();
     },
     async recordFailure(f) {
       writeTransaction(db, () => {
-        const existing = q.photoByPath.get(f.path) as PhotoRow | undefined;
-        if (existing) q.deleteFacesOfPhoto.run(existing.id);
-        q.upsertPhoto.get({
-          path: f.path, sha256: f.sha256, size: f.size, mtimeMs: f.mtimeMs, width: null, height: null, takenAt: null,
-          lat: null, lon: null, alt: null, status: 'failed', errorCode: f.code, errorMessage: f.message, model: null, indexedAt: now(),
-        });
-        q.pruneEmpty.run();
+        writes.recordFailure(f);
+        writes.prune();
       })();
     },
     async listFailures() {
@@ -188,6 +142,7 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         .all(...ids) as Array<{ id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number; embedding: Buffer }>;
       return rows.map((r) => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality, embedding: fromBlob(r.embedding) }));
     },
+    faceStates: async (ids) => writes.faceStates(ids),
     async allFaceVectors(model) {
       const out: FaceVector[] = [];
       for (const r of db.prepare(`SELECT id, photo_id, person_id, source, quality, embedding FROM faces f WHERE model = ? AND ${CLUSTERABLE} ORDER BY id`).iterate(model) as Iterable<{
@@ -454,9 +409,10 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         }).lastInsertRowid);
       })();
     },
-    async facesOfOtherModels(model, limit) {
+    async facesOfOtherModels(model, limit, photoModel) {
       const rows = db.prepare(`SELECT ${FACE_COLUMNS.split(', ').map((c) => `f.${c}`).join(', ')}, p.path AS path FROM faces f JOIN photos p ON p.id = f.photo_id
-        WHERE f.model <> ? AND p.status = 'done' ORDER BY f.photo_id, f.id LIMIT ?`).all(model, limit) as Array<FaceRow & { path: string }>;
+        WHERE f.model <> @model AND p.status = 'done' AND (@photoModel IS NULL OR p.model = @photoModel)
+        ORDER BY f.photo_id, f.id LIMIT @limit`).all({ model, limit, photoModel: photoModel ?? null }) as Array<FaceRow & { path: string }>;
       return rows.map((r) => ({ ...toFace(r), path: r.path }));
     },
     async setFaceEmbeddings(updates) {
@@ -502,11 +458,22 @@ export function openSqliteCatalog(file: string): Catalog & { db: Database.Databa
         unassigned: one('SELECT count(*) AS n FROM faces WHERE person_id IS NULL'),
       };
     },
+    async writeBatch(work) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(writes.tx);
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
     async close() {
       if (db.open) db.close();
     },
   };
-  return withBusyErrors(catalog, file);
+  return oneBatchAtATime(withBusyErrors(catalog, file));
 }
 
 /** Every method of the catalog, with a write that waited out the busy timeout failing as STORE_FAILED. */

@@ -12,7 +12,7 @@ import { evalDetect } from '../eval/detect-eval.js';
 import { evalRecognize } from '../eval/recognize-eval.js';
 import { clusterText, detectText, forJson, recognizeText, verifyText, type ReportText } from '../eval/report-format.js';
 import { evalVerify } from '../eval/verify-eval.js';
-import type { IndexProgress } from '../ingest/index-photos.js';
+import type { IndexProgress } from '../ingest/index-summary.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';
 import { createProgressBar } from './progress.js';

@@ -1,17 +1,12 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { createContext, createQueue, newLibraryWatch, startAnalysisPool, type Context } from '../context.js';
+import { analysisTransport, createContext, newLibraryWatch, startAnalysis, type Context } from '../context.js';
 import { AppError } from '../errors.js';
-import { createFolderSource } from '../ingest/folder-source.js';
-import { indexSourceThroughQueue, watchSourceThroughQueue } from '../ingest/index-through-queue.js';
-import { indexPhotos, type IndexSummary } from '../ingest/index-photos.js';
-import type { PhotoSource } from '../ingest/photo-source.js';
-import { watchPhotos, type WatchOptions, type WatchTotals } from '../ingest/watch-photos.js';
-import type { PhotoSourceRef } from '../queue/jobs.js';
-import type { ResolvedConfig } from '../config/load-config.js';
+import { openIndexer } from '../ingest/index-run.js';
+import type { IndexSummary } from '../ingest/index-summary.js';
+import { openPhotoSource, sourceRefOf } from '../ingest/source-opener.js';
+import type { WatchTotals } from '../ingest/watch-photos.js';
 import { plural } from '../plural.js';
 import { PHOTO_FORMATS } from '../ingest/walk.js';
-import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 
@@ -58,51 +53,58 @@ export const indexCommand: Command = async ({ args, io, config: load }) => {
   // and a library this run made is removed again if the run wrote nothing in it.
   const library = newLibraryWatch(config);
   let ctx: Context | null = null;
-  const source = await openSource(config, (code) => ctx?.log.warn({ code }, 'a folder could not be listed'), where, !values.watch);
+  // A single run fails fast on a bucket it cannot list, before the models load; a watcher waits for the server instead.
+  const source = await openPhotoSource({ config }, await sourceRefOf(where, io.cwd), 'writer', {
+    check: !values.watch, onListError: (code) => ctx?.log.warn({ code }, 'a folder could not be listed'),
+  });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const bar = createProgressBar(io.stderr, !values.json && !values.watch);
-  let analyser: AnalysisPool | null = null;
+  let analysis: Awaited<ReturnType<typeof startAnalysis>> | null = null;
   try {
-    if (config.queue.driver !== 'bullmq') analyser = await startAnalysisPool(config);
+    // This machine's analysis threads, or in cluster mode (queue.driver bullmq) only the models' keys: workers analyse.
+    analysis = await startAnalysis(config);
     ctx = await createContext(config, 'index', { create: true });
-    const run = ctx;
-    const watchOptions: WatchOptions = {
-      intervalMs, signal: controller.signal,
-      onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
-      onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
-    };
-    const watched = (totals: WatchTotals) => {
-      if (!values.json) io.stdout.write(`watch stopped after ${plural(totals.polls, 'poll')}: ${totals.processed} indexed, ${totals.failed} failed\n`);
-      return 0;
-    };
-    const finished = (summary: IndexSummary) => {
-      bar.finish();
-      if (values.json) printJson(io, summary);
-      else printSummary(io.stdout, summary);
-      return summary.interrupted ? 130 : 0;
-    };
-    if (!analyser) {
-      // Cluster mode: this process schedules and writes; `facetag worker` processes analyse.
-      const ref = await sourceRef(where);
-      const openQueue = () => createQueue(run.config, run.log);
-      if (values.watch) return watched(await watchSourceThroughQueue(run, openQueue, source, ref, watchOptions));
-      return finished(await indexSourceThroughQueue(run, openQueue, source, ref, { onProgress: (p) => bar.update(p), signal: controller.signal }));
+    const transport = await analysisTransport(ctx, analysis);
+    try {
+      const indexer = await openIndexer(ctx, transport);
+      try {
+        if (values.watch) {
+          const totals = await indexer.watch(source, {
+            intervalMs, signal: controller.signal,
+            onRun: (summary) => (values.json ? io.stdout.write(`${JSON.stringify(summary)}\n`) : printSummary(io.stdout, summary)),
+            onPollError: (e) => io.stderr.write(`facetag: ${e.message} [${e.code}]; trying again in ${intervalMs} ms\n`),
+          });
+          return watched(totals);
+        }
+        const summary = await indexer.run(source, { onProgress: (p) => bar.update(p), signal: controller.signal });
+        bar.finish();
+        if (values.json) printJson(io, summary);
+        else printSummary(io.stdout, summary);
+        return summary.interrupted ? 130 : 0;
+      } finally {
+        await indexer.close();
+      }
+    } finally {
+      await transport.close();
     }
-    if (values.watch) return watched(await watchPhotos(run, analyser, source, watchOptions));
-    return finished(await indexPhotos(run, analyser, source, { onProgress: (p) => bar.update(p), signal: controller.signal }));
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await analyser?.close();
+    await analysis?.close();
     await source.close();
     if (ctx) {
       const empty = await library.wroteNothing(ctx.catalog);
       await ctx.close();
       if (empty) library.remove();
     }
+  }
+
+  function watched(totals: WatchTotals) {
+    if (!values.json) io.stdout.write(`watch stopped after ${plural(totals.polls, 'poll')}: ${totals.processed} indexed, ${totals.failed} failed\n`);
+    return 0;
   }
 };
 
@@ -116,30 +118,14 @@ function printSummary(out: NodeJS.WritableStream, summary: IndexSummary) {
   if (p.unsettled > 0) out.write(`  ${plural(p.unsettled, 'indexed photo')} could not be moved out of the source yet; the next run moves ${p.unsettled === 1 ? 'it' : 'them'}\n`);
   const inPeople = summary.faces - summary.unassigned;
   out.write(`${plural(summary.faces, 'face')}: ${inPeople} in ${plural(summary.people, 'person', 'people')}, ${summary.unassigned} not yet in a person (${(summary.durationMs / 1000).toFixed(1)} s)\n`);
+  const change = summary.modelChange;
+  if (change) {
+    out.write(`  new models: ${plural(change.photos, 'photo')} analysed again (names, confirmations, rejections and merges kept)`
+      + `${change.facesReembedded > 0 ? `, ${plural(change.facesReembedded, 'face')} drawn or decided by hand embedded again` : ''}\n`);
+    if (change.facesLeft > 0) out.write(`  ${plural(change.facesLeft, 'face')} could not be embedded again (their photo could not be read): out of the search until the next run reads ${change.facesLeft === 1 ? 'it' : 'them'}\n`);
+  }
   const skipped = Object.entries(summary.skipped ?? {});
   if (skipped.length > 0) out.write(`  skipped, not files: ${skipped.map(([reason, n]) => plural(n, reason)).join(', ')}\n`);
   for (const w of summary.warnings ?? []) out.write(`  note: ${w.file}: ${w.message}\n`);
   for (const f of summary.failures) out.write(`  failed: ${f.file}: ${f.message} [${f.code}]\n`);
-}
-
-/** A folder, or `s3://bucket[/prefix]` (the S3 SDK is loaded only then). */
-async function openSource(config: ResolvedConfig, onListError: (code: string | undefined) => void, where: string, check: boolean): Promise<PhotoSource> {
-  if (!where.startsWith('s3://')) return createFolderSource(where, { followSymlinks: config.index.followSymlinks, onListError });
-  const { parseS3Url } = await import('../storage/s3-client.js');
-  const { checkS3Source, createS3Source } = await import('../ingest/s3-source.js');
-  const url = parseS3Url(where);
-  if (!url) throw new AppError('USAGE', `${where} is not an S3 source; write s3://bucket or s3://bucket/prefix/ (bucket names: 3-63 lowercase letters, digits, dots, dashes)`);
-  const s = config.storage;
-  // A single run fails fast, before the models load; a watcher waits for the server instead.
-  if (check) await checkS3Source(s, url.bucket, url.prefix);
-  return createS3Source(s, {
-    bucket: url.bucket, prefix: url.prefix, processedBucket: s.processedBucket, processedAction: s.processedAction, maxFileBytes: config.index.maxFileBytes,
-  });
-}
-
-/** Where the workers read the photos of `where` (already opened, so valid). */
-async function sourceRef(where: string): Promise<PhotoSourceRef> {
-  if (!where.startsWith('s3://')) return { kind: 'folder', root: resolve(where) };
-  const url = (await import('../storage/s3-client.js')).parseS3Url(where)!;
-  return { kind: 's3', bucket: url.bucket, prefix: url.prefix };
 }

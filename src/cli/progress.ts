@@ -1,4 +1,4 @@
-import type { IndexProgress } from '../ingest/index-photos.js';
+import type { IndexProgress } from '../ingest/index-summary.js';
 
 /** A one-line progress bar redrawn in place on a terminal; nothing when output is piped. */
 export function createProgressBar(stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, enabled: boolean) {

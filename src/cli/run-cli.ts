@@ -26,7 +26,7 @@ Usage: facetag <command> [options]
   backup [DEST]|verify|schedule  a consistent snapshot of catalog, thumbnails, credentials, config
   restore SRC [--force]       bring a backup back into the data folder
   worker [--concurrency N]    a cluster worker: analyses photos from the queue (BullMQ on Redis)
-  storage init|expire         S3 buckets: create the missing ones; delete old processed originals
+  storage init|upload|expire  S3 buckets: create the missing ones; upload a folder to incoming; delete old processed originals
 
 Common options:
   --data DIR      data folder (default ./facetag-data, env FACETAG_DATA_DIR)

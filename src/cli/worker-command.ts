@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { analyserOptions, createWorkerContext } from '../context.js';
 import { AppError } from '../errors.js';
-import { cachedSourceOpener, createAnalyseHandler } from '../ingest/analyse-job.js';
+import { createAnalyseHandler } from '../ingest/analyse-job.js';
+import { cachedSourceOpener } from '../ingest/source-opener.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { setModelInfo } from '../metrics/record.js';
 import { measuredAnalyser, measuredHandler, measuredReads, metricsApp } from '../metrics/worker-metrics.js';
@@ -21,7 +22,9 @@ node, which alone writes the catalog. Run one per machine; SIGTERM finishes the 
 
   --concurrency N     jobs at once (queue.concurrency; default one per CPU core)
   --host H            address of its /metrics and /healthz (worker.host, default 127.0.0.1)
-  --port N            their port (worker.port, default 9101; 0 picks a free one)`;
+  --port N            their port (worker.port, default 9101; 0 picks a free one); when
+                      another worker on this host has it, the next free one of the 15
+                      after it (9102, 9103, ...), printed at start`;
 
 export const workerCommand: Command = async ({ args, io, config: load }) => {
   const { values, positionals } = parseArgs({
@@ -52,7 +55,8 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
   let http: Listening | null = null;
   let stopSources = async () => {};
   try {
-    http = await listen(metricsApp(metrics, () => running).fetch, config.worker.host, config.worker.port, 'FACETAG_WORKER_PORT');
+    // Several workers on one host (one per GPU, a test bench) take 9101, 9102, ... in start order.
+    http = await listen(metricsApp(metrics, () => running).fetch, config.worker.host, config.worker.port, 'FACETAG_WORKER_PORT', { nextFree: 15 });
     const metricsPort = http.port;
     const sources = cachedSourceOpener(config);
     stopSources = sources.close;

@@ -258,6 +258,41 @@ describe('global re-cluster through the approximate index', () => {
   }, 120_000);
 });
 
+describe('global re-cluster after a split and a merge back', () => {
+  it('lets a face confirmed back on a person it was once rejected from (split off, merged back) gather that person\'s faces', () => {
+    const index = createExactIndex(DIMS);
+    const faces = [1, 2, 3, 4].map((id) => ({ id, photoId: id, personId: 7, source: id <= 2 ? 'confirmed' as const : 'auto' as const, quality: 0.8, embedding: vec(0, id) }));
+    for (const f of faces) index.add(f.id, f.embedding);
+    // Face 2 was split off person 7 (a rejection) and merged back (confirmed on 7 again).
+    const { person } = clusterAll({ faces: packFaces(faces), rejections: [{ faceId: 2, personId: 7 }] }, index, params);
+    expect(Array.from(person)).toEqual([7, 7, 7, 7]);
+    // A rejection from another person still keeps the faces apart from that person's.
+    const other = clusterAll({ faces: packFaces(faces.map((f) => (f.id === 2 ? { ...f, personId: 8 } : f))), rejections: [{ faceId: 2, personId: 7 }] }, index, params);
+    expect(other.person[1]).toBe(8);
+    expect(other.person[2]).not.toBe(8);
+  });
+});
+
+describe('re-cluster keeps a named person\'s faces', () => {
+  it('a group of faces that were on a person whose confirmed face is far from them stays on that person, unless a photo or a rejection forbids it', async () => {
+    const { catalog, add } = await library();
+    const anchor = await add([face(vec(5, 1))], false);
+    const near = [await add([face(vec(0, 1))], false), await add([face(vec(0, 2))], false)];
+    const kim = await catalog.createPerson('Kim');
+    await catalog.assign([
+      { faceId: anchor.faceIds[0]!, personId: kim, source: 'confirmed', distance: null },
+      ...near.map((n) => ({ faceId: n.faceIds[0]!, personId: kim, source: 'auto' as const, distance: 0.1 })),
+    ]);
+    const report = await recluster({ catalog }, 'm@1', params);
+    expect(report.peopleCreated).toBe(0);
+    for (const n of near) expect((await catalog.getFace(n.faceIds[0]!))!.personId).toBe(kim);
+    // Rejected from Kim: the group goes to a person of its own.
+    await catalog.reject(near[0]!.faceIds[0]!, kim);
+    await recluster({ catalog }, 'm@1', params);
+    expect((await catalog.getFace(near[1]!.faceIds[0]!))!.personId).not.toBe(kim);
+  });
+});
+
 describe('suggestions', () => {
   it('ranks candidate people for a face and candidate faces for a person, skipping rejected ones', async () => {
     const { catalog, add } = await library();

@@ -1,4 +1,4 @@
-import type { Assignment, Catalog, FaceVector } from '../catalog/catalog.js';
+import type { Assignment, Catalog, FaceState, FaceVector } from '../catalog/catalog.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface ClusterParams {
@@ -18,7 +18,14 @@ export interface AssignOutcome {
   unassigned: number;
 }
 
-type Deps = { catalog: Catalog; index: VectorIndex };
+/**
+ * What clustering reads and writes: the catalog itself, or the index run's single writer, which
+ * answers from its open batch (catalog/writer-tx.ts) so that a batch clusters face by face exactly
+ * as one photo at a time would.
+ */
+export type ClusterStore = Pick<Catalog, 'faceStates' | 'getFaceVectors' | 'rejectedPeople' | 'peopleInPhoto' | 'assign' | 'createPerson'>;
+
+type Deps = { catalog: ClusterStore; index: Pick<VectorIndex, 'search'> };
 
 /**
  * Attaches one unassigned face to a person, or forms a new person with its unassigned
@@ -36,7 +43,7 @@ export async function assignFace({ catalog, index }: Deps, face: FaceVector, par
   const hits = index.search(face.embedding, params.k + 1).filter((h) => h.id !== face.id && h.distance <= params.maxDistance);
   if (hits.length === 0) return 'none';
   const distance = new Map(hits.map((h) => [h.id, h.distance]));
-  const neighbours = (await catalog.getFaceVectors(hits.map((h) => h.id)))
+  const neighbours = (await catalog.faceStates(hits.map((h) => h.id)))
     .filter((n) => n.photoId !== face.photoId)
     .sort((a, b) => distance.get(a.id)! - distance.get(b.id)!);
 
@@ -60,7 +67,7 @@ export async function assignFace({ catalog, index }: Deps, face: FaceVector, par
   }
 
   if (face.quality < params.minSeedQuality) return 'none';
-  const members: FaceVector[] = [];
+  const members: FaceState[] = [];
   const photos = new Set([face.photoId]);
   for (const n of neighbours) {
     if (n.personId !== null || n.source !== null || photos.has(n.photoId)) continue;

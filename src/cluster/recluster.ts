@@ -42,21 +42,44 @@ export async function recluster(
   const result = clusterAll({ faces, rejections }, (options.makeIndex ?? buildVectorIndex)(faces), params);
   const rejectedPairs = new Set(rejections.map((r) => `${r.faceId}:${r.personId}`));
 
-  // Keep an old person's id (and name) for the new group that holds most of its faces.
-  const anchoredPeople = new Set<number>();
-  for (const p of result.person) if (!Number.isNaN(p)) anchoredPeople.add(p);
+  // Keep an old person's id (and name) for the new group that holds most of its faces. A person
+  // a human decision anchors keeps the group too, when nothing forbids it (no shared photo, no
+  // face of the group rejected from them): a change of model or thresholds must not take the
+  // faces a named person had off them just because their confirmed faces are far from the rest.
+  const anchoredPhotos = new Map<number, Set<number>>();
+  const groupPhotos = new Map<number, Set<number>>();
   const overlap = new Map<string, number>();
   for (let i = 0; i < faces.count; i++) {
-    const g = result.group[i]!, person = faces.personId[i]!;
-    if (g < 0 || Number.isNaN(person) || anchoredPeople.has(person)) continue;
+    const anchored = result.person[i]!, g = result.group[i]!, person = faces.personId[i]!;
+    if (!Number.isNaN(anchored)) {
+      addTo(anchoredPhotos, anchored, faces.photoId[i]!);
+      continue;
+    }
+    if (g < 0) continue;
+    addTo(groupPhotos, g, faces.photoId[i]!);
+    if (Number.isNaN(person)) continue;
     const key = `${g}:${person}`;
     overlap.set(key, (overlap.get(key) ?? 0) + 1);
   }
+  const groupRejected = new Set<string>();
+  const rejectedFrom = new Map<number, number[]>();
+  for (const r of rejections) rejectedFrom.set(r.faceId, [...(rejectedFrom.get(r.faceId) ?? []), r.personId]);
+  for (let i = 0; i < faces.count && rejectedFrom.size > 0; i++) {
+    const people = rejectedFrom.get(faces.id[i]!), g = result.group[i]!;
+    if (people && g >= 0) for (const person of people) groupRejected.add(`${g}:${person}`);
+  }
+  const canJoin = (group: number, person: number) => {
+    if (groupRejected.has(`${group}:${person}`)) return false;
+    const taken = anchoredPhotos.get(person);
+    if (!taken) return true;
+    for (const photo of groupPhotos.get(group)!) if (taken.has(photo)) return false;
+    return true;
+  };
   const personOfGroup = new Map<number, number>();
   const claimed = new Set<number>();
   for (const [key] of [...overlap.entries()].sort((a, b) => b[1] - a[1])) {
     const [group, person] = key.split(':').map(Number) as [number, number];
-    if (personOfGroup.has(group) || claimed.has(person)) continue;
+    if (personOfGroup.has(group) || claimed.has(person) || !canJoin(group, person)) continue;
     personOfGroup.set(group, person);
     claimed.add(person);
   }
@@ -104,4 +127,10 @@ export async function recluster(
     report.peopleAfter = (await catalog.listPeople({ includeHidden: true })).length;
   }
   return report;
+}
+
+function addTo(map: Map<number, Set<number>>, key: number, value: number) {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }

@@ -40,6 +40,18 @@ export const configSchema = z
         maxFileBytes: positiveInt.default(500_000_000),
         /** Follow symbolic links while walking a folder (loops are always detected). @default true */
         followSymlinks: bool.default(true),
+        /**
+         * The index run's single writer commits results in batches, one catalog transaction each:
+         * a batch is written once it holds this many photos... @default 256
+         */
+        writeBatchPhotos: positiveInt.max(10_000).default(256),
+        /**
+         * ...or once its first photo has waited this many milliseconds for others (at least: after a
+         * batch that took longer to write, the next waits as long, up to 5 s). Each transaction costs
+         * a Neo4j server ~40 ms of CPU whatever its size, so there results wait longer and go in
+         * bigger batches. 0 writes each result at once. @default 20 with SQLite, 1000 with Neo4j
+         */
+        writeBatchWaitMs: z.coerce.number().int().min(0).max(60_000).optional(),
       })
       .strict()
       .default({}),

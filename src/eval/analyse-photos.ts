@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { toAppError } from '../errors.js';
-import type { IndexProgress } from '../ingest/index-photos.js';
+import type { IndexProgress } from '../ingest/index-summary.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { Box } from '../vision/image.js';
 

@@ -1,7 +1,8 @@
 import { join, relative, sep } from 'node:path';
 import type { Deps } from '../context.js';
 import { indexFolder } from '../ingest/index-folder.js';
-import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
+import { poolTransport } from '../ingest/pool-transport.js';
+import type { IndexOptions, IndexSummary } from '../ingest/index-summary.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { largestFace } from './analyse-photos.js';
 import type { Dataset } from './dataset.js';
@@ -39,11 +40,11 @@ export interface ClusterReport {
  */
 export async function evalCluster(
   deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
-  pool: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
+  pool: AnalysisPool,
   dataset: Dataset,
   options: IndexOptions = {},
 ): Promise<ClusterReport> {
-  const summary = await indexFolder(deps, pool, join(dataset.dir, 'images'), options);
+  const summary = await indexFolder(deps, poolTransport(deps, pool), join(dataset.dir, 'images'), options);
   const { catalog } = deps;
   const fileOf = new Map((await catalog.listPhotos()).map((p) => [p.id, relative(dataset.dir, p.path).split(sep).join('/')]));
   const facesByFile = new Map<string, Awaited<ReturnType<typeof catalog.listFaces>>>();

@@ -1,4 +1,4 @@
-import type { IndexProgress } from '../ingest/index-photos.js';
+import type { IndexProgress } from '../ingest/index-summary.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { analysePhotos, type PhotoFaces } from './analyse-photos.js';
 import type { Dataset } from './dataset.js';

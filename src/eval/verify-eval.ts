@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { IndexProgress } from '../ingest/index-photos.js';
+import type { IndexProgress } from '../ingest/index-summary.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { analysePhotos, largestFace } from './analyse-photos.js';
 import type { Dataset } from './dataset.js';

@@ -3,57 +3,22 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import { encodeAnalysis } from '../queue/analysis-codec.js';
-import { jobId, type JobPayload, type PhotoSourceRef } from '../queue/jobs.js';
+import { jobId, type JobPayload } from '../queue/jobs.js';
 import { ReleaseJob, type JobHandler, type JobQueue } from '../queue/queue.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
-import { createFolderSource } from './folder-source.js';
-import type { PhotoSource } from './photo-source.js';
-import { faceThumbKey } from './store-photo.js';
+import { analysePhoto } from './analyse-photo.js';
+import type { SourceOpener } from './source-opener.js';
 
 /** Where this node's blob store keeps face crops, as the `crops` of an analyse job. */
 export const cropsLocation = (config: Pick<ResolvedConfig, 'storage'>) => (config.storage.driver === 's3' ? `s3://${config.storage.cropsBucket}` : 'fs');
 
-/** Opens the source a job names, once per source. */
-export type SourceOpener = (ref: PhotoSourceRef) => Promise<Pick<PhotoSource, 'read'>>;
-
-/**
- * A folder by its path; a bucket with this node's own `storage.*` settings (endpoint and
- * credentials), read only: moving a photo to `processed` is the management's, after the commit.
- * The S3 SDK is loaded on the first S3 job.
- */
-export function cachedSourceOpener(config: Pick<ResolvedConfig, 'index' | 'storage'>): SourceOpener & { close(): Promise<void> } {
-  const open = new Map<string, Promise<PhotoSource>>();
-  const openOne = async (ref: PhotoSourceRef): Promise<PhotoSource> => {
-    if (ref.kind === 'folder') return createFolderSource(ref.root, { followSymlinks: config.index.followSymlinks });
-    const { createS3Source } = await import('./s3-source.js');
-    return createS3Source(config.storage, {
-      bucket: ref.bucket, prefix: ref.prefix, processedBucket: config.storage.processedBucket, processedAction: 'leave', maxFileBytes: config.index.maxFileBytes,
-    });
-  };
-  return Object.assign((ref: PhotoSourceRef) => {
-    const id = JSON.stringify(ref);
-    if (!open.has(id)) {
-      const opening = openOne(ref);
-      // A failed open (a bad setting) is tried again by the next job, not cached.
-      opening.catch(() => open.delete(id));
-      open.set(id, opening);
-    }
-    return open.get(id)!;
-  }, {
-    async close() {
-      const all = [...open.values()];
-      open.clear();
-      await Promise.all(all.map(async (s) => (await s.catch(() => null))?.close()));
-    },
-  });
-}
-
 /**
  * The `analyse` job, run by `facetag worker`: reads the photo from the source, checks it is
- * the content the job was made for, detects and embeds its faces, stores their thumbnails
- * (content-keyed, so a rerun overwrites the same blobs) and sends the result to the
- * management's writer as a `commit` job. It never writes the catalog. A job for other models
- * is released back to the queue, untouched, for a worker that has them.
+ * the content the job was made for, and analyses it as an in-process run would
+ * (`analysePhoto`: faces, thumbnails stored content-keyed so a rerun overwrites the same blobs,
+ * XMP regions and keywords), then sends the result to the management's writer as a `commit`
+ * job. It never writes the catalog. A job for other models is released back to the queue,
+ * untouched, for a worker that has them.
  */
 export function createAnalyseHandler(
   { config, blobs, log }: Pick<Deps, 'config' | 'blobs' | 'log'>,
@@ -80,13 +45,8 @@ export function createAnalyseHandler(
       if (sha256 !== p.sha256) {
         throw new AppError('PHOTO_CHANGED', `the photo changed after it was queued (sha256 ${sha256.slice(0, 12)}, queued ${p.sha256.slice(0, 12)}); the next index run picks up the new content`);
       }
-      const analysis = await analyser.analyse(bytes);
-      const thumbKeys = await Promise.all(analysis.faces.map(async (face, i) => {
-        const key = faceThumbKey(sha256, i);
-        await blobs.put(key, Buffer.from(face.thumbnail), 'image/jpeg');
-        return key;
-      }));
-      await sendResult(p, { outcome: 'done', analysis: encodeAnalysis(analysis, thumbKeys, analyser.modelKey) });
+      const analysis = await analysePhoto({ blobs }, analyser, { key: p.photo.key, sha256, bytes });
+      await sendResult(p, { outcome: 'done', analysis: encodeAnalysis(analysis) });
       log.debug({ photo: sha256.slice(0, 12), faces: analysis.faces.length }, 'photo analysed');
     } catch (error) {
       const e = toAppError(error);

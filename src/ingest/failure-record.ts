@@ -5,48 +5,42 @@ import { plural } from '../plural.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 
 /**
- * Records an index run's failed photos in the catalog, through the run's single writer, and
- * settles each in its source once its failure is on record (an S3 photo leaves the bucket only
- * then). A failure the catalog refuses (it is unreachable, or locked too long) is kept and tried
- * again when the run ends; one that still cannot be recorded fails the run, naming the photos:
- * a failure is never silent, and the next run tries those photos again.
+ * An index run's failed photos: each failure goes to the catalog through the run's single
+ * writer, and the photo is settled in its source once its failure is on record (an S3 photo
+ * leaves the bucket only then). A failure the catalog refused (it is unreachable, or locked too
+ * long) is kept and tried again when the run ends; one that still cannot be recorded fails the
+ * run, naming the photos: a failure is never silent, and the next run tries those photos again.
  */
 export function createFailureRecorder(
-  { catalog, log }: Pick<Deps, 'catalog' | 'log'>,
+  { log }: Pick<Deps, 'log'>,
   source: Pick<PhotoSource, 'settle' | 'displayName'>,
-  serially: <T>(fn: () => Promise<T>) => Promise<T>,
+  /** Records a failure through the writer: null once it is on record, else the catalog's error. */
+  record: (photo: SourcePhoto, failure: PhotoFailure) => Promise<{ code: string; message: string } | null>,
 ) {
   const later: Array<{ photo: SourcePhoto; failure: PhotoFailure }> = [];
   const settle = (photo: SourcePhoto) =>
     source.settle(photo, 'failed').catch((error: unknown) => log.warn({ code: toAppError(error).code }, 'could not settle a failed photo'));
   return {
-    async record(photo: SourcePhoto, failure: PhotoFailure): Promise<void> {
-      try {
-        await serially(() => catalog.recordFailure(failure));
-      } catch (error) {
-        log.error({ code: toAppError(error).code }, 'could not record a failure; trying again when the run ends');
-        later.push({ photo, failure });
-        return;
-      }
-      await settle(photo);
+    /** A failure the writer has tried to record: `refused` is the catalog's error when it could not. */
+    async noted(photo: SourcePhoto, failure: PhotoFailure, refused: { code: string; message: string } | null): Promise<void> {
+      if (!refused) return settle(photo);
+      log.error({ code: refused.code }, 'could not record a failure; trying again when the run ends');
+      later.push({ photo, failure });
     },
     /**
      * Tries the failures not recorded yet once more; throws STORE_FAILED naming those that still
      * cannot be. The first that fails again ends the tries: the catalog is still out of reach.
      */
     async finish(): Promise<void> {
-      const left: Array<{ photo: SourcePhoto; error: AppError }> = [];
+      const left: Array<{ photo: SourcePhoto; error: { code: string; message: string } }> = [];
       for (const { photo, failure } of later.splice(0)) {
         if (left.length > 0) {
           left.push({ photo, error: left[0]!.error });
           continue;
         }
-        try {
-          await serially(() => catalog.recordFailure(failure));
-          await settle(photo);
-        } catch (error) {
-          left.push({ photo, error: toAppError(error) });
-        }
+        const refused = await record(photo, failure);
+        if (refused) left.push({ photo, error: refused });
+        else await settle(photo);
       }
       if (left.length === 0) return;
       log.error({ photos: left.length, code: left[0]!.error.code }, 'failures could not be recorded');

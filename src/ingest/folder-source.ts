@@ -19,6 +19,7 @@ export async function createFolderSource(folder: string, options: FolderSourceOp
     throw new AppError('FOLDER_NOT_FOUND', `${folder} is not a folder; give the folder that holds your photos, e.g. \`facetag index ~/Pictures\``);
   }
   return {
+    ref: { kind: 'folder', root },
     async list() {
       const walk = await listPhotoFiles(root, {
         followSymlinks: options.followSymlinks,

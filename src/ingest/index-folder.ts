@@ -1,21 +1,27 @@
+import { resolve } from 'node:path';
 import type { Deps } from '../context.js';
-import type { AnalysisPool } from '../vision/analysis-pool.js';
-import { createFolderSource } from './folder-source.js';
-import { indexPhotos, type IndexOptions, type IndexSummary } from './index-photos.js';
+import type { AnalysisTransport } from './analysis-transport.js';
+import { openIndexer } from './index-run.js';
+import type { IndexOptions, IndexSummary } from './index-summary.js';
+import { openPhotoSource } from './source-opener.js';
 
-/** Indexes every photo under `folder` (see `indexPhotos`). */
+/** One index run over every photo under `folder` (ingest/index-run.ts), analysed by `transport`. */
 export async function indexFolder(
   deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
-  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
+  transport: AnalysisTransport,
   folder: string,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const source = await createFolderSource(folder, {
-    followSymlinks: deps.config.index.followSymlinks,
+  const source = await openPhotoSource(deps, { kind: 'folder', root: resolve(folder) }, 'writer', {
     onListError: (code) => deps.log.warn({ code }, 'a folder could not be listed'),
   });
   try {
-    return await indexPhotos(deps, analyser, source, options);
+    const indexer = await openIndexer(deps, transport);
+    try {
+      return await indexer.run(source, options);
+    } finally {
+      await indexer.close();
+    }
   } finally {
     await source.close();
   }

@@ -1,6 +1,49 @@
 import type { CatalogCounts } from '../catalog/catalog.js';
-import { emptyXmpCounts } from '../interop/import-regions.js';
-import type { IndexSummary } from './index-photos.js';
+import { emptyXmpCounts, type XmpImportCounts } from '../interop/import-regions.js';
+import type { Metrics } from '../metrics/metrics.js';
+
+/** What one index run did, in every mode (the CLI's `index --json`, the dashboard's last run). */
+export interface IndexSummary {
+  /** `unsettled`: indexed, but not yet moved out of the source (e.g. S3 down); the next run moves them. */
+  photos: { seen: number; processed: number; skippedUnchanged: number; failed: number; unsettled: number };
+  faces: number;
+  newFaces: number;
+  people: number;
+  unassigned: number;
+  durationMs: number;
+  /** `file` is the photo's name in its source (relative to the indexed folder). */
+  failures: Array<{ file: string; code: string; message: string }>;
+  /** Median milliseconds per stage over the processed photos. */
+  stageMedianMs: { read: number; decode: number; detect: number; embed: number; store: number };
+  interrupted: boolean;
+  /** Face regions and person keywords imported from XMP sidecars and embedded XMP (see interop/). */
+  xmp: XmpImportCounts;
+  /** Entries named like photos that are no file to read (a dangling symlink, a FIFO), by reason; not in `photos`. */
+  skipped: Record<string, number>;
+  /**
+   * Photos analysed again because the models changed (`photos`), and the faces no detector
+   * proposes that were embedded again (`facesReembedded`; `facesLeft`: their photo could not be
+   * read, tried again next run). Absent when no model change was finished in this run.
+   */
+  modelChange?: { photos: number; facesReembedded: number; facesLeft: number };
+  /** Photos indexed with something left out (EXIF values out of range), one line each. */
+  warnings: Array<{ file: string; message: string }>;
+}
+
+export interface IndexProgress {
+  total: number;
+  done: number;
+  failed: number;
+  faces: number;
+}
+
+export interface IndexOptions {
+  onProgress?: (p: IndexProgress) => void;
+  /** Stops taking new photos when aborted; photos in flight finish (or, queued, wait for the next run). */
+  signal?: AbortSignal;
+  /** Where the run's pipeline figures go (the server's registry); none for a one-off CLI run. */
+  metrics?: Metrics;
+}
 
 export type StageTimes = Record<keyof IndexSummary['stageMedianMs'], number[]>;
 

@@ -1,19 +1,19 @@
 import type { ClusterParams } from '../cluster/incremental-assign.js';
 import { recluster, type ReclusterReport } from '../cluster/recluster.js';
 import type { Deps } from '../context.js';
-import { toAppError } from '../errors.js';
+import { AppError, toAppError } from '../errors.js';
 import type { Box, Point } from '../vision/image.js';
 
 /** What embedding a face drawn or kept by hand needs: its photo's bytes analysed in its box. */
-export type EmbedBox = (photo: { id: number; path: string }, box: Box) => Promise<{ embedding: Float32Array; landmarks: Point[]; quality: number }>;
+export type EmbedBox = (photo: { id: number; path: string }, box: Box) => Promise<{ embedding: Float32Array; landmarks: Point[]; quality: number } | null>;
 
 export interface ModelChangeReport {
   /** Faces embedded again with the new model (drawn by hand, or a decision kept on a face the new detector missed). */
   facesReembedded: number;
   /** Faces whose photo could not be read: they keep the old embedding, out of every search, until their photo is back. */
   facesLeft: number;
-  /** The re-cluster with the new embedder (human decisions kept, people's ids and names kept where the faces are the same). */
-  recluster: ReclusterReport;
+  /** The re-cluster with the new embedder (human decisions kept, people's ids and names kept where the faces are the same); null when nothing changed. */
+  recluster: ReclusterReport | null;
 }
 
 /**
@@ -29,23 +29,32 @@ export interface ModelChangeReport {
 export async function finishModelChange(
   { catalog, log }: Pick<Deps, 'catalog' | 'log'>,
   embedBox: EmbedBox,
-  embedderId: string,
+  models: { modelKey: string; embedderId: string },
   params: ClusterParams,
-  options: { batch?: number; signal?: AbortSignal } = {},
+  options: {
+    /** Photos the run analysed again with the new models: the library is clustered again when any were. */
+    changedPhotos: number;
+    /** Called with each batch of faces embedded again (the run's vector index takes them in). */
+    onEmbedded?: (updates: ReadonlyArray<{ faceId: number; embedding: Float32Array }>) => void;
+    batch?: number;
+    signal?: AbortSignal;
+  },
 ): Promise<ModelChangeReport> {
+  const { embedderId } = models;
   const batch = options.batch ?? 200;
   let facesReembedded = 0;
   let facesLeft = 0;
   const skipped = new Set<number>();
   for (;;) {
     if (options.signal?.aborted) break;
-    const stale = (await catalog.facesOfOtherModels(embedderId, batch + skipped.size)).filter((f) => !skipped.has(f.id));
+    const stale = (await catalog.facesOfOtherModels(embedderId, batch + skipped.size, models.modelKey)).filter((f) => !skipped.has(f.id));
     if (stale.length === 0) break;
     const updates: Array<Parameters<typeof catalog.setFaceEmbeddings>[0][number]> = [];
     for (const face of stale.slice(0, batch)) {
       try {
-        const { embedding, landmarks, quality } = await embedBox({ id: face.photoId, path: face.path }, face.box);
-        updates.push({ faceId: face.id, embedding, model: embedderId, landmarks, quality });
+        const found = await embedBox({ id: face.photoId, path: face.path }, face.box);
+        if (!found) throw new AppError('INVALID_INPUT', 'no face could be embedded in the box');
+        updates.push({ faceId: face.id, embedding: found.embedding, model: embedderId, landmarks: found.landmarks, quality: found.quality });
       } catch (error) {
         skipped.add(face.id);
         facesLeft++;
@@ -53,8 +62,10 @@ export async function finishModelChange(
       }
     }
     await catalog.setFaceEmbeddings(updates);
+    options.onEmbedded?.(updates);
     facesReembedded += updates.length;
   }
+  if (options.changedPhotos === 0 && facesReembedded === 0) return { facesReembedded, facesLeft, recluster: null };
   const report = await recluster({ catalog }, embedderId, params);
   log.info({ facesReembedded, facesLeft, moved: report.moved, kept: report.keptHumanDecisions }, 'model change finished');
   return { facesReembedded, facesLeft, recluster: report };

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import type { PhotoSourceRef } from '../queue/jobs.js';
 
 /**
  * The photo source port: where photos to index come from. The folder adapter is the embedded
@@ -29,6 +30,8 @@ export function splitListing(listed: SourcePhoto[]): { photos: SourcePhoto[]; sk
 }
 
 export interface PhotoSource {
+  /** Where the source is, as a job names it: a worker on another machine reads the photos from there. */
+  readonly ref: PhotoSourceRef;
   /** Every photo to consider, in a stable order. Unlistable parts are reported through `onError` and skipped. */
   list(): Promise<SourcePhoto[]>;
   /** The photo's bytes; throws `AppError('PHOTO_UNREADABLE', …)` when they cannot be read. */

@@ -46,6 +46,7 @@ export function createS3Source(settings: S3Settings, options: S3SourceOptions): 
   const objectKey = (photo: SourcePhoto) => photo.key.slice(`s3://${bucket}/`.length);
   const fail = (error: unknown, b: string, doing: string) => s3Error(error, b, doing, settings);
   return {
+    ref: { kind: 's3', bucket, prefix },
     async list() {
       const items: SourcePhoto[] = [];
       let startAfter: string | undefined;

@@ -1,8 +1,6 @@
-import type { Deps } from '../context.js';
 import type { Logger } from '../log.js';
 import { toAppError, type AppError } from '../errors.js';
-import type { AnalysisPool } from '../vision/analysis-pool.js';
-import { indexPhotos, type IndexOptions, type IndexSummary } from './index-photos.js';
+import type { IndexOptions, IndexSummary } from './index-summary.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 
 export interface WatchOptions extends IndexOptions {
@@ -18,25 +16,16 @@ export interface WatchOptions extends IndexOptions {
   onPollError?: (error: AppError) => void;
 }
 
-/**
- * Indexes a source again and again: each poll lists it and indexes only what this watch has not
- * handled yet (a new key, or one whose size or time changed). With the S3 default (`move`) the
- * bucket holds only photos not yet indexed, so a poll of an idle bucket is one cheap listing.
- * A failed photo stays in the source and is retried every `retryFailedAfterPolls` polls; a poll
- * that cannot list (S3 down) is reported and retried, and the watch resumes when the server is back.
- */
-export function watchPhotos(
-  deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>,
-  analyser: Pick<AnalysisPool, 'modelKey' | 'embedderId' | 'analyse'>,
-  source: PhotoSource,
-  options: WatchOptions,
-): Promise<WatchTotals> {
-  return watchSource(deps.log, source, (view) => indexPhotos(deps, analyser, view, options), options);
-}
-
 export interface WatchTotals { polls: number; runs: number; processed: number; failed: number }
 
-/** The watch loop around any index run (`run` indexes the view of one poll: in process, or through the queue). */
+/**
+ * Indexes a source again and again (`run` indexes the view of one poll): each poll lists it and
+ * indexes only what this watch has not handled yet (a new key, or one whose size or time
+ * changed). With the S3 default (`move`) the bucket holds only photos not yet indexed, so a poll
+ * of an idle bucket is one cheap listing. A failed photo stays in the source and is retried every
+ * `retryFailedAfterPolls` polls; a poll that cannot list (S3 down) is reported and retried, and
+ * the watch resumes when the server is back.
+ */
 export async function watchSource(
   log: Pick<Logger, 'warn'>,
   source: PhotoSource,

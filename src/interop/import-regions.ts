@@ -1,8 +1,5 @@
-import type { NewFace } from '../catalog/catalog.js';
-import type { VectorIndex } from '../cluster/vector-index.js';
-import type { Deps } from '../context.js';
+import type { ClusterStore } from '../cluster/incremental-assign.js';
 import { toAppError } from '../errors.js';
-import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { containment, iou, type Box } from '../vision/image.js';
 import { readPhotoXmp, type OrientedSize, type PhotoRegion } from './photo-regions.js';
 
@@ -25,16 +22,29 @@ export interface XmpImportCounts {
 
 export const emptyXmpCounts = (): XmpImportCounts => ({ regions: 0, matched: 0, added: 0, skipped: 0, byKeyword: 0 });
 
-type Target = { kind: 'face'; index: number } | { kind: 'existing'; faceId: number } | { kind: 'new'; face: NewFace };
+/**
+ * A photo's XMP as the analysis reads it, for the writer: named face regions in pixels of the
+ * oriented photo, each with a face embedded from its box (`F`) when no detected face matched it.
+ */
+export interface RegionFindings<F> {
+  regions: Array<{ name: string; box: Box; face: F | null }>;
+  personKeywords: string[];
+  keywords: string[];
+  /** Sidecars, packets or regions that could not be read (the photo is indexed anyway). */
+  problems: string[];
+}
 
-/** Regions read from a photo's XMP, matched to its faces, ready to store once the photo is saved. */
-export interface RegionImportPlan {
-  links: Array<{ name: string; target: Target }>;
+type Target<F> = { kind: 'face'; index: number } | { kind: 'existing'; faceId: number } | { kind: 'new'; face: F };
+
+/** Regions matched to the faces of a photo about to be stored: what the writer applies once it is saved. */
+export interface RegionImportPlan<F> {
+  links: Array<{ name: string; target: Target<F> }>;
+  /** The faces of `new` links, in link order: stored with the photo as hand-drawn faces. */
+  newFaces: F[];
   personKeywords: string[];
   keywords: string[];
   regionNames: string[];
   counts: XmpImportCounts;
-  problems: string[];
 }
 
 /**
@@ -62,95 +72,106 @@ export function matchRegions(regions: Box[], boxes: Box[]): Map<number, number> 
 }
 
 /**
- * Reads the photo's XMP face regions (sidecar or embedded) and matches the named ones to the
- * faces just detected and to faces drawn by hand before. A named region no face matches is
- * embedded from its box, like a face drawn in the dashboard. Runs before the photo is stored,
- * so the writer only has to apply the plan.
+ * The analysis side: reads the photo's XMP face regions (sidecar or embedded) and person
+ * keywords, and embeds each named region that no detected face matches (`embed`, which may
+ * return null or throw: the region is then left out), like a face drawn in the dashboard.
+ * Runs where the photo is analysed, so the writer never reads the photo.
  */
-export async function planRegionImport(
-  { catalog, blobs }: Pick<Deps, 'catalog' | 'blobs'>,
-  analyser: Pick<AnalysisPool, 'analyse' | 'embedderId'>,
-  photo: { path: string; bytes: Buffer; sha256: string; size: OrientedSize; detected: Box[]; existingPhotoId: number | null },
-): Promise<RegionImportPlan> {
+export async function findRegions<F>(
+  photo: { path: string; bytes: Buffer; size: OrientedSize },
+  detected: Box[],
+  embed: (box: Box, n: number) => Promise<F | null>,
+): Promise<RegionFindings<F>> {
   const xmp = await readPhotoXmp(photo.path, photo.bytes, photo.size);
-  const counts = emptyXmpCounts();
   const named = xmp.regions.filter((r): r is PhotoRegion & { name: string } => r.name !== null);
-  counts.regions = named.length;
-  const manual = photo.existingPhotoId === null ? [] : (await catalog.listFaces({ photoId: photo.existingPhotoId })).filter((f) => f.manual);
-  const boxes = [...photo.detected, ...manual.map((f) => f.box)];
-  const matched = matchRegions(named.map((r) => r.box), boxes);
-  const links: RegionImportPlan['links'] = [];
+  const matched = matchRegions(named.map((r) => r.box), detected);
+  const regions: RegionFindings<F>['regions'] = [];
   for (const [i, region] of named.entries()) {
-    const b = matched.get(i);
-    if (b !== undefined) {
-      links.push({ name: region.name, target: b < photo.detected.length ? { kind: 'face', index: b } : { kind: 'existing', faceId: manual[b - photo.detected.length]!.id } });
-      continue;
+    let face: F | null = null;
+    if (!matched.has(i) && Math.min(region.box.w, region.box.h) >= 8) {
+      try {
+        face = await embed(region.box, i);
+        if (face === null) throw new Error('no face could be embedded in the region');
+      } catch (error) {
+        xmp.problems.push(`region ${i + 1}: ${toAppError(error).message}`);
+      }
     }
-    if (Math.min(region.box.w, region.box.h) < 8) {
-      counts.skipped++;
-      continue;
-    }
-    try {
-      const analysis = await analyser.analyse(photo.bytes, region.box);
-      const f = analysis.faces[0];
-      if (!f) throw new Error('no face could be embedded in the region');
-      const thumbKey = `faces/${photo.sha256.slice(0, 2)}/${photo.sha256}-x${i}.jpg`;
-      await blobs.put(thumbKey, Buffer.from(f.thumbnail), 'image/jpeg');
-      links.push({ name: region.name, target: { kind: 'new', face: {
-        box: f.box, landmarks: f.landmarks, detScore: f.detScore, quality: f.quality.quality, embedding: f.embedding,
-        model: analyser.embedderId, thumbKey, manual: true,
-      } } });
-    } catch (error) {
-      counts.skipped++;
-      xmp.problems.push(`region ${i + 1}: ${toAppError(error).message}`);
-    }
+    regions.push({ name: region.name, box: region.box, face });
   }
-  return { links, personKeywords: xmp.personKeywords, keywords: xmp.keywords, regionNames: named.map((r) => r.name), counts, problems: xmp.problems };
+  return { regions, personKeywords: xmp.personKeywords, keywords: xmp.keywords, problems: xmp.problems };
 }
 
 /**
- * Stores a plan once the photo is saved (`faceIds`: the ids of the detected faces, in order).
- * A region's name finds the person of that exact name or creates them; the face goes to
- * them with source `xmp`, which the machine never moves. facetag's own human decisions win:
- * a face confirmed or moved by hand to someone else, a rejection of that person, or that
- * person already on another face of the photo leave the region unapplied.
+ * The writer's side: matches the named regions to the faces the photo will have once stored
+ * (the detections kept, then faces drawn by hand before). A region no face matches becomes a
+ * new face when the analysis could embed it, and is skipped otherwise.
+ */
+export function planRegionImport<F>(findings: RegionFindings<F>, detected: Box[], manual: Array<{ id: number; box: Box }>): RegionImportPlan<F> {
+  const counts = emptyXmpCounts();
+  counts.regions = findings.regions.length;
+  const matched = matchRegions(findings.regions.map((r) => r.box), [...detected, ...manual.map((f) => f.box)]);
+  const links: RegionImportPlan<F>['links'] = [];
+  const newFaces: F[] = [];
+  for (const [i, region] of findings.regions.entries()) {
+    const b = matched.get(i);
+    if (b !== undefined) {
+      links.push({ name: region.name, target: b < detected.length ? { kind: 'face', index: b } : { kind: 'existing', faceId: manual[b - detected.length]!.id } });
+    } else if (region.face !== null) {
+      links.push({ name: region.name, target: { kind: 'new', face: region.face } });
+      newFaces.push(region.face);
+    } else {
+      counts.skipped++;
+    }
+  }
+  return { links, newFaces, personKeywords: findings.personKeywords, keywords: findings.keywords, regionNames: findings.regions.map((r) => r.name), counts };
+}
+
+/** What applying a plan reads and writes: the catalog's or the single writer's batch (ingest/batch-view.ts). */
+export type RegionStore = Pick<ClusterStore, 'faceStates' | 'rejectedPeople' | 'peopleInPhoto' | 'assign' | 'createPerson'> & {
+  /** The person `Catalog.findPersonByName` finds, by id. */
+  personIdByName(name: string): Promise<number | null>;
+};
+
+/**
+ * Stores a plan once the photo is saved (`faceIds`: the ids of the detected faces, in order;
+ * `newFaceIds`: those of `plan.newFaces`). A region's name finds the person of that exact name
+ * or creates them; the face goes to them with source `xmp`, which the machine never moves.
+ * facetag's own human decisions win: a face confirmed or moved by hand to someone else, a
+ * rejection of that person, or that person already on another face of the photo leave the
+ * region unapplied.
  *
  * Person keywords are weaker evidence: when the photo has a single face, in no person, and
  * exactly one person keyword no region explains, the face goes to that person as `auto`
  * (the machine may still move it). A flat keyword counts only if it is already a person's name.
  */
-export async function applyRegionImport(
-  { catalog, index }: Pick<Deps, 'catalog'> & { index: Pick<VectorIndex, 'add'> },
-  plan: RegionImportPlan, photoId: number, faceIds: number[],
+export async function applyRegionImport<F>(
+  store: RegionStore, plan: RegionImportPlan<F>, photoId: number, faceIds: number[], newFaceIds: number[],
 ): Promise<XmpImportCounts> {
   const counts = { ...plan.counts };
-  const personFor = async (name: string, create: boolean) =>
-    (await catalog.findPersonByName(name))?.id ?? (create ? await catalog.createPerson(name) : null);
+  let added = 0;
   for (const link of plan.links) {
-    let faceId: number;
-    if (link.target.kind === 'new') {
-      faceId = await catalog.addManualFace(photoId, link.target.face);
-      index.add(faceId, link.target.face.embedding);
-    } else {
-      faceId = link.target.kind === 'face' ? faceIds[link.target.index]! : link.target.faceId;
+    const faceId = link.target.kind === 'new' ? newFaceIds[added++]! : link.target.kind === 'face' ? faceIds[link.target.index]! : link.target.faceId;
+    const [face] = await store.faceStates([faceId]);
+    if (!face) {
+      counts.skipped++;
+      continue;
     }
-    const face = (await catalog.getFace(faceId))!;
-    const known = (await catalog.findPersonByName(link.name))?.id ?? null;
+    const known = await store.personIdByName(link.name);
     if (known !== null && face.personId === known) {
-      if (face.source === 'auto') await catalog.assign([{ faceId, personId: known, source: 'xmp', distance: null }]);
+      if (face.source === 'auto') await store.assign([{ faceId, personId: known, source: 'xmp', distance: null }]);
       if (link.target.kind === 'new') counts.added++;
       else counts.matched++;
       continue;
     }
     const humanElsewhere = face.personId !== null && (face.source === 'confirmed' || face.source === 'manual');
-    const rejected = known !== null && (await catalog.rejectedPeople(faceId)).includes(known);
-    const taken = known !== null && (await catalog.peopleInPhoto(photoId)).some((o) => o.faceId !== faceId && o.personId === known);
+    const rejected = known !== null && (await store.rejectedPeople(faceId)).includes(known);
+    const taken = known !== null && (await store.peopleInPhoto(photoId)).some((o) => o.faceId !== faceId && o.personId === known);
     if (humanElsewhere || rejected || taken) {
       counts.skipped++;
       continue;
     }
-    const personId = known ?? (await personFor(link.name, true))!;
-    await catalog.assign([{ faceId, personId, source: 'xmp', distance: null }]);
+    const personId = known ?? (await store.createPerson(link.name));
+    await store.assign([{ faceId, personId, source: 'xmp', distance: null }]);
     if (link.target.kind === 'new') counts.added++;
     else counts.matched++;
   }
@@ -159,15 +180,15 @@ export async function applyRegionImport(
   const candidates = new Map<string, boolean>();
   for (const k of plan.personKeywords) if (!explained.has(k)) candidates.set(k, true);
   for (const k of plan.keywords) {
-    if (!explained.has(k) && !candidates.has(k) && (await catalog.findPersonByName(k))) candidates.set(k, false);
+    if (!explained.has(k) && !candidates.has(k) && (await store.personIdByName(k)) !== null) candidates.set(k, false);
   }
-  const faces = await catalog.peopleInPhoto(photoId);
+  const faces = await store.peopleInPhoto(photoId);
   if (candidates.size === 1 && faces.length === 1 && faces[0]!.personId === null) {
     const [name, create] = [...candidates][0]!;
-    const personId = await personFor(name, create);
+    const personId = (await store.personIdByName(name)) ?? (create ? await store.createPerson(name) : null);
     const faceId = faces[0]!.faceId;
-    if (personId !== null && !(await catalog.rejectedPeople(faceId)).includes(personId)) {
-      await catalog.assign([{ faceId, personId, source: 'auto', distance: null }]);
+    if (personId !== null && !(await store.rejectedPeople(faceId)).includes(personId)) {
+      await store.assign([{ faceId, personId, source: 'auto', distance: null }]);
       counts.byKeyword++;
     }
   }

@@ -1,11 +1,11 @@
-import type { IndexProgress } from '../ingest/index-photos.js';
+import type { IndexProgress } from '../ingest/index-summary.js';
 import type { Metrics } from './metrics.js';
 import { setQueueDepth, setQueueLag } from './record.js';
 
 /**
  * The in-process queue of one index run, from its progress callback: every photo listed at the
  * start waits until a slot takes it. (Photos, faces, stages and failures are recorded by
- * `indexPhotos` itself through `IndexOptions.metrics`.)
+ * the index run itself (ingest/index-run.ts) through `IndexOptions.metrics`.)
  */
 export function createIndexRunMetrics(metrics: Metrics, options: { queue?: string; concurrency: number }) {
   const queue = options.queue ?? 'index';

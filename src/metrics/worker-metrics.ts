@@ -7,7 +7,7 @@ import type { Metrics } from './metrics.js';
 import { recordJobFailed, recordPhotoAnalysed, recordStages } from './record.js';
 
 /**
- * The analyser of a cluster worker, measured: each photo it analyses is counted
+ * The analyser of a cluster worker, measured: each photo it analyses (not each XMP region it embeds) is counted
  * (`facetag_photos_analysed_total`) with its faces and its decode, detect and embed times.
  */
 export function measuredAnalyser<A extends Pick<AnalysisPool, 'modelKey' | 'analyse'>>(metrics: Metrics, analyser: A): Pick<AnalysisPool, 'modelKey' | 'analyse'> {
@@ -15,6 +15,8 @@ export function measuredAnalyser<A extends Pick<AnalysisPool, 'modelKey' | 'anal
     modelKey: analyser.modelKey,
     async analyse(input, box) {
       const analysis = await analyser.analyse(input, box);
+      // A box is an XMP region of a photo counted already, embedded on its own.
+      if (box) return analysis;
       const { decodeMs, detectMs, embedMs } = analysis.timings;
       recordPhotoAnalysed(metrics, { stageMs: { decode: decodeMs, detect: detectMs, embed: embedMs }, faces: analysis.faces.length });
       return analysis;

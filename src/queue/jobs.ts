@@ -23,8 +23,10 @@ const photoSourceRef = z.discriminatedUnion('kind', [
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
+const box = z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() });
+
 const encodedFace = z.object({
-  box: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }),
+  box,
   landmarks: z.array(z.tuple([z.number(), z.number()])),
   detScore: z.number(),
   /** The landmarker's face-presence score; null when it gives none (absent in jobs of older versions). */
@@ -34,6 +36,15 @@ const encodedFace = z.object({
   embedding: z.string(),
   /** Blob key of the face thumbnail, already stored by the worker. */
   thumbKey: z.string().min(1),
+});
+
+/** The photo's XMP regions and keywords, read by the worker (the writer never reads the photo). */
+const encodedXmp = z.object({
+  /** Named face regions; `face`: embedded from the region's box when no detected face matched it. */
+  regions: z.array(z.object({ name: z.string(), box, face: encodedFace.nullable() })),
+  personKeywords: z.array(z.string()),
+  keywords: z.array(z.string()),
+  problems: z.array(z.string()),
 });
 
 export const encodedAnalysisSchema = z.object({
@@ -50,6 +61,8 @@ export const encodedAnalysisSchema = z.object({
   timings: z.object({ decodeMs: z.number(), detectMs: z.number(), embedMs: z.number() }),
   /** The worker's models (`detector@v+landmarker@v+embedder@v`), checked again by the writer. */
   modelKey: z.string(),
+  /** Absent in results of older workers: no XMP is imported for those photos. */
+  xmp: encodedXmp.optional(),
 });
 
 export const jobPayloads = {

@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 import type { ClusterParams } from '../cluster/incremental-assign.js';
 import type { VectorIndex } from '../cluster/vector-index.js';
 import type { Deps } from '../context.js';
-import { commitPhoto, preparePhoto } from '../ingest/store-photo.js';
+import { AppError, type ErrorCode } from '../errors.js';
+import { completeAnalysis } from '../ingest/analyse-photo.js';
+import { isUnchanged } from '../ingest/photo-unchanged.js';
+import { createSingleWriter } from '../ingest/single-writer.js';
 import type { AnalysisPool, PoolAnalysis } from '../vision/analysis-pool.js';
 import { iou } from '../vision/image.js';
 
@@ -36,7 +39,7 @@ export interface StoredPhoto {
 }
 
 /**
- * Indexes an analysed photo like any other (`facetag index`'s writer step: thumbnails, XMP
+ * Indexes an analysed photo like any other (`facetag index`'s single writer: thumbnails, XMP
  * regions, one catalog transaction, then clustering), without analysing it again. A photo the
  * catalog holds already, unchanged and analysed by the same models, is not stored twice: its
  * faces are matched to the analysis by their boxes. Call it from one writer at a time.
@@ -50,8 +53,8 @@ export async function storeAnalysedPhoto(
 ): Promise<StoredPhoto> {
   const { catalog } = deps;
   const existing = await catalog.getPhotoByPath(photo.key);
-  if (existing?.status === 'done' && existing.sha256 === photo.sha256 && existing.model === analyser.modelKey) {
-    const stored = await catalog.listFaces({ photoId: existing.id });
+  if (isUnchanged(existing, photo.sha256, analyser.modelKey)) {
+    const stored = await catalog.listFaces({ photoId: existing!.id });
     const faceIds = photo.analysis.faces.map((f) => {
       let best: { id: number; overlap: number } | null = null;
       for (const s of stored) {
@@ -60,15 +63,12 @@ export async function storeAnalysedPhoto(
       }
       return best?.id ?? null;
     });
-    return { photoId: existing.id, faceIds, added: false };
+    return { photoId: existing!.id, faceIds, added: false };
   }
-  const prepared = await preparePhoto(deps, analyser, {
-    key: photo.key, size: photo.bytes.length, mtimeMs: photo.mtimeMs, sha256: photo.sha256, bytes: photo.bytes, analysis: photo.analysis, existing,
-  });
-  const committed = await commitPhoto(deps, index, params, prepared);
-  // preparePhoto keeps the faces in order, leaving out boxes a person dismissed on this photo before.
-  const kept = prepared.result.faces;
-  let next = 0;
-  const faceIds = photo.analysis.faces.map((f) => (kept[next]?.box === f.box ? committed.faceIds[next++]! : null));
-  return { photoId: committed.photoId, faceIds, added: true };
+  const result = await completeAnalysis(deps, analyser, { key: photo.key, sha256: photo.sha256, bytes: photo.bytes }, photo.analysis);
+  const writer = createSingleWriter(deps, index, params, analyser, { maxPhotos: 1, maxWaitMs: 0 });
+  const written = await writer.write({ key: photo.key, size: photo.bytes.length, mtimeMs: photo.mtimeMs }, photo.sha256, result);
+  if (written.kind === 'failed') throw new AppError(written.code as ErrorCode, written.message);
+  if (written.kind === 'unchanged') return storeAnalysedPhoto(deps, analyser, index, params, photo);
+  return { photoId: written.photoId, faceIds: written.faceIds, added: true };
 }

@@ -392,6 +392,8 @@ describe('hand-drawn faces and indexing from the dashboard (real models)', () =>
     for (let i = 0; i < 240 && (await s.json('GET', '/api/ingest')).status.running; i++) await new Promise((r) => setTimeout(r, 250));
     expect(await t.catalog.getFace(face.id)).toMatchObject({ manual: true, personId: person });
     expect(existsSync(join(t.config.data.dir, 'blobs', ...face.thumbKey.split('/')))).toBe(true);
+    // The face the detector finds again is the one drawn there: one face, not two.
+    expect((await t.catalog.listFaces({ photoId: photo.id })).map((f) => f.id)).toEqual([face.id]);
   });
 
   it('a box drawn on no face is kept but doubtful: a warning, no person, out of clustering until a person puts it on someone', async () => {
@@ -407,8 +409,8 @@ describe('hand-drawn faces and indexing from the dashboard (real models)', () =>
     await t.catalog.moveFace(wall.id, person);
     expect((await t.catalog.allFaceVectors(embedder)).map((f) => f.id)).toContain(wall.id);
     // A box around the real face is no doubt.
-    const detected = (await t.catalog.listFaces({ photoId: photo.id })).find((f) => !f.manual)!;
-    const real = await s.json('POST', `/api/photos/${photo.id}/faces`, { box: detected.box }, 201);
+    const onFace = (await t.catalog.listFaces({ photoId: photo.id })).find((f) => !f.doubtful)!;
+    const real = await s.json('POST', `/api/photos/${photo.id}/faces`, { box: onFace.box }, 201);
     expect(real).toMatchObject({ doubtful: false });
     expect(real.warning).toBeUndefined();
   });

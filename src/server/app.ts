@@ -14,7 +14,8 @@ import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
 import { createImageService, readRegularFile } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
-import type { IndexOptions, IndexSummary } from '../ingest/index-photos.js';
+import type { AnalysisTransport } from '../ingest/analysis-transport.js';
+import { poolTransport } from '../ingest/pool-transport.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
 import { compreFaceErrorResponse, isCompreFacePath } from './compreface-shapes.js';
@@ -43,8 +44,11 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   webRoot: string;
   /** The folder "Index now" indexes, absolute; null hides the button. */
   indexFolder: string | null;
-  /** Cluster mode: "Index now" queues the photos for `facetag worker` processes and writes their results. */
-  indexer?: (folder: string, options: IndexOptions) => Promise<IndexSummary>;
+  /**
+   * Who analyses the photos of "Index now" (closed after each run); default: this server's own
+   * analysis threads. Cluster mode: `facetag worker` processes, through the queue.
+   */
+  indexTransport?: () => Promise<AnalysisTransport>;
   version: string;
   /** This process's metrics; default a new registry over the data folder. */
   metrics?: Metrics;
@@ -92,7 +96,7 @@ export function createServerApp(options: ServerAppOptions) {
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
     images: createImageService(options.blobs, { maxPixels: config.index.maxPixels, presignTtlSeconds: config.storage.presignTtlSeconds, readPhoto }),
     readPhoto,
-    ingest: createIngestRunner({ ...options, metrics }, analyser, options.indexFolder, () => faceIndex.reset(), options.indexer),
+    ingest: createIngestRunner({ ...options, metrics }, options.indexTransport ?? (async () => poolTransport(options, await analyser())), options.indexFolder, () => faceIndex.reset()),
     metrics,
     version: options.version,
     embedderId: embedderKey(config),

@@ -3,9 +3,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import { createIndexRunMetrics } from '../metrics/index-run-metrics.js';
 import { setModelInfo } from '../metrics/record.js';
 import { AppError, toAppError } from '../errors.js';
+import type { AnalysisTransport } from '../ingest/analysis-transport.js';
 import { indexFolder } from '../ingest/index-folder.js';
-import type { IndexOptions, IndexProgress, IndexSummary } from '../ingest/index-photos.js';
-import type { AnalysisPool } from '../vision/analysis-pool.js';
+import type { IndexOptions, IndexProgress, IndexSummary } from '../ingest/index-summary.js';
 
 export interface IngestStatus {
   /** The folder the "Index now" button indexes, or null when none is configured. */
@@ -19,14 +19,17 @@ export interface IngestStatus {
   error: { code: string; message: string } | null;
 }
 
-/** One index run at a time, in the background of the server, with its progress to show. */
+/**
+ * One index run at a time, in the background of the server, with its progress to show. It is
+ * the one index run of every mode (ingest/index-run.ts); `transport` says who analyses: the
+ * server's own analysis threads, or (cluster mode) `facetag worker` processes through the queue.
+ * The transport is closed after each run.
+ */
 export function createIngestRunner(
   deps: Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'> & { metrics: Metrics; version: string },
-  analyser: () => Promise<AnalysisPool>,
+  transport: () => Promise<AnalysisTransport>,
   folder: string | null,
   onFinished: () => void,
-  /** Cluster mode's run (through the queue, analysed by workers) instead of the embedded one. */
-  indexer?: (folder: string, options: IndexOptions) => Promise<IndexSummary>,
 ) {
   const status: IngestStatus = { folder, running: false, startedAt: null, progress: null, last: null, error: null };
   let controller: AbortController | null = null;
@@ -53,13 +56,13 @@ export function createIngestRunner(
               runMetrics.onProgress(p);
             },
           };
+          const analysis = await transport();
           let summary: IndexSummary;
-          if (indexer) {
-            summary = await indexer(folder, options);
-          } else {
-            const pool = await analyser();
-            setModelInfo(deps.metrics, { modelKey: pool.modelKey, version: deps.version });
-            summary = await indexFolder(deps, pool, folder, options);
+          try {
+            setModelInfo(deps.metrics, { modelKey: analysis.modelKey, version: deps.version });
+            summary = await indexFolder(deps, analysis, folder, options);
+          } finally {
+            await analysis.close();
           }
           status.last = { ...summary, finishedAt: new Date().toISOString() };
         } catch (error) {

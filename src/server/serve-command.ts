@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createContext, createPhotoReader, createQueue, startAnalysisPool } from '../context.js';
-import { indexFolderThroughQueue } from '../ingest/index-through-queue.js';
-import type { IndexOptions } from '../ingest/index-photos.js';
+import { createAnalysisTransport, createContext, createQueue, startAnalysisPool } from '../context.js';
+import { createPhotoReader } from '../photo-reader.js';
 import { AppError } from '../errors.js';
 import { createQueueDepthReader } from '../metrics/queue-depth.js';
 import type { Command } from '../cli/io.js';
@@ -57,7 +56,7 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       startAnalyser: () => startAnalysisPool(config),
       readPhoto: photos.read,
       ...(config.queue.driver === 'bullmq' ? {
-        indexer: (folder: string, options: IndexOptions) => indexFolderThroughQueue(ctx, () => createQueue(config, ctx.log), folder, options),
+        indexTransport: () => createAnalysisTransport(ctx),
         queueDepth: createQueueDepthReader(() => createQueue(config, ctx.log)),
       } : {}),
     });

@@ -29,8 +29,7 @@ async function pullOldModels(data: string): Promise<string | null> {
   return null;
 }
 
-// Wired into the index run with the one-run rework (issue 15): until then this documents the target.
-describe.skip('upgrading a library to the default models keeps every human decision', () => {
+describe('upgrading a library to the default models keeps every human decision', () => {
   const root = mkdtempSync(join(tmpdir(), 'facetag-upgrade-'));
   const photos = join(root, 'photos');
   const data = join(root, 'data');
@@ -71,7 +70,7 @@ describe.skip('upgrading a library to the default models keeps every human decis
     await ft(OLD, 'people', 'name', String(lav), 'Lav');
     // Confirmed: a1's face. Merged: a3's face split off, then merged back (the merge stays undoable).
     await ft(OLD, 'people', 'confirm', String(eileen), String(faceIn('a1.jpg').id));
-    const split = (await ft(OLD, 'people', 'split', String(eileen), String(faceIn('a3.jpg').id))).personId as number;
+    const split = (await ft(OLD, 'people', 'split', String(eileen), String(faceIn('a3.jpg').id))).id as number;
     const merge = await ft(OLD, 'people', 'merge', String(eileen), String(split));
     // Rejected: c2's face is not Lav. Dismissed: c3's face is no face.
     await ft(OLD, 'people', 'reject-face', String(lav), String(faceIn('c2.jpg').id));

@@ -8,7 +8,7 @@ import { collect, json, runFacetag, startFacetag } from '../helpers/cli.js';
 import { requireNeo4j, startNeo4j, type Neo4jServer } from '../helpers/neo4j.js';
 import { fixture } from '../helpers/photos.js';
 
-const PHOTOS = 24;
+const PHOTOS = 32;
 const available = requireNeo4j('index run against Neo4j with the server stopped mid-run');
 
 describe.skipIf(!available)('an index run on the neo4j catalog whose server stops mid-run', () => {
@@ -23,7 +23,7 @@ describe.skipIf(!available)('an index run on the neo4j catalog whose server stop
     mkdirSync(photos);
     // Distinct files (distinct hashes) with one face each: the fixture at several scales and mirrored.
     for (let i = 0; i < PHOTOS; i++) {
-      await sharp(fixture('astronaut.jpg')).resize(400 + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(photos, `p${String(i).padStart(2, '0')}.jpg`));
+      await sharp(fixture('astronaut.jpg')).resize(1000 + i * 8).flop(i % 2 === 1).jpeg({ quality: 80 + (i % 10) }).toFile(join(photos, `p${String(i).padStart(2, '0')}.jpg`));
     }
     const first = await startNeo4j();
     servers.push(first);
@@ -32,11 +32,14 @@ describe.skipIf(!available)('an index run on the neo4j catalog whose server stop
       FACETAG_CATALOG_DRIVER: 'neo4j', FACETAG_CATALOG_NEO4J_URL: url, FACETAG_CATALOG_NEO4J_PASSWORD: first.password,
       // Give up on a gone server after half a second per call, so the run ends quickly.
       FACETAG_CATALOG_NEO4J_MAX_RETRY_MS: '500',
+
     });
     const data = join(root, 'data');
 
     const watcher: Neo4jCatalog = await openNeo4jCatalog({ url: first.url, user: first.user, password: first.password, maxRetryMs: 500 });
-    const child = startFacetag(['index', photos, '--data', data, '--json'], { env: env(first.url) });
+    // One analysis thread: the batched writer is far faster than the analysis, so the run is
+    // still analysing (most photos not written) when the server stops.
+    const child = startFacetag(['index', photos, '--data', data, '--json'], { env: { ...env(first.url), FACETAG_INDEX_CONCURRENCY: '1' } });
     const done = collect(child);
     const deadline = Date.now() + 180_000;
     while ((await watcher.counts()).photos < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { clusterEnv, compareWithEmbedded, embeddedRun, killStrays, startTracked, startWorker, stopWorker, testQueue, until } from '../helpers/cluster.js';
 import { makeFacePhotos } from '../helpers/photos.js';
 import { collect, json, runFacetag } from '../helpers/cli.js';
+import { processedSoFar } from '../helpers/catalog-rows.js';
 import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { jobId } from '../../src/queue/jobs.js';
 
@@ -63,6 +64,28 @@ if (requireRedis('cluster faults')) {
       } finally {
         await q.close();
       }
+    });
+
+    it('the management SIGKILLed mid-run: the next run takes over its lock and the results left in the queue, and writes every photo once, as in an embedded run', async () => {
+      const lib = await library('management', 8, 80, 700);
+      const worker = startWorker(lib.data, lib.env);
+      await worker.ready;
+      const first = startTracked(['index', lib.photos, '--data', lib.data, '--json'], lib.env);
+      const killed = collect(first);
+      await until('two photos written', () => processedSoFar(join(lib.data, 'catalog.sqlite')), (n) => n >= 2);
+      first.kill('SIGKILL');
+      expect((await killed).signal).toBe('SIGKILL');
+      const before = processedSoFar(join(lib.data, 'catalog.sqlite'));
+      expect(before).toBeLessThan(8);
+      // The worker went on analysing: those results wait in Redis for the next writer.
+      const second = await collect(startTracked(['index', lib.photos, '--data', lib.data, '--json'], lib.env));
+      await stopWorker(worker);
+      expect(second.code, second.stderr).toBe(0);
+      const summary = json(second);
+      expect(summary.photos.failed).toBe(0);
+      expect(summary.photos.processed + summary.photos.skippedUnchanged).toBe(8);
+      expect(summary.faces).toBe(8);
+      expect(compareWithEmbedded(lib.data, lib.embedded)).toEqual([]);
     });
 
     it('Redis restarted mid-run: the workers and the management reconnect and finish, nothing lost', async () => {

@@ -8,6 +8,7 @@ import { makeFacePhotos } from '../helpers/photos.js';
 import { collect, json, runFacetag } from '../helpers/cli.js';
 import { requireRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { requireShared, SHARED_MODELS } from '../helpers/shared.js';
+import { freePort } from '../helpers/ports.js';
 import { jobId } from '../../src/queue/jobs.js';
 import { modelKeys } from '../../src/vision/model-key.js';
 import { DEFAULT_MODELS } from '../../src/vision/model-manifest.js';
@@ -99,6 +100,44 @@ if (requireRedis('cluster flow')) {
       // A second run finds nothing to do and queues nothing.
       const again = json(await runFacetag(['index', photos, '--data', data, '--json'], { env }));
       expect(again.photos).toMatchObject({ processed: 0, skippedUnchanged: PHOTOS, failed: 0 });
+    });
+
+    it('a fresh catalog against a Redis that still holds the finished analyse jobs of a first run: every photo is analysed and written again', async () => {
+      const env = clusterEnv(redis.url, { FACETAG_QUEUE_PREFIX: 'fresh' });
+      const worker = startWorker(join(root, 'fresh-worker'), env);
+      await worker.ready;
+      const first = json(await collect(startTracked(['index', photos, '--data', join(root, 'fresh-1'), '--json'], env)));
+      expect(first.photos).toMatchObject({ processed: PHOTOS, failed: 0 });
+      const q = await testQueue(redis.url, 'fresh');
+      try {
+        expect(await q.queueCounts()).toMatchObject({ completed: PHOTOS, waiting: 0 });
+      } finally {
+        await q.close();
+      }
+      // A new data folder: its catalog has none of these photos, while Redis still has their finished jobs.
+      const second = json(await collect(startTracked(['index', photos, '--data', join(root, 'fresh-2'), '--json'], env)));
+      await stopWorker(worker);
+      expect(second.photos).toMatchObject({ processed: PHOTOS, skippedUnchanged: 0, failed: 0 });
+      expect(second.faces).toBe(PHOTOS);
+      expect(analysedCount(join(root, 'fresh-worker'))).toBe(PHOTOS * 2);
+    });
+
+    it('two workers on one host with the same worker.port both serve their metrics: the second takes the next free port', async () => {
+      const env = clusterEnv(redis.url, { FACETAG_QUEUE_PREFIX: 'ports' });
+      const base = await freePort();
+      const workers = [0, 1].map(() => startWorker(join(root, 'ports'), { ...env, FACETAG_WORKER_PORT: String(base) }));
+      const lines = workers.map((w) => {
+        let out = '';
+        w.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        return () => out;
+      });
+      await Promise.all(workers.map((w) => w.ready));
+      const ports = lines.map((out) => Number(/metrics http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(out())?.[1]));
+      expect(new Set(ports).size).toBe(2);
+      expect(Math.min(...ports)).toBe(base);
+      expect(Math.max(...ports)).toBeGreaterThan(base);
+      for (const port of ports) expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain('facetag_photos_analysed_total');
+      for (const w of workers) expect((await stopWorker(w)).code).toBe(0);
     });
 
     it('refuses a worker with other models: it exits with a clear error and the jobs wait for a right worker', async (ctx) => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64Body, GROUP, labelled, NO_FACE, PEOPLE, photoForm, STRANGER, TWO_FACES } from '../../../test/helpers/recognition.js';
 import { requireShared, SHARED_FACES } from '../../../test/helpers/shared.js';
 import { indexFolder } from '../../ingest/index-folder.js';
+import { poolTransport } from '../../ingest/pool-transport.js';
 import { MATCH_SIMILARITY } from '../../recognition/similarity.js';
 import { fromImageId, toImageId } from '../compreface-shapes.js';
 import { makeTestServer } from '../test-library.js';
@@ -136,7 +137,7 @@ describe.skipIf(!requireShared(SHARED_FACES, 'CompreFace-compatible API on ../sh
     mkdirSync(folder);
     copyFileSync(labelled(PEOPLE.tom.examples[1]), join(folder, 'tom-at-home.jpg'));
     copyFileSync(labelled('tom_hanks/5.jpg'), join(folder, 'tom-in-town.jpg'));
-    await indexFolder(t.server.services, await t.server.services.analyser(), folder);
+    await indexFolder(t.server.services, poolTransport(t.server.services, await t.server.services.analyser()), folder);
     const tom = (await t.catalog.findPersonByName(PEOPLE.tom.name))!;
     for (const f of await t.catalog.listFaces({ unassigned: true })) await t.catalog.moveFace(f.id, tom.id);
     const libraryFaces: number[] = [];

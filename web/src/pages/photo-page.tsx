@@ -69,7 +69,8 @@ export function PhotoPage({ id }: { id: number }) {
     setBusy(true);
     try {
       const face = await post<Face>(`/api/photos/${id}/faces`, { box });
-      if (face.warning) toastError(new Error(`Face added, but ${face.warning}`));
+      // Not an error (the face is added): a note that stays long enough to read, then goes.
+      if (face.warning) toast(`Face added, but ${face.warning}`, { ms: 12_000 });
       else toast(face.personId ? 'Face added and matched to a person' : 'Face added: click it to say who it is');
       setDrawing(false);
       await load();

@@ -12,7 +12,9 @@ import { createLogger } from '../log.js';
 import { createFsBlobStore } from '../storage/fs-blob-store.js';
 import { createAnalysisPool, type AnalysisPool } from '../vision/analysis-pool.js';
 import { createFolderSource } from './folder-source.js';
-import { indexPhotos } from './index-photos.js';
+import { openIndexer } from './index-run.js';
+import type { PhotoSource } from './photo-source.js';
+import { poolTransport } from './pool-transport.js';
 
 /** A library of one good photo and one that is not a photo, in a fresh data folder. */
 function library() {
@@ -27,16 +29,29 @@ function library() {
   return { photos, deps, catalog };
 }
 
-/** The catalog, whose recordFailure fails `times` times (the catalog out of reach for a moment). */
-function refusingFailures(catalog: Catalog, times: number): Catalog {
+/** The catalog, whose writer refuses to record a failure `times` times (the catalog out of reach for a moment). */
+function refusingFailures<C extends Catalog>(catalog: C, times: number): C {
   let left = times;
   return {
     ...catalog,
-    async recordFailure(f) {
-      if (left-- > 0) throw new AppError('STORE_FAILED', 'the catalog is out of reach (test)');
-      return catalog.recordFailure(f);
-    },
+    writeBatch: (work) => catalog.writeBatch((tx) => work({
+      ...tx,
+      async recordFailures(failures) {
+        if (failures.length > 0 && left-- > 0) throw new AppError('STORE_FAILED', 'the catalog is out of reach (test)');
+        return tx.recordFailures(failures);
+      },
+    })),
   };
+}
+
+/** One index run of `source` as `facetag index` runs it: the writer lock, the vector index, the single writer. */
+async function indexPhotos(deps: ReturnType<typeof library>['deps'], pool: AnalysisPool, source: PhotoSource) {
+  const indexer = await openIndexer(deps, poolTransport(deps, pool));
+  try {
+    return await indexer.run(source);
+  } finally {
+    await indexer.close();
+  }
 }
 
 describe('index run: failures are never lost, and one run writes a catalog at a time', () => {

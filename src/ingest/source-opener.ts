@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import type { ResolvedConfig } from '../config/load-config.js';
+import type { Deps } from '../context.js';
+import { AppError } from '../errors.js';
+import type { PhotoSourceRef } from '../queue/jobs.js';
+import { createFolderSource } from './folder-source.js';
+import type { PhotoSource } from './photo-source.js';
+
+/**
+ * Where an index run's photos are, from what a person types: a folder, or `s3://bucket[/prefix]`.
+ * A folder is taken as given here and checked when it is opened.
+ */
+export async function sourceRefOf(where: string, cwd = process.cwd()): Promise<PhotoSourceRef> {
+  if (!where.startsWith('s3://')) return { kind: 'folder', root: resolve(cwd, where) };
+  const { parseS3Url } = await import('../storage/s3-client.js');
+  const url = parseS3Url(where);
+  if (!url) throw new AppError('USAGE', `${where} is not an S3 source; write s3://bucket or s3://bucket/prefix/ (bucket names: 3-63 lowercase letters, digits, dots, dashes)`);
+  return { kind: 's3', bucket: url.bucket, prefix: url.prefix };
+}
+
+/**
+ * The one place an index run's photos are read from, for the process that admits them (`writer`:
+ * it settles each photo once written, e.g. moves it to `storage.processedBucket`) and for a
+ * `facetag worker` (`reader`: it only reads; the move is the writer's). A bucket is read with this
+ * node's own `storage.*` settings; the S3 SDK is loaded only for a bucket. `check` lists the bucket
+ * once first, so a wrong key or a missing bucket is reported before any work; a folder that
+ * cannot be listed is reported to `onListError` by its error code (never its path).
+ */
+export async function openPhotoSource(
+  { config }: Pick<Deps, 'config'>,
+  ref: PhotoSourceRef,
+  role: 'writer' | 'reader',
+  options: { check?: boolean; onListError?: (code: string | undefined) => void } = {},
+): Promise<PhotoSource> {
+  if (ref.kind === 'folder') {
+    return createFolderSource(ref.root, { followSymlinks: config.index.followSymlinks, ...(options.onListError ? { onListError: options.onListError } : {}) });
+  }
+  const { checkS3Source, createS3Source } = await import('./s3-source.js');
+  const s = config.storage;
+  if (options.check) await checkS3Source(s, ref.bucket, ref.prefix);
+  return createS3Source(s, {
+    bucket: ref.bucket, prefix: ref.prefix, processedBucket: s.processedBucket,
+    processedAction: role === 'writer' ? s.processedAction : 'leave', maxFileBytes: config.index.maxFileBytes,
+  });
+}
+
+/** Opens the source a job names, once per source (a worker's many jobs share it). */
+export type SourceOpener = (ref: PhotoSourceRef) => Promise<Pick<PhotoSource, 'read'>>;
+
+/** `openPhotoSource` as a reader, each source opened once; a failed open is tried again by the next job. */
+export function cachedSourceOpener(config: Pick<ResolvedConfig, 'index' | 'storage'>): SourceOpener & { close(): Promise<void> } {
+  const open = new Map<string, Promise<PhotoSource>>();
+  return Object.assign((ref: PhotoSourceRef) => {
+    const id = JSON.stringify(ref);
+    if (!open.has(id)) {
+      const opening = openPhotoSource({ config: config as ResolvedConfig }, ref, 'reader');
+      opening.catch(() => open.delete(id));
+      open.set(id, opening);
+    }
+    return open.get(id)!;
+  }, {
+    async close() {
+      const all = [...open.values()];
+      open.clear();
+      await Promise.all(all.map(async (s) => (await s.catch(() => null))?.close()));
+    },
+  });
+}
