@@ -301,7 +301,7 @@ describe('suggestions', () => {
     await add([face(vec(9, 1))]);
     await add([face(vec(9, 2))]);
     const stray = await add([face(vec(1, 5, 0.3))], false);
-    const index = await loadIndex(catalog, 'm@1', createExactIndex);
+    const index = await loadIndex(catalog, 'm@1', (dims) => createExactIndex(dims!));
     const personA = (await catalog.getFace(a1.faceIds[0]!))!.personId!;
     const forFace = await suggestPeopleForFace({ catalog }, index, stray.faceIds[0]!, { ...params, maxDistance: 0.9 });
     expect(forFace[0]!.personId).toBe(personA);
@@ -320,5 +320,8 @@ describe('suggestions', () => {
     index.add(1, new Float32Array(512).fill(1 / Math.sqrt(512)));
     expect(index.size).toBe(1);
     await expect(loadIndex(catalog, 'no-such-embedder@1')).rejects.toThrow(/no-such-embedder has no dimensions in its manifest/);
+    // A caller that picks its own index is asked for one even for an embedder the manifest does not know.
+    const own = await loadIndex(catalog, 'no-such-embedder@1', (dims) => createExactIndex(dims ?? 64));
+    expect(own.dimensions).toBe(64);
   });
 });

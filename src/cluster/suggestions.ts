@@ -27,14 +27,15 @@ export interface FaceCandidate {
 
 /**
  * An in-process index of every face of the embedder (`id@version`), sized by its embeddings,
- * or by the embedder's manifest while there are none; faces added later must match.
+ * or by the embedder's manifest while there are none; faces added later must match. `make`
+ * picks the index instead: it gets the embeddings' length, or undefined for an empty library.
  */
-export async function loadIndex(catalog: Catalog, embedderId: string, make?: (dims: number) => VectorIndex): Promise<VectorIndex> {
+export async function loadIndex(catalog: Catalog, embedderId: string, make?: (dims: number | undefined) => VectorIndex): Promise<VectorIndex> {
   const vectors = await catalog.allFaceVectors(embedderId);
+  const found = vectors[0]?.embedding.length;
   // An empty library still takes the embedder's vectors (faces added later, a recognition's store).
-  const dims = vectors[0]?.embedding.length ?? embeddingDimensions(embedderId);
-  if (!make) return buildVectorIndex(faceVectorSource(vectors, dims));
-  const index = make(dims);
+  if (!make) return buildVectorIndex(faceVectorSource(vectors, found ?? embeddingDimensions(embedderId)));
+  const index = make(found);
   for (const v of vectors) index.add(v.id, v.embedding);
   return index;
 }
