@@ -36,6 +36,8 @@ export const errorCodes = {
   // infrastructure
   STORE_FAILED: { http: 503, exit: 74, retry: true },
   INTERNAL: { http: 500, exit: 70, retry: true },
+  // a native library facetag needs did not load (no build for this platform, a broken install)
+  DEPENDENCY_MISSING: { http: 500, exit: 69, retry: false },
   // cluster deployment
   CLUSTER_INVALID: { http: 500, exit: 78, retry: false },
   SERVICE_UNAVAILABLE: { http: 503, exit: 69, retry: true },

@@ -2,13 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NewFace } from '../catalog/catalog.js';
+import type { FaceVector, NewFace } from '../catalog/catalog.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import { assignFaces, type ClusterParams } from './incremental-assign.js';
 import { clusterAll } from './global-cluster.js';
 import { recluster } from './recluster.js';
 import { suggestFacesForPerson, suggestPeopleForFace, loadIndex } from './suggestions.js';
 import { createExactIndex } from './vector-index.js';
+import { syntheticFaces } from '../../bench/synthetic-faces.js';
+import { buildVectorIndex } from './create-vector-index.js';
+import { packFaces, type FaceSource } from './face-table.js';
+import { bcubed } from '../eval/metrics.js';
+import { seededRandom } from './seeded-random.js';
 
 const DIMS = 16;
 const params: ClusterParams = { maxDistance: 0.4, minFaces: 2, k: 8, minSeedQuality: 0.3 };
@@ -127,13 +132,130 @@ describe('global re-cluster', () => {
         index.add(id++, embedding);
       }
     }
-    const { clusterOf, groups } = clusterAll({ faces, rejections: [] }, index, params);
+    const { group, groups } = clusterAll({ faces: packFaces(faces), rejections: [] }, index, params);
     expect(groups).toBe(6);
     for (let person = 0; person < 6; person++) {
-      const labels = new Set(faces.slice(person * 5, person * 5 + 5).map((f) => JSON.stringify(clusterOf.get(f.id))));
+      const labels = new Set(group.slice(person * 5, person * 5 + 5));
       expect(labels.size).toBe(1);
+      expect([...labels][0]).toBeGreaterThanOrEqual(0);
     }
+    expect(new Set(group).size).toBe(6);
   });
+
+  it('clusterAll keeps a rejected face out of the group of the person it was rejected from, and two people apart', () => {
+    const index = createExactIndex(DIMS);
+    const faces: FaceVector[] = [];
+    for (let id = 1; id <= 10; id++) {
+      // Faces 1-4 (on person 50, by the machine), 7 and 8 are one identity; 5, 6, 9 and 10 another,
+      // where a person confirmed 5 as person 60 and 6 as person 61.
+      const embedding = id === 5 || id === 6 || id >= 9 ? vec(7, id * 1.9) : vec(2, id * 1.9);
+      const personId = id <= 4 ? 50 : id === 5 ? 60 : id === 6 ? 61 : null;
+      const source = id <= 4 ? ('auto' as const) : personId ? ('confirmed' as const) : null;
+      faces.push({ id, photoId: id, personId, source, quality: 0.8, embedding });
+      index.add(id, embedding);
+    }
+    const cluster = (rejections: Array<{ faceId: number; personId: number }>) => {
+      const { person, group } = clusterAll({ faces: packFaces(faces), rejections }, index, params);
+      return (i: number) => (Number.isNaN(person[i]!) ? `g${group[i]}` : `p${person[i]}`);
+    };
+    const free = cluster([]);
+    expect(free(7)).toBe(free(0)); // without the rejection, face 8 is with faces 1-4
+    const clusterOf = cluster([{ faceId: 8, personId: 50 }]);
+    // Face 8 was rejected from person 50, whose faces 1-4 are: it is in none of their clusters.
+    for (let i = 0; i < 4; i++) expect(clusterOf(7)).not.toBe(clusterOf(i));
+    // One identity confirmed as two people stays two.
+    expect(clusterOf(4)).toBe('p60');
+    expect(clusterOf(5)).toBe('p61');
+  });
+});
+
+describe('global re-cluster through the approximate index', () => {
+  it('clusters 1,500 faces through the approximate index and keeps every human decision', async () => {
+    const dims = 64;
+    const lib = syntheticFaces(1_500, { seed: 21, dimensions: dims });
+    const random = seededRandom(21);
+    const catalog = openSqliteCatalog(join(mkdtempSync(join(tmpdir(), 'facetag-cl-')), 'c.sqlite'));
+    const identityOf = new Map<number, number>();
+    const photoOf = new Map<number, number>();
+    const faceOfSlot: number[] = [];
+    // Mostly one face a photo; some photos of two or three people, some with one person twice.
+    for (let i = 0; i < lib.count; ) {
+      const r = random();
+      const slots = r < 0.15 ? [i, i + 1, i + 2] : r < 0.3 ? [i, i + 1] : [i];
+      const inPhoto = slots.filter((s) => s < lib.count);
+      const { photoId, faceIds } = await catalog.savePhoto({
+        path: `/lib/${i}.jpg`, sha256: `s${i}`, size: 1, mtimeMs: 1, width: 100, height: 100, takenAt: null, gps: null, model: 'x',
+        faces: inPhoto.map((s, x) => ({ ...face(lib.vector(s), 0.8, x * 60), model: 'm@1' })),
+      });
+      inPhoto.forEach((s, x) => {
+        identityOf.set(faceIds[x]!, lib.identity[s]!);
+        photoOf.set(faceIds[x]!, photoId);
+        faceOfSlot[s] = faceIds[x]!;
+      });
+      i += inPhoto.length;
+    }
+    const twin = lib.vector(faceOfSlot.length - 1); // the last face, again, in a photo of its own with its double
+    const twins = await catalog.savePhoto({
+      path: '/lib/twins.jpg', sha256: 'twins', size: 1, mtimeMs: 1, width: 100, height: 100, takenAt: null, gps: null, model: 'x',
+      faces: [{ ...face(twin, 0.8, 0), model: 'm@1' }, { ...face(twin, 0.8, 60), model: 'm@1' }],
+    });
+
+    // A person confirmed three faces of one identity and one face of another onto Anna.
+    const biggest = [...identityOf.entries()].reduce((m, [, p]) => m.set(p, (m.get(p) ?? 0) + 1), new Map<number, number>());
+    const [annaIdentity, otherIdentity] = [...biggest.entries()].sort((a, b) => b[1] - a[1]).map(([p]) => p);
+    const annaFaces = [...identityOf.entries()].filter(([, p]) => p === annaIdentity).map(([id]) => id);
+    const stranger = [...identityOf.entries()].find(([, p]) => p === otherIdentity)![0];
+    const anna = await catalog.createPerson('Anna');
+    await catalog.assign([...annaFaces.slice(0, 3), stranger].map((faceId) => ({ faceId, personId: anna, source: 'confirmed' as const, distance: null })));
+
+    let approximate = false;
+    const paramsBig: ClusterParams = { maxDistance: 0.5, minFaces: 3, k: 16, minSeedQuality: 0.3 };
+    const makeIndex = (faces: FaceSource) => {
+      const index = buildVectorIndex(faces, { exactBelow: 500 });
+      approximate = index.approximate;
+      return index;
+    };
+    const first = await recluster({ catalog }, 'm@1', paramsBig, { makeIndex });
+    expect(approximate).toBe(true);
+    expect(first.keptHumanDecisions).toBe(4);
+
+    const personOf = new Map((await catalog.allFaceVectors('m@1')).map((f) => [f.id, f]));
+    // Human decisions stand: the stranger stays on Anna, and the rest of Anna's identity joins her.
+    expect(personOf.get(stranger)).toMatchObject({ personId: anna, source: 'confirmed' });
+    const annaShare = annaFaces.filter((id) => personOf.get(id)!.personId === anna).length / annaFaces.length;
+    expect(annaShare).toBeGreaterThan(0.8);
+    // Never two faces of one photo on one person.
+    const seen = new Set<string>();
+    for (const f of personOf.values()) {
+      if (f.personId === null) continue;
+      const key = `${f.photoId}:${f.personId}`;
+      expect(seen.has(key), `photo ${f.photoId} twice on person ${f.personId}`).toBe(false);
+      seen.add(key);
+    }
+    const [t1, t2] = twins.faceIds.map((id) => personOf.get(id)!.personId);
+    expect(t1 === null || t1 !== t2).toBe(true);
+    // Quality: people match identities, as well as with exact search.
+    const labelled = [...identityOf.entries()].map(([id, p]) => ({ truth: String(p), predicted: personOf.get(id)!.personId === null ? `f${id}` : `p${personOf.get(id)!.personId}` }));
+    const f1 = bcubed(labelled).f1;
+    expect(f1).toBeGreaterThan(0.9);
+    const all = [...personOf.values()];
+    const exact = createExactIndex(dims);
+    for (const f of all) exact.add(f.id, f.embedding);
+    const f1Of = (result: ReturnType<typeof clusterAll>) => bcubed(all.map((f, i) => ({
+      truth: String(identityOf.get(f.id) ?? -1),
+      predicted: !Number.isNaN(result.person[i]!) ? `p${result.person[i]}` : result.group[i]! >= 0 ? `g${result.group[i]}` : `f${f.id}`,
+    }))).f1;
+    const fresh = packFaces(all.map((f) => ({ ...f, personId: null, source: null })));
+    expect(Math.abs(f1Of(clusterAll({ faces: fresh, rejections: [] }, makeIndex(fresh), paramsBig)) - f1Of(clusterAll({ faces: fresh, rejections: [] }, exact, paramsBig)))).toBeLessThan(0.01);
+
+    // A face rejected from its person never comes back to them on the next re-cluster.
+    const victim = annaFaces.find((id) => personOf.get(id)!.source === 'auto' && personOf.get(id)!.personId === anna)!;
+    await catalog.reject(victim, anna);
+    await recluster({ catalog }, 'm@1', paramsBig, { makeIndex });
+    expect(approximate).toBe(true);
+    expect((await catalog.getFace(victim))!.personId).not.toBe(anna);
+    expect((await catalog.getFace(stranger))!.personId).toBe(anna);
+  }, 120_000);
 });
 
 describe('global re-cluster after a split and a merge back', () => {
@@ -142,12 +264,12 @@ describe('global re-cluster after a split and a merge back', () => {
     const faces = [1, 2, 3, 4].map((id) => ({ id, photoId: id, personId: 7, source: id <= 2 ? 'confirmed' as const : 'auto' as const, quality: 0.8, embedding: vec(0, id) }));
     for (const f of faces) index.add(f.id, f.embedding);
     // Face 2 was split off person 7 (a rejection) and merged back (confirmed on 7 again).
-    const { clusterOf } = clusterAll({ faces, rejections: [{ faceId: 2, personId: 7 }] }, index, params);
-    expect(faces.map((f) => clusterOf.get(f.id))).toEqual(faces.map(() => ({ person: 7 })));
+    const { person } = clusterAll({ faces: packFaces(faces), rejections: [{ faceId: 2, personId: 7 }] }, index, params);
+    expect(Array.from(person)).toEqual([7, 7, 7, 7]);
     // A rejection from another person still keeps the faces apart from that person's.
-    const other = clusterAll({ faces: faces.map((f) => (f.id === 2 ? { ...f, personId: 8 } : f)), rejections: [{ faceId: 2, personId: 7 }] }, index, params);
-    expect(other.clusterOf.get(2)).toEqual({ person: 8 });
-    expect(other.clusterOf.get(3)).not.toEqual({ person: 8 });
+    const other = clusterAll({ faces: packFaces(faces.map((f) => (f.id === 2 ? { ...f, personId: 8 } : f))), rejections: [{ faceId: 2, personId: 7 }] }, index, params);
+    expect(other.person[1]).toBe(8);
+    expect(other.person[2]).not.toBe(8);
   });
 });
 
@@ -179,7 +301,7 @@ describe('suggestions', () => {
     await add([face(vec(9, 1))]);
     await add([face(vec(9, 2))]);
     const stray = await add([face(vec(1, 5, 0.3))], false);
-    const index = await loadIndex(catalog, 'm@1', createExactIndex);
+    const index = await loadIndex(catalog, 'm@1', (dims) => createExactIndex(dims!));
     const personA = (await catalog.getFace(a1.faceIds[0]!))!.personId!;
     const forFace = await suggestPeopleForFace({ catalog }, index, stray.faceIds[0]!, { ...params, maxDistance: 0.9 });
     expect(forFace[0]!.personId).toBe(personA);
@@ -189,5 +311,17 @@ describe('suggestions', () => {
     await catalog.reject(stray.faceIds[0]!, personA);
     expect((await suggestFacesForPerson({ catalog }, index, personA, { ...params, maxDistance: 0.9 })).map((c) => c.faceId)).not.toContain(stray.faceIds[0]);
     expect((await suggestPeopleForFace({ catalog }, index, stray.faceIds[0]!, params)).map((c) => c.personId)).not.toContain(personA);
+  });
+
+  it('sizes the index of an empty library by the embedder, so the first face added fits', async () => {
+    const catalog = openSqliteCatalog(join(mkdtempSync(join(tmpdir(), 'facetag-cl-')), 'c.sqlite'));
+    const index = await loadIndex(catalog, 'faceplugin-r512@1');
+    expect(index.dimensions).toBe(512);
+    index.add(1, new Float32Array(512).fill(1 / Math.sqrt(512)));
+    expect(index.size).toBe(1);
+    await expect(loadIndex(catalog, 'no-such-embedder@1')).rejects.toThrow(/no-such-embedder has no dimensions in its manifest/);
+    // A caller that picks its own index is asked for one even for an embedder the manifest does not know.
+    const own = await loadIndex(catalog, 'no-such-embedder@1', (dims) => createExactIndex(dims ?? 64));
+    expect(own.dimensions).toBe(64);
   });
 });

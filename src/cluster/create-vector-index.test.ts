@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticFaces } from '../../bench/synthetic-faces.js';
-import { createVectorIndex } from './create-vector-index.js';
+import { buildVectorIndex, createVectorIndex } from './create-vector-index.js';
+import { faceVectorSource } from './face-table.js';
 import { createExactIndex } from './vector-index.js';
 
 describe('createVectorIndex', () => {
@@ -36,7 +37,7 @@ describe('createVectorIndex', () => {
       expect(hit.id).toBe(i);
       expect(hit.distance).toBeLessThan(2e-3);
     }
-    // Search results now carry int8 rounding, which the exact index never has.
+    // Search results now carry float16 rounding, which the exact index never has.
     const v = lib.newFace().vector;
     expect(index.search(v, 5).map((h) => h.distance)).not.toEqual(exact.search(v, 5).map((h) => h.distance));
 
@@ -45,6 +46,35 @@ describe('createVectorIndex', () => {
     expect(index.size).toBe(401);
     expect(index.approximate).toBe(true);
     expect(index.search(lib.vector(700), 1)[0]!.id).toBe(700);
+  });
+
+  it('takes batches: exact while they fit under the threshold, straight to approximate past it', () => {
+    const lib = syntheticFaces(3000, { seed: 6, dimensions: 32 });
+    const packed = (from: number, to: number) => {
+      const out = new Float32Array((to - from) * 32);
+      for (let i = from; i < to; i++) out.set(lib.vector(i), (i - from) * 32);
+      return out;
+    };
+    const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    const index = createVectorIndex(32, { exactBelow: 1000 });
+    index.addMany(ids(0, 800), packed(0, 800));
+    expect(index.approximate).toBe(false);
+    expect(index.size).toBe(800);
+    // Ids 700-799 again, with new vectors, and 800 new faces: past the threshold in one batch.
+    index.addMany(ids(700, 1600), packed(1700, 2600));
+    expect(index.approximate).toBe(true);
+    expect(index.size).toBe(1600);
+    expect(index.search(lib.vector(1750), 1)[0]!.id).toBe(750);
+    expect(index.search(lib.vector(10), 1)[0]!.id).toBe(10);
+    expect(index.search(lib.vector(750), 3).map((h) => h.id)).not.toContain(750);
+
+    const faces = (n: number) => faceVectorSource(ids(0, n).map((id) => ({ id, photoId: id, personId: null, source: null, quality: 1, embedding: lib.vector(id) })), 32);
+    const built = buildVectorIndex(faces(3000), { exactBelow: 1000 });
+    expect(built.approximate).toBe(true);
+    expect(built.size).toBe(3000);
+    for (let i = 0; i < 3000; i += 97) expect(built.search(lib.vector(i), 1)[0]!.id).toBe(i);
+    expect(buildVectorIndex(faces(900), { exactBelow: 1000 }).approximate).toBe(false);
+    expect(() => buildVectorIndex(faceVectorSource([{ id: 1, photoId: 1, personId: null, source: null, quality: 1, embedding: lib.vector(0) }], 16))).toThrow(/face 1 has a 32-d embedding, the index 16-d/);
   });
 
   it('defaults to exact search for 5,000 faces', () => {

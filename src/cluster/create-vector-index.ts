@@ -1,25 +1,25 @@
 import { AppError } from '../errors.js';
-import { createIvfIndex, type IvfIndex, type IvfIndexOptions } from './ivf-index.js';
-import { createExactIndex, type VectorIndex } from './vector-index.js';
+import type { FaceSource } from './face-table.js';
+import { createHnswIndex, type HnswIndexOptions } from './hnsw-index.js';
+import { checkVectors, createExactIndex, type VectorIndex } from './vector-index.js';
 
 export interface VectorIndexOptions {
   /**
    * Faces up to which search is exact. Past it the index rebuilds itself as an approximate
-   * one. Exact search costs one 512-d dot product per face per query (about 3 ms at 5k faces
-   * on a 2-core machine, 6-13 ms at 10k, against about 1 ms approximate at 1M), so past a few
-   * thousand faces the approximate index is both faster and, within the clustering distance,
-   * nearly as complete (recall 0.98-0.99, see bench/scale-bench.ts). @default 5000
+   * one. Exact search costs one dot product per face per query (a few ms at 5k faces on a
+   * 2-core machine, growing with the library), the approximate index well under a
+   * millisecond at any size, with nearly every neighbour within the clustering distance
+   * found (see bench/scale-bench.ts); below a few thousand faces exact search is cheap and
+   * gives exact distances. @default 5000
    */
   exactBelow?: number;
-  /** Tuning of the approximate index (defaults suit 512-d face embeddings). */
-  approximate?: IvfIndexOptions;
+  /** Tuning of the approximate index. */
+  approximate?: HnswIndexOptions;
 }
 
 /** A vector index that tells which kind of search it is doing now. */
 export interface AdaptiveVectorIndex extends VectorIndex {
   readonly approximate: boolean;
-  /** Bytes of vector storage: the approximate index's own count, or float32 matrix plus copies while exact. */
-  readonly bytes: number;
 }
 
 /**
@@ -34,27 +34,28 @@ export function createVectorIndex(dimensions: number, options: VectorIndexOption
     throw new AppError('INVALID_INPUT', `vector index exactBelow ${exactBelow} must be a whole number of faces, 0 or more (default 5000)`);
   }
   let index: VectorIndex = createExactIndex(dimensions);
-  let ivf: IvfIndex | null = null;
   // The exact index cannot hand its vectors back, so keep copies to rebuild from.
   let vectors: Map<number, Float32Array> | null = new Map();
 
-  const switchOver = (held: Map<number, Float32Array>) => {
-    const next = createIvfIndex(dimensions, options.approximate);
-    for (const [id, vector] of held) next.add(id, vector);
-    index = ivf = next;
+  /** Replaces the exact index with an approximate one holding `held` and then `ids`/`more`. */
+  const switchOver = (held: Map<number, Float32Array>, ids: ArrayLike<number> = [], more: Float32Array = new Float32Array(0)) => {
+    const next = createHnswIndex(dimensions, options.approximate);
+    const oldIds = [...held.keys()];
+    const packed = new Float32Array(oldIds.length * dimensions);
+    oldIds.forEach((id, i) => packed.set(held.get(id)!, i * dimensions));
+    next.addMany(oldIds, packed);
+    next.addMany(ids, more);
+    index = next;
     vectors = null;
   };
 
-  return {
+  const adaptive: AdaptiveVectorIndex = {
     get size() {
       return index.size;
     },
     dimensions,
     get approximate() {
-      return ivf !== null;
-    },
-    get bytes() {
-      return ivf ? ivf.bytes : index.size * dimensions * 4 * 2;
+      return vectors === null;
     },
     add(id, vector) {
       index.add(id, vector);
@@ -62,11 +63,52 @@ export function createVectorIndex(dimensions: number, options: VectorIndexOption
       vectors.set(id, Float32Array.from(vector));
       if (vectors.size > exactBelow) switchOver(vectors);
     },
+    addMany(ids, many) {
+      checkVectors(dimensions, many, ids.length);
+      if (vectors === null) return index.addMany(ids, many);
+      const grown = new Set(vectors.keys());
+      for (let i = 0; i < ids.length; i++) grown.add(ids[i]!);
+      if (grown.size <= exactBelow) {
+        index.addMany(ids, many);
+        for (let i = 0; i < ids.length; i++) vectors.set(ids[i]!, Float32Array.from(many.subarray(i * dimensions, (i + 1) * dimensions)));
+        return;
+      }
+      // Straight to the approximate index: the batch's own faces replace held ones with their ids.
+      const batch = new Set<number>();
+      for (let i = 0; i < ids.length; i++) batch.add(ids[i]!);
+      for (const id of batch) vectors.delete(id);
+      switchOver(vectors, ids, many);
+    },
     remove(id) {
       index.remove(id);
       vectors?.delete(id);
     },
     has: (id) => index.has(id),
     search: (vector, k) => index.search(vector, k),
+    searchMany: (queries, k) => index.searchMany(queries, k),
   };
+  return adaptive;
+}
+
+/** Faces packed per `addMany` call when loading: 16k x 512-d is 32 MB of float32 at a time. */
+const LOAD_BATCH = 16_384;
+
+/**
+ * An index holding `faces`, built in batches (several threads once it is approximate): how a
+ * re-cluster or a suggestion index loads the catalog's faces. Far faster than adding them one by one.
+ */
+export function buildVectorIndex(faces: FaceSource, options: VectorIndexOptions = {}): AdaptiveVectorIndex {
+  const dims = faces.dimensions;
+  const index = createVectorIndex(dims, options);
+  const packed = new Float32Array(Math.min(LOAD_BATCH, faces.count) * dims);
+  const ids = new Float64Array(Math.min(LOAD_BATCH, faces.count));
+  for (let start = 0; start < faces.count; start += LOAD_BATCH) {
+    const end = Math.min(faces.count, start + LOAD_BATCH);
+    for (let i = start; i < end; i++) {
+      ids[i - start] = faces.idAt(i);
+      faces.vectorInto(i, packed, (i - start) * dims);
+    }
+    index.addMany(ids.subarray(0, end - start), packed.subarray(0, (end - start) * dims));
+  }
+  return index;
 }

@@ -1,7 +1,8 @@
 import type { Assignment, Catalog } from '../catalog/catalog.js';
+import { buildVectorIndex } from './create-vector-index.js';
+import { packFaces, type FaceTable } from './face-table.js';
 import { clusterAll } from './global-cluster.js';
 import type { ClusterParams } from './incremental-assign.js';
-import { createVectorIndex } from './create-vector-index.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface ReclusterReport {
@@ -20,8 +21,6 @@ export interface ReclusterReport {
   dryRun: boolean;
 }
 
-const HUMAN = new Set(['confirmed', 'manual', 'xmp']);
-
 /**
  * Re-clusters every face of the embedder from scratch (for a new model or new thresholds),
  * keeping every human decision, and keeping person ids and names where a new group is
@@ -31,16 +30,16 @@ export async function recluster(
   { catalog }: { catalog: Catalog },
   embedderId: string,
   params: ClusterParams,
-  options: { dryRun?: boolean; makeIndex?: (dimensions: number) => VectorIndex } = {},
+  options: { dryRun?: boolean; makeIndex?: (faces: FaceTable) => VectorIndex } = {},
 ): Promise<ReclusterReport> {
-  const faces = await catalog.allFaceVectors(embedderId);
+  // Packed at once: the catalog's face objects (over a KB each) are garbage from here on.
+  const faces = packFaces(await catalog.allFaceVectors(embedderId));
   const counts = await catalog.counts();
   const peopleBefore = (await catalog.listPeople({ includeHidden: true })).length;
-  const dims = faces[0]?.embedding.length ?? 512;
-  const index = (options.makeIndex ?? createVectorIndex)(dims);
-  for (const f of faces) index.add(f.id, f.embedding);
   const rejections = await catalog.allRejections();
-  const result = clusterAll({ faces, rejections }, index, params);
+  // The index is only needed for the neighbour search inside clusterAll: built here, it is
+  // garbage once that returns.
+  const result = clusterAll({ faces, rejections }, (options.makeIndex ?? buildVectorIndex)(faces), params);
   const rejectedPairs = new Set(rejections.map((r) => `${r.faceId}:${r.personId}`));
 
   // Keep an old person's id (and name) for the new group that holds most of its faces. A person
@@ -50,22 +49,24 @@ export async function recluster(
   const anchoredPhotos = new Map<number, Set<number>>();
   const groupPhotos = new Map<number, Set<number>>();
   const overlap = new Map<string, number>();
-  for (const f of faces) {
-    const c = result.clusterOf.get(f.id);
-    if (!c) continue;
-    if ('person' in c) {
-      addTo(anchoredPhotos, c.person, f.photoId);
+  for (let i = 0; i < faces.count; i++) {
+    const anchored = result.person[i]!, g = result.group[i]!, person = faces.personId[i]!;
+    if (!Number.isNaN(anchored)) {
+      addTo(anchoredPhotos, anchored, faces.photoId[i]!);
       continue;
     }
-    addTo(groupPhotos, c.group, f.photoId);
-    if (f.personId === null) continue;
-    const key = `${c.group}:${f.personId}`;
+    if (g < 0) continue;
+    addTo(groupPhotos, g, faces.photoId[i]!);
+    if (Number.isNaN(person)) continue;
+    const key = `${g}:${person}`;
     overlap.set(key, (overlap.get(key) ?? 0) + 1);
   }
   const groupRejected = new Set<string>();
-  for (const r of rejections) {
-    const c = result.clusterOf.get(r.faceId);
-    if (c && 'group' in c) groupRejected.add(`${c.group}:${r.personId}`);
+  const rejectedFrom = new Map<number, number[]>();
+  for (const r of rejections) rejectedFrom.set(r.faceId, [...(rejectedFrom.get(r.faceId) ?? []), r.personId]);
+  for (let i = 0; i < faces.count && rejectedFrom.size > 0; i++) {
+    const people = rejectedFrom.get(faces.id[i]!), g = result.group[i]!;
+    if (people && g >= 0) for (const person of people) groupRejected.add(`${g}:${person}`);
   }
   const canJoin = (group: number, person: number) => {
     if (groupRejected.has(`${group}:${person}`)) return false;
@@ -84,8 +85,8 @@ export async function recluster(
   }
 
   const report: ReclusterReport = {
-    faces: faces.length, keptHumanDecisions: 0, moved: 0, newlyAssigned: 0, nowUnassigned: 0, unchanged: 0,
-    peopleBefore, peopleAfter: 0, peopleCreated: 0, otherModelFaces: counts.faces - faces.length, dryRun: !!options.dryRun,
+    faces: faces.count, keptHumanDecisions: 0, moved: 0, newlyAssigned: 0, nowUnassigned: 0, unchanged: 0,
+    peopleBefore, peopleAfter: 0, peopleCreated: 0, otherModelFaces: counts.faces - faces.count, dryRun: !!options.dryRun,
   };
   const newGroups = new Set<number>();
   for (let g = 0; g < result.groups; g++) if (!personOfGroup.has(g)) newGroups.add(g);
@@ -95,27 +96,36 @@ export async function recluster(
   }
 
   const assignments: Assignment[] = [];
-  for (const f of faces) {
-    if (f.source !== null && HUMAN.has(f.source)) {
+  for (let i = 0; i < faces.count; i++) {
+    if (faces.human[i]) {
       report.keptHumanDecisions++;
       continue;
     }
-    const c = result.clusterOf.get(f.id);
-    let target = !c ? null : 'person' in c ? c.person : personOfGroup.get(c.group) ?? -1 - c.group;
-    if (target !== null && rejectedPairs.has(`${f.id}:${target}`)) target = null;
-    if (target === f.personId) {
+    const faceId = faces.id[i]!;
+    const before = Number.isNaN(faces.personId[i]!) ? null : faces.personId[i]!;
+    const person = result.person[i]!, g = result.group[i]!;
+    let target = !Number.isNaN(person) ? person : g < 0 ? null : personOfGroup.get(g) ?? -1 - g;
+    if (target !== null && rejectedPairs.has(`${faceId}:${target}`)) target = null;
+    if (target === before) {
       report.unchanged++;
       continue;
     }
     if (target === null) report.nowUnassigned++;
-    else if (f.personId === null) report.newlyAssigned++;
+    else if (before === null) report.newlyAssigned++;
     else report.moved++;
-    assignments.push({ faceId: f.id, personId: target, source: target === null ? null : 'auto', distance: null });
+    assignments.push({ faceId, personId: target, source: target === null ? null : 'auto', distance: null });
   }
   if (!options.dryRun) await catalog.assign(assignments);
-  report.peopleAfter = options.dryRun
-    ? new Set([...result.clusterOf.values()].map((c) => ('person' in c ? `p${c.person}` : `g${c.group}`))).size
-    : (await catalog.listPeople({ includeHidden: true })).length;
+  if (options.dryRun) {
+    const clusters = new Set<string>();
+    for (let i = 0; i < faces.count; i++) {
+      if (!Number.isNaN(result.person[i]!)) clusters.add(`p${result.person[i]}`);
+      else if (result.group[i]! >= 0) clusters.add(`g${result.group[i]}`);
+    }
+    report.peopleAfter = clusters.size;
+  } else {
+    report.peopleAfter = (await catalog.listPeople({ includeHidden: true })).length;
+  }
   return report;
 }
 

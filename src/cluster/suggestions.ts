@@ -1,8 +1,9 @@
 import type { Catalog } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
-import { findModel } from '../vision/model-manifest.js';
 import type { ClusterParams } from './incremental-assign.js';
-import { createVectorIndex } from './create-vector-index.js';
+import { embeddingDimensions } from './cluster-params.js';
+import { buildVectorIndex } from './create-vector-index.js';
+import { faceVectorSource } from './face-table.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface PersonCandidate {
@@ -24,11 +25,17 @@ export interface FaceCandidate {
   currentPersonId: number | null;
 }
 
-/** An in-process index of every face of the embedder. */
-export async function loadIndex(catalog: Catalog, embedderId: string, make: (dims: number) => VectorIndex = createVectorIndex): Promise<VectorIndex> {
+/**
+ * An in-process index of every face of the embedder (`id@version`), sized by its embeddings,
+ * or by the embedder's manifest while there are none; faces added later must match. `make`
+ * picks the index instead: it gets the embeddings' length, or undefined for an empty library.
+ */
+export async function loadIndex(catalog: Catalog, embedderId: string, make?: (dims: number | undefined) => VectorIndex): Promise<VectorIndex> {
   const vectors = await catalog.allFaceVectors(embedderId);
+  const found = vectors[0]?.embedding.length;
   // An empty library still takes the embedder's vectors (faces added later, a recognition's store).
-  const index = make(vectors[0]?.embedding.length ?? findModel(embedderId.split('@')[0]!)?.dimensions ?? 512);
+  if (!make) return buildVectorIndex(faceVectorSource(vectors, found ?? embeddingDimensions(embedderId)));
+  const index = make(found);
   for (const v of vectors) index.add(v.id, v.embedding);
   return index;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AssignOutcome } from '../cluster/incremental-assign.js';
+import { embeddingDimensions } from '../cluster/cluster-params.js';
 import { createVectorIndex } from '../cluster/create-vector-index.js';
 import { loadIndex } from '../cluster/suggestions.js';
 import type { ResolvedConfig } from '../config/load-config.js';
@@ -52,7 +53,7 @@ export async function openIndexer(deps: RunDeps, transport: AnalysisTransport): 
   const lock = acquireWriterLock(config);
   try {
     const dimensions = findModel(transport.embedderId.split('@')[0]!)?.dimensions;
-    const index = await loadIndex(catalog, transport.embedderId, (found) => createVectorIndex(dimensions ?? found));
+    const index = await loadIndex(catalog, transport.embedderId, (found) => createVectorIndex(dimensions ?? found ?? embeddingDimensions(transport.embedderId)));
     const params = config.cluster;
     const writer = createSingleWriter(deps, index, params, transport, { maxPhotos: config.index.writeBatchPhotos, maxWaitMs: writeBatchWaitMs(config) });
     log.info({ facesKnown: index.size, params }, 'index writer ready');
