@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, personName, post, put, type Face, del } from '../api.js';
 import { Thumb } from '../components/thumb.js';
 import { toast, toastError } from '../toast.js';
@@ -28,6 +28,7 @@ export function ReviewPage() {
   const [help, setHelp] = useState(false);
   /** The group whose uncertain selection was asked to be confirmed once: the next c confirms it. */
   const [armed, setArmed] = useState<string | null>(null);
+  const onKeyRef = useRef<(e: KeyboardEvent) => void>(() => undefined);
   const load = () => get<{ unassigned: number; groups: Group[] }>('/api/review?limit=60').then((d) => {
     setData(d);
     setActive(0);
@@ -102,27 +103,30 @@ export function ReviewPage() {
     }
   };
 
+  // The key handler reads this render's state: set on every render, listened to once, so a key
+  // pressed right after a click (before effects run again) acts on what the click chose.
+  onKeyRef.current = (e: KeyboardEvent) => {
+    if ((e.target as HTMLElement).closest('input, textarea, select') || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (!group) return;
+    const k = e.key;
+    if (k === 'j' || k === 'ArrowDown') { setActive((a) => Math.min(groups.length - 1, a + 1)); setCursor(0); setArmed(null); }
+    else if (k === 'k' || k === 'ArrowUp') { setActive((a) => Math.max(0, a - 1)); setCursor(0); setArmed(null); }
+    else if (k === 'ArrowRight' || k === 'l') setCursor((c) => Math.min(group.items.length - 1, c + 1));
+    else if (k === 'ArrowLeft' || k === 'h') setCursor((c) => Math.max(0, c - 1));
+    else if (k === ' ' || k === 'x') {
+      const fid = group.items[cursor]?.face.id;
+      if (fid !== undefined) toggle(fid);
+    } else if (k === 'c' || k === 'Enter') void confirmGroup(group);
+    else if (k === 'r' || k === 'Backspace') void rejectGroup(group);
+    else if (k === '?') setHelp((h) => !h);
+    else return;
+    e.preventDefault();
+  };
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.target as HTMLElement).closest('input, textarea, select') || e.metaKey || e.ctrlKey || e.altKey) return;
-      if (!group) return;
-      const k = e.key;
-      if (k === 'j' || k === 'ArrowDown') { setActive((a) => Math.min(groups.length - 1, a + 1)); setCursor(0); setArmed(null); }
-      else if (k === 'k' || k === 'ArrowUp') { setActive((a) => Math.max(0, a - 1)); setCursor(0); setArmed(null); }
-      else if (k === 'ArrowRight' || k === 'l') setCursor((c) => Math.min(group.items.length - 1, c + 1));
-      else if (k === 'ArrowLeft' || k === 'h') setCursor((c) => Math.max(0, c - 1));
-      else if (k === ' ' || k === 'x') {
-        const fid = group.items[cursor]?.face.id;
-        if (fid !== undefined) toggle(fid);
-      } else if (k === 'c' || k === 'Enter') void confirmGroup(group);
-      else if (k === 'r' || k === 'Backspace') void rejectGroup(group);
-      else if (k === '?') setHelp((h) => !h);
-      else return;
-      e.preventDefault();
-    };
+    const onKey = (e: KeyboardEvent) => onKeyRef.current(e);
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
-  });
+  }, []);
   useEffect(() => {
     document.querySelector('.review-group.active')?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }, [active]);
