@@ -7,7 +7,9 @@ import { loadConfig } from '../config/load-config.js';
 import { createContext } from '../context.js';
 import { requireNeo4j, startNeo4j, type Neo4jServer } from '../../test/helpers/neo4j.js';
 import { queryContract } from '../annotate/query-contract.js';
-import { annotationContract, catalogContract, face, photo } from './catalog-contract.js';
+import { annotationContract } from './annotation-contract.js';
+import { catalogWriteContract } from './catalog-write-contract.js';
+import { catalogContract, face, photo } from './catalog-contract.js';
 import { openNeo4jCatalog, type Neo4jCatalog } from './neo4j-catalog.js';
 import { NEO4J_MIGRATIONS } from './neo4j-migrations.js';
 import { neo4jSettings } from './neo4j-settings.js';
@@ -55,6 +57,7 @@ if (available) {
 
   catalogContract('neo4j', fresh);
   annotationContract('neo4j', fresh);
+  catalogWriteContract('neo4j', fresh);
   // The LLM's query specs run read-only through the port: the same answers on both adapters.
   queryContract('neo4j', fresh);
 

@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { annotationContract, catalogContract } from './catalog-contract.js';
+import { annotationContract } from './annotation-contract.js';
+import { catalogWriteContract } from './catalog-write-contract.js';
+import { catalogContract } from './catalog-contract.js';
 import { openSqliteCatalog } from './sqlite-catalog.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 
@@ -10,6 +12,7 @@ const fresh = () => openSqliteCatalog(join(mkdtempSync(join(tmpdir(), 'facetag-c
 
 catalogContract('sqlite', async () => fresh());
 annotationContract('sqlite', async () => fresh());
+catalogWriteContract('sqlite', async () => fresh());
 
 describe('sqlite catalog', () => {
   it('applies migrations once and records the version', async () => {

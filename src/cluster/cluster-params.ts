@@ -1,18 +1,6 @@
 import type { ResolvedConfig } from '../config/load-config.js';
 import { AppError } from '../errors.js';
 import { findModel } from '../vision/model-manifest.js';
-import type { ClusterParams } from './incremental-assign.js';
-
-/** Clustering thresholds: the config's where set, else the values tuned for the embedder in its manifest. */
-export function clusterParams(config: ResolvedConfig): ClusterParams {
-  const tuned = findModel(config.vision.embedder)?.tuned ?? {};
-  return {
-    maxDistance: config.cluster.maxDistance ?? tuned.maxDistance ?? 0.5,
-    minFaces: config.cluster.minFaces ?? tuned.minFaces ?? 3,
-    k: config.cluster.k,
-    minSeedQuality: config.cluster.minSeedQuality,
-  };
-}
 
 /** `id@version` of the configured embedder: the model every stored embedding records. */
 export function embedderKey(config: ResolvedConfig): string {
