@@ -16,7 +16,7 @@ import { createLogger } from '../src/log.js';
 import { createServerApp } from '../src/server/app.js';
 import { openAuthStore } from '../src/server/auth-store.js';
 import { createFsBlobStore } from '../src/storage/fs-blob-store.js';
-import { seededRandom } from '../src/cluster/seeded-random.js';
+import { seededRandom } from '../src/clustering/seeded-random.js';
 import { syntheticFaces } from './synthetic-faces.js';
 
 const { values } = parseArgs({ options: { faces: { type: 'string' }, requests: { type: 'string' }, keep: { type: 'string' } } });

@@ -26,7 +26,7 @@ import { jobId } from '../src/queue/jobs.js';
 import { createMemoryQueue } from '../src/queue/memory-queue.js';
 import type { JobQueue } from '../src/queue/queue.js';
 import { createS3BlobStore, ensureBuckets } from '../src/storage/s3-blob-store.js';
-import { seededRandom } from '../src/cluster/seeded-random.js';
+import { seededRandom } from '../src/clustering/seeded-random.js';
 import { collect, json, runFacetag } from '../test/helpers/cli.js';
 import { clusterEnv, startTracked, startWorker, stopWorker } from '../test/helpers/cluster.js';
 import type { Neo4jServer } from '../test/helpers/neo4j.js';

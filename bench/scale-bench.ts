@@ -11,12 +11,12 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { buildVectorIndex } from '../src/cluster/create-vector-index.js';
-import { createFaceTable } from '../src/cluster/face-table.js';
-import { clusterAll } from '../src/cluster/global-cluster.js';
-import { createHnswIndex } from '../src/cluster/hnsw-index.js';
-import type { ClusterParams } from '../src/cluster/incremental-assign.js';
-import { createExactIndex, type VectorIndex } from '../src/cluster/vector-index.js';
+import { buildVectorIndex } from '../src/clustering/create-vector-index.js';
+import { createFaceTable } from '../src/clustering/face-table.js';
+import { clusterAll } from '../src/clustering/global-cluster.js';
+import { createHnswIndex } from '../src/clustering/hnsw-index.js';
+import type { ClusterParams } from '../src/clustering/incremental-assign.js';
+import { createExactIndex, type VectorIndex } from '../src/clustering/vector-index.js';
 import { bcubed, pairwiseF1 } from '../src/eval/metrics.js';
 import { ARCFACE_512, DLIB_128, syntheticFaces, type FaceScale, type SyntheticFaces } from './synthetic-faces.js';
 

@@ -17,7 +17,7 @@
 // Isotropic parts are a hard case for any approximate index: unlike real embeddings they have
 // no low-dimensional structure to exploit.
 
-import { seededRandom } from '../src/cluster/seeded-random.js';
+import { seededRandom } from '../src/clustering/seeded-random.js';
 
 /** How a model spreads faces and people; every share is of a unit centre's squared length. */
 export interface FaceScale {

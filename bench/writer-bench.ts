@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Catalog } from '../src/catalog/catalog.js';
 import { openNeo4jCatalog } from '../src/catalog/neo4j-catalog.js';
 import { openSqliteCatalog } from '../src/catalog/sqlite-catalog.js';
-import { createVectorIndex } from '../src/cluster/create-vector-index.js';
+import { createVectorIndex } from '../src/clustering/create-vector-index.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createSingleWriter } from '../src/ingest/single-writer.js';
 import { createLogger } from '../src/log.js';

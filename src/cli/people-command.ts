@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { embedderKey } from '../cluster/cluster-params.js';
-import { recluster } from '../cluster/recluster.js';
-import { loadIndex, suggestFacesForPerson, suggestPeopleForFace } from '../cluster/suggestions.js';
+import { embedderKey } from '../clustering/cluster-params.js';
+import { recluster } from '../clustering/recluster.js';
+import { loadIndex, suggestFacesForPerson, suggestPeopleForFace } from '../clustering/suggestions.js';
 import { createContext, type Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';

@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { embedderKey } from '../cluster/cluster-params.js';
-import { loadIndex } from '../cluster/suggestions.js';
-import type { VectorIndex } from '../cluster/vector-index.js';
+import { embedderKey } from '../clustering/cluster-params.js';
+import { loadIndex } from '../clustering/suggestions.js';
+import type { VectorIndex } from '../clustering/vector-index.js';
 import { createContext, startAnalysisPool } from '../context.js';
 import { AppError, errorCodes, toAppError, type ErrorCode } from '../errors.js';
 import { faceNeighbours } from '../recognition/face-neighbours.js';

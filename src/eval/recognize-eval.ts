@@ -1,5 +1,5 @@
 import type { FaceVector, PersonRecord } from '../catalog/catalog.js';
-import { createExactIndex } from '../cluster/vector-index.js';
+import { createExactIndex } from '../clustering/vector-index.js';
 import type { IndexProgress } from '../ingest/index-summary.js';
 import { nearestNamedPeople } from '../recognition/nearest-people.js';
 import { MATCH_SIMILARITY } from '../recognition/similarity.js';

@@ -1,6 +1,6 @@
 import type { Assignment, FaceState, FaceVector } from '../catalog/catalog.js';
 import type { WriterTx } from '../catalog/writer-tx.js';
-import type { ClusterStore } from '../cluster/incremental-assign.js';
+import type { ClusterStore } from '../clustering/incremental-assign.js';
 import type { RegionStore } from '../interop/import-regions.js';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { AssignOutcome } from '../cluster/incremental-assign.js';
-import { embeddingDimensions } from '../cluster/cluster-params.js';
-import { createVectorIndex } from '../cluster/create-vector-index.js';
-import { loadIndex } from '../cluster/suggestions.js';
+import type { AssignOutcome } from '../clustering/incremental-assign.js';
+import { embeddingDimensions } from '../clustering/cluster-params.js';
+import { createVectorIndex } from '../clustering/create-vector-index.js';
+import { loadIndex } from '../clustering/suggestions.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';

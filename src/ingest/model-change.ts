@@ -1,5 +1,5 @@
-import type { ClusterParams } from '../cluster/incremental-assign.js';
-import { recluster, type ReclusterReport } from '../cluster/recluster.js';
+import type { ClusterParams } from '../clustering/incremental-assign.js';
+import { recluster, type ReclusterReport } from '../clustering/recluster.js';
 import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Box, Point } from '../vision/image.js';

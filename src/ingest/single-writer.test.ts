@@ -6,9 +6,9 @@ import { requireNeo4j, startNeo4j, type Neo4jServer } from '../../test/helpers/n
 import type { Catalog, NewFace } from '../catalog/catalog.js';
 import { openNeo4jCatalog, type Neo4jCatalog } from '../catalog/neo4j-catalog.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
-import type { ClusterParams } from '../cluster/incremental-assign.js';
-import { loadIndex } from '../cluster/suggestions.js';
-import { createExactIndex } from '../cluster/vector-index.js';
+import type { ClusterParams } from '../clustering/incremental-assign.js';
+import { loadIndex } from '../clustering/suggestions.js';
+import { createExactIndex } from '../clustering/vector-index.js';
 import { createLogger } from '../log.js';
 import { createFsBlobStore } from '../storage/fs-blob-store.js';
 import type { Box } from '../vision/image.js';

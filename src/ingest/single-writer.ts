@@ -1,8 +1,8 @@
 import type { FaceVector, NewFace, PhotoFailure } from '../catalog/catalog.js';
 import { SAME_PLACE_IOU } from '../catalog/face-continuity.js';
 import type { WriterTx } from '../catalog/writer-tx.js';
-import { assignFaces, type AssignOutcome, type ClusterParams } from '../cluster/incremental-assign.js';
-import type { VectorIndex } from '../cluster/vector-index.js';
+import { assignFaces, type AssignOutcome, type ClusterParams } from '../clustering/incremental-assign.js';
+import type { VectorIndex } from '../clustering/vector-index.js';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import { applyRegionImport, planRegionImport, type XmpImportCounts } from '../interop/import-regions.js';

@@ -1,4 +1,4 @@
-import type { ClusterStore } from '../cluster/incremental-assign.js';
+import type { ClusterStore } from '../clustering/incremental-assign.js';
 import { toAppError } from '../errors.js';
 import { containment, iou, type Box } from '../vision/image.js';
 import { readPhotoXmp, type OrientedSize, type PhotoRegion } from './photo-regions.js';

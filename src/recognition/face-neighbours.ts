@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { VectorIndex } from '../cluster/vector-index.js';
+import type { VectorIndex } from '../clustering/vector-index.js';
 
 /** The library's faces nearest to an embedding, nearest first (cosine distance). */
 export type FaceNeighbours = (embedding: Float32Array, k: number) => Promise<Array<{ faceId: number; distance: number }>>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Catalog, NewFace } from '../catalog/catalog.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
-import { loadIndex } from '../cluster/suggestions.js';
+import { loadIndex } from '../clustering/suggestions.js';
 import { embedding } from '../../test/helpers/test-library.js';
 import { loadConfig } from '../config/load-config.js';
 import { faceNeighbours, reloadOnCatalogChange, type FaceNeighbours } from './face-neighbours.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ClusterParams } from '../cluster/incremental-assign.js';
-import type { VectorIndex } from '../cluster/vector-index.js';
+import type { ClusterParams } from '../clustering/incremental-assign.js';
+import type { VectorIndex } from '../clustering/vector-index.js';
 import type { Deps } from '../deps.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { completeAnalysis } from '../ingest/analyse-photo.js';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
-import { embedderKey } from '../cluster/cluster-params.js';
+import { embedderKey } from '../clustering/cluster-params.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { createMetrics, type ClusterChangeKind, type Metrics } from '../metrics/metrics.js';

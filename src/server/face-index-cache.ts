@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/catalog.js';
-import { loadIndex } from '../cluster/suggestions.js';
-import type { VectorIndex } from '../cluster/vector-index.js';
+import { loadIndex } from '../clustering/suggestions.js';
+import type { VectorIndex } from '../clustering/vector-index.js';
 
 /**
  * The in-process vector index of every face, for suggestions and for placing a hand-drawn face:

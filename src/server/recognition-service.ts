@@ -5,7 +5,7 @@ import { recognizeFaces } from '../recognition/recognize-faces.js';
 import { keepUpload, sha256Of, storeAnalysedPhoto, type StoredPhoto } from '../recognition/store-recognized.js';
 import { createRequestRateLimit } from './request-rate-limit.js';
 import type { Caller } from './server-env.js';
-import type { ClusterParams } from '../cluster/incremental-assign.js';
+import type { ClusterParams } from '../clustering/incremental-assign.js';
 import type { Deps } from '../deps.js';
 import type { AnalysisPool, PoolAnalysis } from '../vision/analysis-pool.js';
 import type { FaceIndexCache } from './face-index-cache.js';

@@ -1,4 +1,4 @@
-import type { ClusterParams } from '../cluster/incremental-assign.js';
+import type { ClusterParams } from '../clustering/incremental-assign.js';
 import type { Deps } from '../deps.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { QueueDepthReader } from '../metrics/queue-depth.js';

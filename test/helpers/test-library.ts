@@ -13,7 +13,7 @@ import { DEFAULT_MODELS, findModel } from '../../src/vision/model-manifest.js';
 import { analyserOptions, createBlobStore } from '../../src/context.js';
 import { authFile, catalogFile } from '../../src/data-folder.js';
 import { createPhotoReader } from '../../src/photo-reader.js';
-import { embedderKey } from '../../src/cluster/cluster-params.js';
+import { embedderKey } from '../../src/clustering/cluster-params.js';
 import { createServerApp } from '../../src/server/app.js';
 import { openAuthStore } from '../../src/server/auth-store.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { suggestPeopleForFace } from '../../cluster/suggestions.js';
+import { suggestPeopleForFace } from '../../clustering/suggestions.js';
 import { AppError } from '../../errors.js';
 import { imageResponse, THUMB_SIZES } from '../images.js';
 import { route, type AnyRoute } from '../route.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { suggestFacesForPerson } from '../../cluster/suggestions.js';
+import { suggestFacesForPerson } from '../../clustering/suggestions.js';
 import { AppError } from '../../errors.js';
 import { route, type AnyRoute } from '../route.js';
 import type { ServerServices } from '../services.js';

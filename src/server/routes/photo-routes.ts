@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { assignFaces } from '../../cluster/incremental-assign.js';
+import { assignFaces } from '../../clustering/incremental-assign.js';
 import { AppError } from '../../errors.js';
 import { imageResponse, PREVIEW_SIZES } from '../images.js';
 import { route, type AnyRoute } from '../route.js';

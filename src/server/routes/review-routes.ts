@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { suggestPeopleForFace } from '../../cluster/suggestions.js';
+import { suggestPeopleForFace } from '../../clustering/suggestions.js';
 import type { FaceRecord } from '../../catalog/catalog.js';
 import { route, type AnyRoute } from '../route.js';
 import type { ServerServices } from '../services.js';
