@@ -1,21 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { z } from 'zod/v4';
-import type { Catalog, SuggestionRecord } from '../catalog/catalog.js';
+import type { AnnotationCatalog } from '../catalog/annotation-catalog.js';
+import type { SuggestionRecord } from '../catalog/catalog.js';
+import type { PhotoCatalog } from '../catalog/photo-catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { AppError, toAppError } from '../errors.js';
+import { fsPath } from '../ingest/file-key.js';
 import type { Logger } from '../log.js';
+import { requirePhotoFormat } from '../vision/image-format.js';
 import type { LlmClient } from './llm-client.js';
 import { askJson } from './llm-json.js';
-import { fsPath } from '../ingest/file-key.js';
-import { requirePhotoFormat } from '../vision/image-format.js';
 
 export const captionAnswerSchema = z.object({
   caption: z.string().trim().min(1).max(300),
   labels: z.array(z.string().trim().min(1).max(40)).max(12),
 }).strict();
 
-export type CaptionCatalog = Pick<Catalog, 'listPhotos' | 'getPhoto' | 'listSuggestions' | 'addSuggestion' | 'getSuggestion'>;
+export type CaptionCatalog = Pick<PhotoCatalog, 'listPhotos' | 'getPhoto'>
+  & Pick<AnnotationCatalog, 'listSuggestions' | 'addSuggestion' | 'getSuggestion'>;
 
 export interface SuggestCaptionsResult {
   photos: number;

@@ -1,4 +1,7 @@
 import type { Assignment, Catalog } from '../catalog/catalog.js';
+import type { DecisionCatalog } from '../catalog/decision-catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import { buildVectorIndex } from './create-vector-index.js';
 import { packFaces, type FaceTable } from './face-table.js';
 import { clusterAll } from './global-cluster.js';
@@ -27,7 +30,12 @@ export interface ReclusterReport {
  * mostly the same faces as an old person. Reports what it changed; `dryRun` changes nothing.
  */
 export async function recluster(
-  { catalog }: { catalog: Catalog },
+  { catalog }: { catalog:
+    Pick<FaceCatalog, 'allFaceVectors'>
+    & Pick<PeopleCatalog, 'listPeople' | 'createPerson'>
+    & Pick<DecisionCatalog, 'allRejections' | 'assign'>
+    & Pick<Catalog, 'counts'>
+  },
   embedderId: string,
   params: ClusterParams,
   options: { dryRun?: boolean; makeIndex?: (faces: FaceTable) => VectorIndex } = {},
