@@ -159,7 +159,8 @@ export interface FaceChange {
   reject: Rejection | null;
   /** A rejection to forget: a person puts the face back on someone it was rejected from. */
   forget: Rejection | null;
-  /** People who may be left empty (prune them). */
+  /** The face changes person: prune after it (`prune`: the person it leaves, who may be left empty). */
+  moved: boolean;
   prune: number[];
 }
 
@@ -171,13 +172,14 @@ export interface FaceChange {
 export function planMoveFace(faceId: number, personId: number, person: PersonFacts | undefined, face: FaceFacts | undefined, mates: readonly PhotoMate[]): FaceChange {
   checkLivePerson(personId, person);
   if (!face) throw faceNotFound(faceId);
-  if (face.personId === personId) return { source: 'manual', reject: null, forget: null, prune: [] };
+  if (face.personId === personId) return { source: 'manual', reject: null, forget: null, moved: false, prune: [] };
   checkCannotLink(personId, faceId, mates);
   const from = face.personId;
   return {
     source: 'manual',
     reject: from === null ? null : { faceId, personId: from },
     forget: { faceId, personId },
+    moved: true,
     prune: from === null ? [] : [from],
   };
 }

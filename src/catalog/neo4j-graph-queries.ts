@@ -1,26 +1,29 @@
-import { AppError } from '../errors.js';
-import type { Catalog, PersonRef, PhotoChain, PhotoRef } from './catalog.js';
-import { byDistance, cosineDistance } from './cosine-distance.js';
+import type { PersonRef, PhotoChain, PhotoRef } from './catalog-records.js';
+import { personNotFound } from './catalog-errors.js';
+import type { GraphQueryCatalog } from './graph-query-catalog.js';
 import { checkHops, compareChains, groupByMonth } from './graph-queries.js';
-import { FACE_VECTOR_INDEX } from './neo4j-migrations.js';
-import { toEmbedding } from './neo4j-rows.js';
 
 type Row = Record<string, unknown>;
 /** Runs statements in one read transaction. */
 export type ReadTx = <T>(work: (run: (cypher: string, params?: Row) => Promise<Row[]>) => Promise<T>) => Promise<T>;
 
-type GraphQueries = Pick<Catalog, 'topPairs' | 'photoChain' | 'personTimeline' | 'nearestFaces'>;
-
 const ref = (r: Row): PersonRef => ({ personId: Number(r.personId), name: (r.name as string | null) ?? null });
 
-/** The graph questions of the port, answered by Cypher over (:Person)<-[:OF]-(:Face)-[:IN]->(:Photo) and the vector index. */
-export function neo4jGraphQueries(read: ReadTx): GraphQueries {
+/** The graph questions of the port, answered by Cypher over (:Person)<-[:OF]-(:Face)-[:IN]->(:Photo). */
+export function neo4jGraphQueries(read: ReadTx): GraphQueryCatalog {
   const mustExist = async (run: (c: string, p?: Row) => Promise<Row[]>, id: number) => {
     const [p] = await run('MATCH (p:Person {id: $id}) RETURN p.id AS personId, p.name AS name', { id });
-    if (!p) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
+    if (!p) throw personNotFound(id);
     return ref(p);
   };
   return {
+    async coOccurrences(personId, limit = 20) {
+      // Derived on read from (:Person)<-[:OF]-(:Face)-[:IN]->(:Photo): always equal to the faces, never stale.
+      const r = await read((run) => run(`MATCH (a:Person {id: $personId})<-[:OF]-(:Face)-[:IN]->(ph:Photo)<-[:IN]-(:Face)-[:OF]->(b:Person)
+        WHERE b <> a WITH b, count(DISTINCT ph) AS photos
+        RETURN b.id AS personId, b.name AS name, photos ORDER BY photos DESC, personId LIMIT toInteger($limit)`, { personId, limit }));
+      return r.map((x) => ({ personId: Number(x.personId), name: (x.name as string | null) ?? null, photos: Number(x.photos) }));
+    },
     async topPairs(limit = 20) {
       const rows = await read((run) => run(`MATCH (a:Person)<-[:OF]-(:Face)-[:IN]->(ph:Photo)<-[:IN]-(:Face)-[:OF]->(b:Person) WHERE a.id < b.id
         WITH a, b, count(DISTINCT ph) AS photos
@@ -62,25 +65,6 @@ export function neo4jGraphQueries(read: ReadTx): GraphQueries {
           photoId: Number(r.photoId), path: r.path as string, takenAt: (r.takenAt as string | null) ?? null,
           with: (r.others as Array<[number, string | null]>).map(([id, name]) => ({ personId: Number(id), name: name ?? null })),
         } satisfies PhotoRef & { with: PersonRef[] })));
-      });
-    },
-    async nearestFaces(embedding, k, model) {
-      if (k <= 0) return [];
-      const query = Array.from(embedding);
-      // The index is approximate (HNSW, quantised) and knows nothing of models: ask it for more
-      // candidates than needed, keep this model's, rank them by exact distance; widen when short.
-      return read(async (run) => {
-        for (let fetch = Math.max(4 * k, 32); ; fetch *= 4) {
-          // Doubtful faces (drawn where the face check saw none) count only once a person decided about them.
-          const found = await run(`CALL db.index.vector.queryNodes($index, toInteger($fetch), $query) YIELD node
-            OPTIONAL MATCH (node)-[o:OF]->(:Person)
-            RETURN node.id AS id, node.model AS model, node.embedding AS embedding,
-              coalesce(node.doubtful, false) = false OR o.source IN ['confirmed', 'manual', 'xmp'] AS clusterable`, { index: FACE_VECTOR_INDEX, fetch, query });
-          const hits = found.filter((r) => r.model === model && r.clusterable === true)
-            .map((r) => ({ faceId: Number(r.id), distance: cosineDistance(embedding, toEmbedding(r.embedding)) }))
-            .sort(byDistance);
-          if (hits.length >= k || found.length < fetch || fetch >= 100_000) return hits.slice(0, k);
-        }
       });
     },
   };

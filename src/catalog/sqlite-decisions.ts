@@ -115,7 +115,7 @@ export function sqliteDecisions(db: Database.Database, writes: SqliteWrites): De
         if (change.reject) reject([change.reject], at);
         if (change.forget) forget([change.forget]);
         q.setFace.run(personId, change.source, null, at, faceId);
-        if (change.prune.length > 0) writes.prune();
+        if (change.moved) writes.prune();
       })();
     },
     async confirmFaces(personId, faceIds) {
