@@ -1,8 +1,8 @@
-import type { PeopleQuery } from './catalog-records.js';
 import { personNotFound } from './catalog-errors.js';
 import { checkLivePerson } from './decision-rules.js';
 import { PERSON, now, toPerson } from './neo4j-rows.js';
 import { nextIds, orphaned, personFacts, type Row, type TxRunner } from './neo4j-tx.js';
+import { resolvePeopleQuery } from './page-queries.js';
 import type { PeopleCatalog } from './people-catalog.js';
 
 /** The Neo4j adapter's people: created (or restored from a dump), named, hidden, found, listed and deleted. */
@@ -33,19 +33,18 @@ export function neo4jPeople(read: TxRunner, write: TxRunner): PeopleCatalog {
         WITH ${PERSON} AS r RETURN r ORDER BY r.faceCount DESC, r.id`));
       return r.map((x) => toPerson(x.r as Row));
     },
-    async queryPeople(query: PeopleQuery = {}) {
+    async queryPeople(asked) {
+      const query = resolvePeopleQuery(asked);
       const where = ['p.mergedInto IS NULL'];
       const params: Row = {};
-      const hidden = query.hidden ?? 'exclude';
-      if (hidden === 'exclude') where.push('NOT p.hidden');
-      if (hidden === 'only') where.push('p.hidden');
-      const search = query.search?.trim();
-      if (search) {
+      if (query.hidden === 'exclude') where.push('NOT p.hidden');
+      if (query.hidden === 'only') where.push('p.hidden');
+      if (query.search !== null) {
         where.push('(toLower(p.name) CONTAINS toLower($search) OR p.id = $searchId)');
-        params.search = search;
-        params.searchId = /^\d+$/.test(search) ? Number(search) : -1;
+        params.search = query.search;
+        params.searchId = query.searchId ?? -1;
       }
-      const sort = query.sort ?? 'faces';
+      const { sort } = query;
       const order = [
         ...(query.unnamedFirst ? ['s.name IS NOT NULL'] : []),
         ...({ faces: ['s.faceCount DESC'], name: ['s.name IS NULL', 'toLower(s.name)'], newest: ['s.createdAt DESC', 's.id DESC'] }[sort]),
@@ -57,7 +56,7 @@ export function neo4jPeople(read: TxRunner, write: TxRunner): PeopleCatalog {
       return read(async (tx) => {
         const total = Number((await tx.one(`${filter} RETURN count(p) AS n`, params))!.n);
         const page = await tx.rows(`${filter} WITH p, ${projection} AS s ORDER BY ${order} SKIP $skip LIMIT $limit
-          RETURN ${PERSON} AS r`, { ...params, skip: tx.int(query.offset ?? 0), limit: tx.int(query.limit ?? 50) });
+          RETURN ${PERSON} AS r`, { ...params, skip: tx.int(query.offset), limit: tx.int(query.limit) });
         return { total, items: page.map((x) => toPerson(x.r as Row)) };
       });
     },

@@ -1,7 +1,7 @@
-import type { PhotoQuery } from './catalog-records.js';
 import { PHOTO, toPhoto } from './neo4j-rows.js';
 import { orphaned, peopleOfFaces, prune, type Row, type TxRunner } from './neo4j-tx.js';
 import { neo4jWriterTx } from './neo4j-writer-tx.js';
+import { resolvePhotoQuery } from './page-queries.js';
 import type { PhotoCatalog } from './photo-catalog.js';
 
 /** The Neo4j adapter's photos: saved, failed, deleted, listed and searched by people and date. */
@@ -46,27 +46,26 @@ export function neo4jPhotos(read: TxRunner, write: TxRunner): PhotoCatalog {
       const r = await read((tx) => tx.rows(`MATCH (ph:Photo) RETURN ${PHOTO} AS r ORDER BY ph.path`));
       return r.map((x) => toPhoto(x.r as Row));
     },
-    async queryPhotos(query: PhotoQuery = {}) {
+    async queryPhotos(asked) {
+      const query = resolvePhotoQuery(asked);
       const params: Row = {};
       const where = ["ph.status = 'done'"];
-      const people = [...new Set(query.people ?? [])];
+      const { people, mode } = query;
       let match = 'MATCH (ph:Photo)';
       if (people.length > 0) {
         params.people = people;
         params.n = people.length;
-        const mode = query.mode ?? 'all';
         match = `MATCH (pe:Person)<-[:OF]-(:Face)-[:IN]->(ph:Photo) WHERE pe.id IN $people
           WITH ph, count(DISTINCT pe) AS n ${mode === 'any' ? '' : 'WHERE n = $n'}`;
         if (mode === 'only') where.push('NOT EXISTS { MATCH (ph)<-[:IN]-(:Face)-[:OF]->(o:Person) WHERE NOT o.id IN $people }');
       }
       if (query.takenFrom) { where.push('ph.takenAt >= $takenFrom'); params.takenFrom = query.takenFrom; }
-      // A prefix compare: "2024-06-01" includes every time of that day.
       if (query.takenTo) { where.push('substring(ph.takenAt, 0, size($takenTo)) <= $takenTo'); params.takenTo = query.takenTo; }
       const filter = `${match} WITH ph WHERE ${where.join(' AND ')}`;
       return read(async (tx) => {
         const total = Number((await tx.one(`${filter} RETURN count(ph) AS n`, params))!.n);
         const page = await tx.rows(`${filter} WITH ph ORDER BY ph.takenAt IS NULL, ph.takenAt DESC, ph.id DESC SKIP $skip LIMIT $limit
-          RETURN ${PHOTO} AS r`, { ...params, skip: tx.int(query.offset ?? 0), limit: tx.int(query.limit ?? 50) });
+          RETURN ${PHOTO} AS r`, { ...params, skip: tx.int(query.offset), limit: tx.int(query.limit) });
         return { total, items: page.map((x) => toPhoto(x.r as Row)) };
       });
     },

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { PeopleQuery } from './catalog-records.js';
 import { personNotFound } from './catalog-errors.js';
 import { checkLivePerson } from './decision-rules.js';
+import { resolvePeopleQuery } from './page-queries.js';
 import type { PeopleCatalog } from './people-catalog.js';
 import { PERSON_SELECT, now, toPerson, type PersonRow } from './sqlite-rows.js';
 import { writeTransaction } from './sqlite-write.js';
@@ -34,34 +34,34 @@ export function sqlitePeople(db: Database.Database, writes: SqliteWrites): Peopl
       const sql = `${PERSON_SELECT} WHERE ${options.includeMerged ? '1' : 'p.merged_into IS NULL'} ${options.includeHidden ? '' : 'AND p.hidden = 0'} ORDER BY face_count DESC, p.id`;
       return (db.prepare(sql).all() as PersonRow[]).map(toPerson);
     },
-    async queryPeople(query: PeopleQuery = {}) {
+    async queryPeople(asked) {
+      const query = resolvePeopleQuery(asked);
       const where = ['p.merged_into IS NULL'];
       const args: unknown[] = [];
-      const hidden = query.hidden ?? 'exclude';
-      if (hidden === 'exclude') where.push('p.hidden = 0');
-      if (hidden === 'only') where.push('p.hidden = 1');
-      const search = query.search?.trim();
-      if (search) {
+      if (query.hidden === 'exclude') where.push('p.hidden = 0');
+      if (query.hidden === 'only') where.push('p.hidden = 1');
+      const { search } = query;
+      if (search !== null) {
         where.push("(p.name LIKE ? ESCAPE '\\' OR p.id = ?)");
-        args.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, /^\d+$/.test(search) ? Number(search) : -1);
+        args.push(`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, query.searchId ?? -1);
       }
       const order = [
         ...(query.unnamedFirst ? ['(p.name IS NOT NULL)'] : []),
-        ...({ faces: ['face_count DESC'], name: ['(p.name IS NULL)', 'p.name COLLATE NOCASE'], newest: ['p.created_at DESC', 'p.id DESC'] }[query.sort ?? 'faces']),
+        ...({ faces: ['face_count DESC'], name: ['(p.name IS NULL)', 'p.name COLLATE NOCASE'], newest: ['p.created_at DESC', 'p.id DESC'] }[query.sort]),
         'p.id',
       ];
       const filter = where.join(' AND ');
       const total = (db.prepare(`SELECT count(*) AS n FROM people p WHERE ${filter}`).get(...args) as { n: number }).n;
       // Sorted by face count: the counts of every person, from one scan of the person index.
       // Otherwise the page is picked first and only its people are counted.
-      const byFaces = (query.sort ?? 'faces') === 'faces';
+      const byFaces = query.sort === 'faces';
       const rows = (byFaces
         ? db.prepare(`WITH counts AS (SELECT person_id, count(*) AS n FROM faces WHERE person_id IS NOT NULL GROUP BY person_id)
             SELECT p.id, p.name, p.hidden, p.created_at, p.merged_into, coalesce(c.n, 0) AS face_count
             FROM people p LEFT JOIN counts c ON c.person_id = p.id WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
         : db.prepare(`SELECT p.id, p.name, p.hidden, p.created_at, p.merged_into, 0 AS face_count
             FROM people p WHERE ${filter} ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`))
-        .all(...args, query.limit ?? 50, query.offset ?? 0) as Array<Omit<PersonRow, 'cover_face_id'>>;
+        .all(...args, query.limit, query.offset) as Array<Omit<PersonRow, 'cover_face_id'>>;
       if (!byFaces) {
         const count = db.prepare('SELECT count(*) FROM faces WHERE person_id = ?').pluck();
         for (const r of rows) r.face_count = count.get(r.id) as number;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { PhotoQuery } from './catalog-records.js';
+import { resolvePhotoQuery } from './page-queries.js';
 import type { PhotoCatalog } from './photo-catalog.js';
 import { PHOTO_SELECT, toPhoto, type PhotoRow } from './sqlite-rows.js';
 import { writeTransaction } from './sqlite-write.js';
@@ -48,13 +48,13 @@ export function sqlitePhotos(db: Database.Database, writes: SqliteWrites): Photo
     async listPhotos() {
       return (db.prepare(`${PHOTO_SELECT} ORDER BY path`).all() as PhotoRow[]).map(toPhoto);
     },
-    async queryPhotos(query: PhotoQuery = {}) {
+    async queryPhotos(asked) {
+      const query = resolvePhotoQuery(asked);
       const where = ["p.status = 'done'"];
       const args: unknown[] = [];
-      const people = [...new Set(query.people ?? [])];
+      const { people, mode } = query;
       if (people.length > 0) {
         const list = people.map(() => '?').join(', ');
-        const mode = query.mode ?? 'all';
         where.push(`p.id IN (SELECT photo_id FROM faces WHERE person_id IN (${list}) GROUP BY photo_id
           ${mode === 'any' ? '' : 'HAVING count(DISTINCT person_id) = ?'})`);
         args.push(...people, ...(mode === 'any' ? [] : [people.length]));
@@ -64,12 +64,11 @@ export function sqlitePhotos(db: Database.Database, writes: SqliteWrites): Photo
         }
       }
       if (query.takenFrom) { where.push('p.taken_at >= ?'); args.push(query.takenFrom); }
-      // A prefix compare: "2024-06-01" includes every time of that day.
       if (query.takenTo) { where.push('substr(p.taken_at, 1, ?) <= ?'); args.push(query.takenTo.length, query.takenTo); }
       const filter = where.join(' AND ');
       const total = (db.prepare(`SELECT count(*) AS n FROM photos p WHERE ${filter}`).get(...args) as { n: number }).n;
       const rows = db.prepare(`${PHOTO_SELECT} WHERE ${filter} ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.id DESC LIMIT ? OFFSET ?`)
-        .all(...args, query.limit ?? 50, query.offset ?? 0) as PhotoRow[];
+        .all(...args, query.limit, query.offset) as PhotoRow[];
       return { total, items: rows.map(toPhoto) };
     },
   };
