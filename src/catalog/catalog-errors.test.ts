@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dismissalPhotoMissing, eventNotFound, faceNotFound, mergeNotFound, personNotFound, photoNotIndexed, suggestionNotFound } from './catalog-errors.js';
+import { checkIndexedPhoto, dismissalPhotoMissing, eventNotFound, faceNotFound, mergeNotFound, personNotFound, photoNotIndexed, suggestionNotFound } from './catalog-errors.js';
 
 describe('catalog errors', () => {
   it('are NOT_FOUND and name the missing thing and where to look (one wording for both adapters)', () => {
@@ -13,5 +13,11 @@ describe('catalog errors', () => {
       ['NOT_FOUND', 'event 6 does not exist'],
       ['NOT_FOUND', 'suggestion 7 does not exist; list them with `facetag suggest list`'],
     ]);
+  });
+
+  it('lets a face be drawn only on an indexed photo', () => {
+    expect(() => checkIndexedPhoto(3, { status: 'done' })).not.toThrow();
+    expect(() => checkIndexedPhoto(3, { status: 'failed' })).toThrow(/^photo 3 does not exist or was not indexed/);
+    expect(() => checkIndexedPhoto(3, undefined)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });

@@ -14,6 +14,11 @@ export const personNotFound = (id: number) => new AppError('NOT_FOUND', `person 
 export const photoNotIndexed = (id: number) =>
   new AppError('NOT_FOUND', `photo ${id} does not exist or was not indexed; list photos with \`facetag photos list\``);
 
+/** Faces are drawn by hand only on an indexed photo (`status` done). */
+export function checkIndexedPhoto(id: number, photo: { status: string } | undefined): void {
+  if (!photo || photo.status !== 'done') throw photoNotIndexed(id);
+}
+
 /** A dismissed box of a dump whose photo the import has not restored. */
 export const dismissalPhotoMissing = (photoId: number) =>
   new AppError('NOT_FOUND', `photo ${photoId} does not exist; import the photos before their dismissed boxes`);

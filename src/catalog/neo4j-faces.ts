@@ -1,5 +1,5 @@
 import type { FaceFilter } from './catalog-records.js';
-import { faceNotFound, photoNotIndexed } from './catalog-errors.js';
+import { checkIndexedPhoto, faceNotFound } from './catalog-errors.js';
 import type { FaceCatalog } from './face-catalog.js';
 import { byDistance, cosineDistance } from './cosine-distance.js';
 import { FACE_VECTOR_INDEX } from './neo4j-migrations.js';
@@ -63,7 +63,7 @@ export function neo4jFaces(read: TxRunner, write: TxRunner): FaceCatalog {
     async addManualFace(photoId, f) {
       return write(async (tx) => {
         const photo = await tx.one('MATCH (ph:Photo {id: $photoId}) RETURN ph.status AS status', { photoId });
-        if (!photo || photo.status !== 'done') throw photoNotIndexed(photoId);
+        checkIndexedPhoto(photoId, photo as { status: string } | undefined);
         const [id] = await createFaces(tx, photoId, [faceProps({ ...f, manual: true })]);
         return id!;
       });

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Box } from '../vision/image.js';
 import type { AssignSource, FaceFilter, FaceVector } from './catalog-records.js';
-import { faceNotFound, photoNotIndexed } from './catalog-errors.js';
+import { checkIndexedPhoto, faceNotFound } from './catalog-errors.js';
 import { byDistance, cosineDistance } from './cosine-distance.js';
 import type { FaceCatalog } from './face-catalog.js';
 import { CLUSTERABLE, FACE_COLUMNS, PHOTO_SELECT, fromBlob, now, toBlob, toFace, type FaceRow, type PhotoRow } from './sqlite-rows.js';
@@ -69,8 +69,7 @@ export function sqliteFaces(db: Database.Database, writes: SqliteWrites): FaceCa
     },
     async addManualFace(photoId, f) {
       return writeTransaction(db, () => {
-        const photo = q.photo.get(photoId) as PhotoRow | undefined;
-        if (!photo || photo.status !== 'done') throw photoNotIndexed(photoId);
+        checkIndexedPhoto(photoId, q.photo.get(photoId) as PhotoRow | undefined);
         return Number(q.insertFace.run({
           photoId, x: f.box.x, y: f.box.y, w: f.box.w, h: f.box.h, landmarks: JSON.stringify(f.landmarks),
           detScore: f.detScore, quality: f.quality, embedding: toBlob(f.embedding), model: f.model, thumbKey: f.thumbKey, manual: 1, doubtful: f.doubtful ? 1 : 0,
