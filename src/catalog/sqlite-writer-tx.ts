@@ -17,7 +17,7 @@ interface OldFace extends Box {
   rejected: string;
 }
 
-/** An unnamed, unhidden, live person with no face, no rejection and no tombstone pointing at it. */
+/** An unnamed, unhidden, live person with no face, no rejection and no tombstone pointing at it: the pruning rule, as neo4j-rows.ts states it in Cypher. */
 const EMPTY_PERSON = `name IS NULL AND hidden = 0 AND merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM people m WHERE m.merged_into = people.id)
   AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)
