@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Box } from '../vision/image.js';
 import { planFaceSave, type PriorFaceState } from './face-continuity.js';
 import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoResult } from './catalog.js';
-import type { PersonFacts, PhotoMate } from './decision-rules.js';
+import { assignedSource, type PersonFacts, type PhotoMate } from './decision-rules.js';
 import { PHOTO_SELECT, fromBlob, now, toBlob, toPhoto, type PhotoRow } from './sqlite-rows.js';
 import type { ExistingPhoto, SavedPhoto, TouchedPeople, WriterTx } from './writer-tx.js';
 
@@ -113,7 +113,7 @@ export function sqliteWrites(db: Database.Database) {
   function assign(assignments: Assignment[]) {
     const at = now();
     for (const a of assignments) {
-      q.setFace.run(a.personId, a.personId === null ? null : a.source, a.distance, a.personId === null ? null : at, a.faceId);
+      q.setFace.run(a.personId, assignedSource(a), a.distance, a.personId === null ? null : at, a.faceId);
     }
   }
 
