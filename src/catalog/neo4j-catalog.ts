@@ -132,7 +132,7 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     ...neo4jFaces(read, write),
     ...neo4jPeople(read, write),
     ...neo4jDecisions(read, write),
-    ...neo4jGraphQueries((work) => read((tx) => work((cypher, params) => tx.rows(cypher, params)))),
+    ...neo4jGraphQueries(read),
     ...neo4jAnnotations(read, write),
     ...neo4jDump(read, write),
     run: (cypher, params) => write((tx) => tx.rows(cypher, params)),
