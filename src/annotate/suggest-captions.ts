@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { z } from 'zod/v4';
 import type { Catalog, SuggestionRecord } from '../catalog/catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
@@ -8,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { LlmClient } from './llm-client.js';
 import { askJson } from './llm-json.js';
 import { fsPath } from '../ingest/file-key.js';
+import { orientedJpeg } from '../vision/image-codec.js';
 import { requirePhotoFormat } from '../vision/image-format.js';
 
 export const captionAnswerSchema = z.object({
@@ -36,8 +36,7 @@ Never name or guess who the people are, their age or origin; say "a child", "two
 async function imageUrl(path: string, maxPixels: number): Promise<string> {
   const input = await readFile(fsPath(path));
   requirePhotoFormat(input);
-  const jpeg = await sharp(input, { limitInputPixels: maxPixels }).rotate()
-    .resize(CAPTION_IMAGE_PX, CAPTION_IMAGE_PX, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 80 }).toBuffer();
+  const jpeg = await orientedJpeg(input, { maxSide: CAPTION_IMAGE_PX, maxPixels, quality: 80 });
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
 }
 

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { FaceRecord, PhotoRecord } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { decodeHeic, isHeic } from '../vision/heic-decode.js';
+import { orientedJpeg, resizeJpeg } from '../vision/image-codec.js';
 import { THUMB_SIZE } from '../vision/thumbnail.js';
 import { fsPath } from '../ingest/file-key.js';
 import { requirePhotoFormat } from '../vision/image-format.js';
@@ -76,7 +75,7 @@ export function createImageService(blobs: BlobStore, options: {
       if (hit) return { bytes: hit, etag };
       const stored = await blobs.get(face.thumbKey);
       if (!stored) throw new AppError('NOT_FOUND', `the thumbnail of face ${face.id} is missing; re-index its photo`);
-      const bytes = size === THUMB_SIZE ? stored : await sharp(stored).resize(size, size).jpeg({ quality: 80 }).toBuffer();
+      const bytes = size === THUMB_SIZE ? stored : await resizeJpeg(stored, size, { quality: 80 });
       cache.set(key, bytes);
       return { bytes, etag };
     },
@@ -88,18 +87,10 @@ export function createImageService(blobs: BlobStore, options: {
       if (hit) return { bytes: hit, etag };
       const input = await readPhoto(photo.path, photo.id);
       requirePhotoFormat(input); // the file may have changed since it was indexed: no SVG or PDF reaches a decoder
-      let image: sharp.Sharp;
-      if (isHeic(input)) {
-        const raw = await decodeHeic(input);
-        if (!raw) throw new AppError('PHOTO_UNSUPPORTED', `photo ${photo.id} cannot be decoded for a preview`);
-        image = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels as 3 | 4 } });
-      } else {
-        image = sharp(input, { limitInputPixels: options.maxPixels }).rotate();
-      }
-      const bytes = await image.resize(size, size, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 82 }).toBuffer()
-        .catch((error: Error) => {
-          throw new AppError('PHOTO_CORRUPT', `photo ${photo.id} cannot be read for a preview (${error.message}); re-index it`);
-        });
+      const bytes = await orientedJpeg(input, { maxSide: size, maxPixels: options.maxPixels, quality: 82 }).catch((error: Error) => {
+        if (error instanceof AppError) throw new AppError(error.code, `photo ${photo.id} cannot be decoded for a preview (${error.message})`);
+        throw new AppError('PHOTO_CORRUPT', `photo ${photo.id} cannot be read for a preview (${error.message}); re-index it`);
+      });
       cache.set(key, bytes);
       return { bytes, etag };
     },
