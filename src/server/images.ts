@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import type { FaceRecord, PhotoRecord } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { orientedJpeg, resizeJpeg } from '../vision/image-codec.js';
 import { THUMB_SIZE } from '../vision/thumbnail.js';
-import { fsPath } from '../ingest/file-key.js';
 import { requirePhotoFormat } from '../vision/image-format.js';
 
 /** Sizes the server makes; any other size is refused, so a request cannot make it resize at will. */
@@ -51,10 +49,10 @@ const etagOf = (...parts: Array<string | number>) => `"${createHash('sha1').upda
  */
 export function createImageService(blobs: BlobStore, options: {
   cacheBytes?: number; maxPixels: number; presignTtlSeconds?: number;
-  /** Reads a photo by its catalog path (files, s3:// objects); default: files only. */
-  readPhoto?: (path: string, photoId: number) => Promise<Buffer>;
+  /** Reads a photo by its catalog path (sources/photo-opener.ts `createPhotoReader`). */
+  readPhoto: (path: string, photoId: number) => Promise<Buffer>;
 }) {
-  const readPhoto = options.readPhoto ?? readRegularFile;
+  const { readPhoto } = options;
   const cache = byteCache(options.cacheBytes ?? 64 * 1024 * 1024);
   const ttl = options.presignTtlSeconds ?? 300;
   return {
@@ -98,22 +96,6 @@ export function createImageService(blobs: BlobStore, options: {
 }
 
 export type ImageService = ReturnType<typeof createImageService>;
-
-/** Reads a file the catalog knows, refusing anything but a regular file (a FIFO, a folder). */
-export async function readRegularFile(path: string, photoId: number): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(fsPath(path), 'r');
-  } catch {
-    throw new AppError('NOT_FOUND', `the file of photo ${photoId} is gone; re-index the folder`);
-  }
-  try {
-    if (!(await handle.stat()).isFile()) throw new AppError('NOT_FOUND', `the file of photo ${photoId} is not a regular file`);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** The answer for an image: 304 when the client has it, else the JPEG with caching headers. */
 export function imageResponse(image: Image, ifNoneMatch: string | undefined): Response {
