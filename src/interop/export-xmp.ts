@@ -7,6 +7,7 @@ import { clampRect, displayedToStored } from './orientation.js';
 import { sidecarPath, type SidecarNaming } from './photo-regions.js';
 import { mergeRegionsIntoSidecar } from './xmp-write.js';
 import { fsPath } from '../ingest/file-key.js';
+import { readPhotoFile } from '../sources/folder-source.js';
 import { readImageHeader } from '../vision/image-codec.js';
 import { requirePhotoFormat } from '../vision/image-format.js';
 
@@ -58,7 +59,7 @@ export async function exportXmp({ catalog }: Pick<Deps, 'catalog'>, options: Xmp
     }
     claimed.set(target, photo.path);
     try {
-      const bytes = await readFile(fsPath(photo.path));
+      const bytes = await readPhotoFile(photo.path, photo.id);
       requirePhotoFormat(bytes);
       const { orientation, width: sw, height: sh } = await readImageHeader(bytes);
       const [ow, oh] = orientation >= 5 ? [sh, sw] : [sw, sh];
