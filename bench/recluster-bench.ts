@@ -14,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { NewFace } from '../src/catalog/catalog.js';
 import { openSqliteCatalog } from '../src/catalog/sqlite-catalog.js';
 import { packFacePages, packFaces } from '../src/clustering/face-table.js';
-import { recluster } from '../src/clustering/recluster.js';
+import { facePages, recluster } from '../src/clustering/recluster.js';
 import { ARCFACE_512, syntheticFaces } from './synthetic-faces.js';
 
 const { values } = parseArgs({
@@ -53,14 +53,7 @@ async function runMode(mode: string, file: string): Promise<Figures> {
   let faces: number;
   if (mode === 'whole') faces = packFaces(await catalog.allFaceVectors(MODEL)).count;
   else if (mode === 'pages') {
-    faces = (await packFacePages((async function* () {
-      for (let afterId = -1; ;) {
-        const page = await catalog.allFaceVectors(MODEL, { afterId, limit: pageSize });
-        if (page.length > 0) yield page;
-        if (page.length < pageSize) return;
-        afterId = page.at(-1)!.id;
-      }
-    })())).count;
+    faces = (await packFacePages(facePages(catalog, MODEL, pageSize))).count;
   } else if (mode === 'recluster') faces = (await recluster({ catalog }, MODEL, params, { dryRun: true, pageSize })).faces;
   else throw new Error(`--mode ${mode}: use whole, pages or recluster`);
   const seconds = (performance.now() - t) / 1000;

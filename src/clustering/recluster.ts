@@ -25,7 +25,7 @@ export interface ReclusterReport {
 const RECLUSTER_PAGE = 5000;
 
 /** Every face of the model in id order, `size` at a time. */
-async function* facePages(catalog: Pick<Catalog, 'allFaceVectors'>, model: string, size: number): AsyncGenerator<FaceVector[]> {
+export async function* facePages(catalog: Pick<Catalog, 'allFaceVectors'>, model: string, size: number): AsyncGenerator<FaceVector[]> {
   for (let afterId: number | undefined; ;) {
     const page = await catalog.allFaceVectors(model, { ...(afterId === undefined ? {} : { afterId }), limit: size });
     if (page.length > 0) yield page;
