@@ -1,5 +1,5 @@
 import type { Box, Point } from '../vision/image.js';
-import type { PhotoRecord, FaceRecord, PersonRecord, MergeRecord, MergeDetail, Dismissal, PersonRestore, NewFace, PhotoResult, PhotoFailure, FaceVector, FaceState, FaceFilter, Page, PeopleQuery, PhotoQuery, CoOccurrence, PersonPair, PhotoChain, TimelineMonth, CatalogCounts, Assignment, EventRecord, NewEvent, SuggestionStatus, SuggestionRecord, NewSuggestion, SuggestionFilter } from './catalog-records.js';
+import type { PhotoRecord, FaceRecord, PersonRecord, MergeRecord, MergeDetail, Dismissal, PersonRestore, NewFace, PhotoResult, PhotoFailure, FaceVector, FacePage, FaceState, FaceFilter, Page, PeopleQuery, PhotoQuery, CoOccurrence, PersonPair, PhotoChain, TimelineMonth, CatalogCounts, Assignment, EventRecord, NewEvent, SuggestionStatus, SuggestionRecord, NewSuggestion, SuggestionFilter } from './catalog-records.js';
 import type { WriterTx } from './writer-tx.js';
 
 // The records are part of the port: importers may take them from here or from catalog-records.ts.
@@ -26,8 +26,12 @@ export interface Catalog {
   getFaceVectors(ids: number[]): Promise<FaceVector[]>;
   /** The faces among `ids` that exist, without their embeddings (what clustering reads of a neighbour). */
   faceStates(ids: number[]): Promise<FaceState[]>;
-  /** Every face of the model with its embedding, for building an in-process index; doubtful faces no person decided about are left out. */
-  allFaceVectors(model: string): Promise<FaceVector[]>;
+  /**
+   * Every face of the model with its embedding, by id, for building an in-process index; doubtful
+   * faces no person decided about are left out. With `page`, one page of them (a re-cluster of a
+   * million faces never holds them all as objects).
+   */
+  allFaceVectors(model: string, page?: FacePage): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
 
   /** A new person; `restore` (dump imports only) keeps the creation time, hidden flag and tombstone of the original. */
