@@ -21,8 +21,10 @@ async function photo(width: number, height: number, orientation = 1, alpha = fal
 const pixel = (img: { data: Uint8Array; width: number }, x: number, y: number) => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
 
 describe('image codec', () => {
-  it('reads the stored size and EXIF orientation from the header, and the embedded XMP packet', async () => {
-    expect(await readImageHeader(await photo(40, 20, 6))).toEqual({ width: 40, height: 20, orientation: 6 });
+  it('reads the stored size, format and EXIF orientation from the header, and the embedded EXIF and XMP packets', async () => {
+    const header = await readImageHeader(await photo(40, 20, 6));
+    expect(header).toMatchObject({ width: 40, height: 20, orientation: 6, format: 'jpeg' });
+    expect(header.exif?.subarray(0, 4).toString('latin1')).toBe('Exif');
     const xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>';
     const tagged = await sharp(await photo(8, 8)).withXmp(xmp).jpeg().toBuffer();
     expect((await readImageHeader(tagged)).xmp?.toString('utf8')).toContain('adobe:ns:meta');
