@@ -4,8 +4,9 @@
 // Static imports and re-exports count, type-only ones included (a cycle of types still ties the
 // modules together); `await import(...)` does not (lazy loading is how a driver stays optional).
 // Usage: node scripts/check-import-cycles.mjs [dir ...]   (default: src web/src)
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { listSourceFiles, stripComments } from './source-text.mjs';
 
 // Cycles known and left for now, each with why; the check fails when one of these grows (another
 // file joins it) or is gone (then remove it here). Folders given as arguments are checked with none.
@@ -14,24 +15,6 @@ const knownCycles = [];
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const given = process.argv.slice(2);
 const dirs = given.length > 0 ? given : ['src', 'web/src'];
-const sourceFile = /\.(ts|tsx|mts|js|mjs)$/;
-
-function listFiles(dir) {
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...listFiles(path));
-    else if (sourceFile.test(name) && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
-
-/** Comments blanked (strings kept whole), so an import written in a comment is not read as one. */
-function stripComments(text) {
-  const token = /('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|`(?:\\.|[^`\\])*`)|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
-  return text.replace(token, (m, string) => string ?? m.replace(/[^\n]/g, ' '));
-}
-
 // `import ... from '...'`, `import '...'`, `export ... from '...'` at the start of a statement.
 const staticImport = /(?:^|[;\n])\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/g;
 
@@ -43,7 +26,7 @@ function resolveSpecifier(from, spec) {
   return candidates.find((c) => existsSync(c) && statSync(c).isFile()) ?? null;
 }
 
-const files = dirs.map((d) => resolve(root, d)).filter((d) => existsSync(d)).flatMap(listFiles);
+const files = dirs.map((d) => resolve(root, d)).filter((d) => existsSync(d)).flatMap((d) => listSourceFiles(d));
 const graph = new Map();
 for (const file of files) {
   const text = stripComments(readFileSync(file, 'utf8'));

@@ -117,6 +117,22 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       expect((await c.peopleInPhoto(photoId)).map((p) => p.faceId)).toEqual(faceIds);
       await c.close();
     });
+
+    it('serves the vectors a page at a time, in id order, the pages together equal to all of them', async () => {
+      const c = await make();
+      await c.savePhoto(photo('/p/g.jpg', [face(1), face(2), face(3)]));
+      await c.savePhoto(photo('/p/h.jpg', [face(4), face(5)]));
+      const all = await c.allFaceVectors('test-embedder@1');
+      const pages: number[][] = [];
+      for (let afterId: number | undefined, page; (page = await c.allFaceVectors('test-embedder@1', { ...(afterId === undefined ? {} : { afterId }), limit: 2 })).length > 0;) {
+        pages.push(page.map((v) => v.id));
+        afterId = page.at(-1)!.id;
+      }
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      expect(pages.flat()).toEqual(all.map((v) => v.id));
+      expect(await c.allFaceVectors('other@1', { limit: 2 })).toEqual([]);
+      await c.close();
+    });
     it('merges two people and undoes the merge exactly', async () => {
       const c = await make();
       const a = await c.savePhoto(photo('/m/1.jpg', [face(1)]));

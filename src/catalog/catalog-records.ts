@@ -125,6 +125,12 @@ export interface PhotoFailure {
   message: string;
 }
 
+/** A page of faces in id order: those with an id over `afterId` (from the first when absent), at most `limit`. */
+export interface FacePage {
+  afterId?: number;
+  limit: number;
+}
+
 /** What a vector search or the clusterer needs to know of a face. */
 export interface FaceVector {
   id: number;

@@ -1,5 +1,5 @@
 import type { Box, Point } from '../vision/image.js';
-import type { FaceRecord, NewFace, FaceVector, FaceState, FaceFilter } from './catalog-records.js';
+import type { FaceRecord, NewFace, FaceVector, FacePage, FaceState, FaceFilter } from './catalog-records.js';
 
 /**
  * Faces: their boxes, embeddings and neighbours, faces drawn by hand, and "not a face". A part of
@@ -11,8 +11,12 @@ export interface FaceCatalog {
   getFaceVectors(ids: number[]): Promise<FaceVector[]>;
   /** The faces among `ids` that exist, without their embeddings (what clustering reads of a neighbour). */
   faceStates(ids: number[]): Promise<FaceState[]>;
-  /** Every face of the model with its embedding, for building an in-process index; doubtful faces no person decided about are left out. */
-  allFaceVectors(model: string): Promise<FaceVector[]>;
+  /**
+   * Every face of the model with its embedding, by id, for building an in-process index; doubtful
+   * faces no person decided about are left out. With `page`, one page of them (a re-cluster of a
+   * million faces never holds them all as objects).
+   */
+  allFaceVectors(model: string, page?: FacePage): Promise<FaceVector[]>;
   getEmbedding(faceId: number): Promise<Float32Array | null>;
   /**
    * The `k` faces of the model nearest to `embedding` by cosine distance, nearest first (ties by

@@ -45,10 +45,10 @@ export function neo4jFaces(read: TxRunner, write: TxRunner): FaceCatalog {
       return r.map((x) => toFaceVector(x.r as Row));
     },
     faceStates: (ids) => read((tx) => neo4jWriterTx(tx).faceStates(ids)),
-    async allFaceVectors(model) {
-      const r = await read((tx) => tx.rows(`MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
+    async allFaceVectors(model, page) {
+      const r = await read((tx) => tx.rows(`MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) WHERE f.id > $afterId OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
         WITH f, ph, o, pe WHERE ${CLUSTERABLE}
-        RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { model }));
+        RETURN ${FACE_VECTOR} AS r ORDER BY f.id ${page ? 'LIMIT $limit' : ''}`, { model, afterId: page?.afterId ?? -1, ...(page ? { limit: tx.int(page.limit) } : {}) }));
       return r.map((x) => toFaceVector(x.r as Row));
     },
     async getEmbedding(faceId) {

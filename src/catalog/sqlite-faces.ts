@@ -40,9 +40,10 @@ export function sqliteFaces(db: Database.Database, writes: SqliteWrites): FaceCa
       return rows.map((r) => ({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality, embedding: fromBlob(r.embedding) }));
     },
     faceStates: async (ids) => writes.faceStates(ids),
-    async allFaceVectors(model) {
+    async allFaceVectors(model, page) {
       const out: FaceVector[] = [];
-      for (const r of db.prepare(`SELECT id, photo_id, person_id, source, quality, embedding FROM faces f WHERE model = ? AND ${CLUSTERABLE} ORDER BY id`).iterate(model) as Iterable<{
+      for (const r of db.prepare(`SELECT id, photo_id, person_id, source, quality, embedding FROM faces f WHERE model = ? AND id > ? AND ${CLUSTERABLE} ORDER BY id LIMIT ?`)
+        .iterate(model, page?.afterId ?? -1, page?.limit ?? -1) as Iterable<{
         id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number; embedding: Buffer;
       }>) {
         out.push({ id: r.id, photoId: r.photo_id, personId: r.person_id, source: r.source, quality: r.quality, embedding: fromBlob(r.embedding) });

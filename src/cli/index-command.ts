@@ -3,7 +3,7 @@ import { analysisTransport, createContext, newLibraryWatch, startAnalysis, type 
 import { AppError } from '../errors.js';
 import { openIndexer } from '../ingest/index-run.js';
 import type { IndexSummary } from '../ingest/index-summary.js';
-import { openPhotoSource, sourceRefOf } from '../ingest/source-opener.js';
+import { openPhotoSource, sourceRefOf } from '../sources/photo-opener.js';
 import type { WatchTotals } from '../ingest/watch-photos.js';
 import { plural } from '../plural.js';
 import { PHOTO_FORMATS } from '../ingest/walk.js';

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { analyserOptions, createWorkerContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { createAnalyseHandler } from '../ingest/analyse-job.js';
-import { cachedSourceOpener } from '../ingest/source-opener.js';
+import { cachedSourceOpener } from '../sources/photo-opener.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { setModelInfo } from '../metrics/record.js';
 import { measuredAnalyser, measuredHandler, measuredReads, metricsApp } from '../metrics/worker-metrics.js';

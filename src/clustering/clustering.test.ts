@@ -121,6 +121,39 @@ describe('global re-cluster', () => {
     expect(index.size).toBe(10);
   });
 
+  it('reads the faces a page at a time, with the same result as reading them all at once', async () => {
+    const lib = syntheticFaces(300, { seed: 5, dimensions: DIMS });
+    const build = async () => {
+      const catalog = openSqliteCatalog(join(mkdtempSync(join(tmpdir(), 'facetag-pages-')), 'c.sqlite'));
+      for (let i = 0; i < lib.count; i += 2) {
+        await catalog.savePhoto({
+          path: `/lib/${i}.jpg`, sha256: `s${i}`, size: 1, mtimeMs: 1, width: 100, height: 100, takenAt: null, gps: null, model: 'x',
+          faces: [i, i + 1].filter((s) => s < lib.count).map((s, x) => ({ ...face(lib.vector(s), 0.8, x * 60), model: 'm@1' })),
+        });
+      }
+      const anna = await catalog.createPerson('Anna');
+      await catalog.assign([1, 2, 3].map((faceId) => ({ faceId, personId: anna, source: 'confirmed' as const, distance: null })));
+      return catalog;
+    };
+    const paged = await build();
+    const whole = await build();
+    const pages: Array<number | undefined> = [];
+    const counted = { ...paged, allFaceVectors: (model: string, page?: { afterId?: number; limit: number }) => paged.allFaceVectors(model, page).then((faces) => {
+      pages.push(faces.length);
+      return faces;
+    }) };
+    const paramsHere: ClusterParams = { maxDistance: 0.5, minFaces: 3, k: 8, minSeedQuality: 0.3 };
+    const report = await recluster({ catalog: counted }, 'm@1', paramsHere, { pageSize: 7 });
+    expect(pages.length).toBeGreaterThan(40);
+    expect(Math.max(...(pages as number[]))).toBe(7);
+    expect(report).toEqual(await recluster({ catalog: whole }, 'm@1', paramsHere, { pageSize: 1_000_000 }));
+    expect(report.moved + report.newlyAssigned).toBeGreaterThan(100);
+    const people = async (c: typeof paged) => (await c.listFaces()).map((f) => [f.id, f.personId, f.source]);
+    expect(await people(paged)).toEqual(await people(whole));
+    await paged.close();
+    await whole.close();
+  });
+
   it('clusterAll on synthetic identities gives pure groups', () => {
     const index = createExactIndex(DIMS);
     const faces = [];

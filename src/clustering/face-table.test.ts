@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FaceVector } from '../catalog/catalog.js';
-import { createFaceTable, faceVectorSource, fromHalf, isHumanDecision, packFaces, toHalf } from './face-table.js';
+import { createFaceTable, faceVectorSource, fromHalf, isHumanDecision, packFacePages, packFaces, toHalf } from './face-table.js';
 import { seededRandom } from './seeded-random.js';
 
 describe('float16', () => {
@@ -77,6 +77,28 @@ describe('face table', () => {
       expect(Array.from(out)).toEqual([i % 7, 1]);
     }
     expect(() => table.vectorInto(70_000, out, 0)).toThrow(RangeError);
+  });
+
+  it('packs faces page by page into the same table as all at once, across storage chunks', async () => {
+    const all: FaceVector[] = Array.from({ length: 70_000 }, (_, i) => ({
+      id: i * 3 + 1, photoId: i >> 1, personId: i % 5 ? null : i, source: i % 11 ? null : 'confirmed', quality: (i % 100) / 100, embedding: Float32Array.of(i % 7, 1, -(i % 3)),
+    }));
+    async function* pages() {
+      for (let i = 0; i < all.length; i += 9_999) yield all.slice(i, i + 9_999);
+    }
+    const paged = await packFacePages(pages());
+    const whole = packFaces(all);
+    expect(paged.count).toBe(70_000);
+    expect(paged.dimensions).toBe(3);
+    for (const column of ['id', 'photoId', 'personId', 'human', 'quality'] as const) expect(paged[column]).toEqual(whole[column]);
+    const [a, b] = [new Float32Array(3), new Float32Array(3)];
+    for (const i of [0, 9_998, 9_999, 65_535, 65_536, 69_999]) {
+      expect(paged.vectorInto(i, a, 0)).toBe(whole.vectorInto(i, b, 0));
+      expect(a).toEqual(b);
+    }
+    expect(() => paged.vectorInto(70_000, a, 0)).toThrow(RangeError);
+    expect((await packFacePages(pages0())).count).toBe(0);
+    async function* pages0(): AsyncGenerator<FaceVector[]> {}
   });
 
   it('rejects an embedding of another size by name', () => {

@@ -45,15 +45,76 @@ export function packFaces(faces: readonly FaceVector[], dimensions = faces[0]?.e
   return table;
 }
 
+/** A table's storage: one typed array a column, embeddings as float16 in chunks of `CHUNK` faces. */
+interface Columns {
+  id: Float64Array;
+  photoId: Float64Array;
+  personId: Float64Array;
+  human: Uint8Array;
+  quality: Float32Array;
+  chunks: Uint16Array[];
+}
+
+/** Writes `face` into row `i` of `c` (its chunk must exist). */
+function writeRow(c: Columns, dimensions: number, i: number, face: FaceVector): void {
+  if (face.embedding.length !== dimensions) {
+    throw new AppError('INVALID_INPUT', `face ${face.id} has a ${face.embedding.length}-d embedding, the others ${dimensions}-d; faces of one embedder only (re-index the others)`);
+  }
+  c.id[i] = face.id;
+  c.photoId[i] = face.photoId;
+  c.personId[i] = face.personId ?? NaN;
+  c.human[i] = isHumanDecision(face) ? 1 : 0;
+  c.quality[i] = face.quality;
+  const chunk = c.chunks[Math.floor(i / CHUNK)]!, o = (i % CHUNK) * dimensions;
+  for (let j = 0; j < dimensions; j++) chunk[o + j] = toHalf(face.embedding[j]!);
+}
+
 /** An empty table for `count` faces, filled with `set`. */
 export function createFaceTable(count: number, dimensions: number): FaceTable & { set(i: number, face: FaceVector): void } {
-  const id = new Float64Array(count);
-  const photoId = new Float64Array(count);
-  const personId = new Float64Array(count);
-  const human = new Uint8Array(count);
-  const quality = new Float32Array(count);
   const chunks: Uint16Array[] = [];
   for (let start = 0; start < count; start += CHUNK) chunks.push(new Uint16Array(Math.min(CHUNK, count - start) * dimensions));
+  return tableOver(count, dimensions, {
+    id: new Float64Array(count), photoId: new Float64Array(count), personId: new Float64Array(count),
+    human: new Uint8Array(count), quality: new Float32Array(count), chunks,
+  });
+}
+
+/**
+ * Packs faces as the catalog hands them out, a page at a time (`Catalog.allFaceVectors` with a
+ * page), so only one page of face objects is alive at once: memory is the table's (~30 bytes a
+ * face plus the float16 embedding), never a million objects. The same table as `packFaces` of
+ * all the pages together.
+ */
+export async function packFacePages(pages: AsyncIterable<readonly FaceVector[]>): Promise<FaceTable> {
+  let dimensions = 0;
+  let count = 0;
+  let c: Columns = { id: new Float64Array(0), photoId: new Float64Array(0), personId: new Float64Array(0), human: new Uint8Array(0), quality: new Float32Array(0), chunks: [] };
+  const grown = <T extends Float64Array | Float32Array | Uint8Array>(a: T, size: number): T => {
+    const b = new (a.constructor as new (n: number) => T)(size);
+    b.set(a);
+    return b;
+  };
+  for await (const page of pages) {
+    for (const face of page) {
+      if (count === 0) dimensions = face.embedding.length;
+      if (count === c.id.length) {
+        const size = Math.max(1024, c.id.length * 2);
+        c = { id: grown(c.id, size), photoId: grown(c.photoId, size), personId: grown(c.personId, size), human: grown(c.human, size), quality: grown(c.quality, size), chunks: c.chunks };
+      }
+      if (count === c.chunks.length * CHUNK) c.chunks.push(new Uint16Array(CHUNK * dimensions));
+      writeRow(c, dimensions, count++, face);
+    }
+  }
+  const last = count % CHUNK;
+  if (last > 0) c.chunks[c.chunks.length - 1] = c.chunks.at(-1)!.slice(0, last * dimensions);
+  return tableOver(count, dimensions, {
+    id: c.id.slice(0, count), photoId: c.photoId.slice(0, count), personId: c.personId.slice(0, count),
+    human: c.human.slice(0, count), quality: c.quality.slice(0, count), chunks: c.chunks,
+  });
+}
+
+function tableOver(count: number, dimensions: number, c: Columns): FaceTable & { set(i: number, face: FaceVector): void } {
+  const { id, photoId, personId, human, quality, chunks } = c;
   const at = (i: number) => {
     if (!(i >= 0 && i < count)) throw new RangeError(`face ${i} is outside the table of ${count}`);
     return { chunk: chunks[Math.floor(i / CHUNK)]!, o: (i % CHUNK) * dimensions };
@@ -62,16 +123,8 @@ export function createFaceTable(count: number, dimensions: number): FaceTable & 
     count, dimensions, id, photoId, personId, human, quality,
     idAt: (i) => id[i]!,
     set(i, face) {
-      if (face.embedding.length !== dimensions) {
-        throw new AppError('INVALID_INPUT', `face ${face.id} has a ${face.embedding.length}-d embedding, the others ${dimensions}-d; faces of one embedder only (re-index the others)`);
-      }
-      id[i] = face.id;
-      photoId[i] = face.photoId;
-      personId[i] = face.personId ?? NaN;
-      human[i] = isHumanDecision(face) ? 1 : 0;
-      quality[i] = face.quality;
-      const { chunk, o } = at(i);
-      for (let j = 0; j < dimensions; j++) chunk[o + j] = toHalf(face.embedding[j]!);
+      at(i);
+      writeRow(c, dimensions, i, face);
     },
     vectorInto(i, out, offset) {
       const { chunk, o } = at(i);

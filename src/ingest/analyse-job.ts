@@ -7,7 +7,7 @@ import { jobId, type JobPayload } from '../queue/jobs.js';
 import { ReleaseJob, type JobHandler, type JobQueue } from '../queue/queue.js';
 import type { AnalysisPool } from '../vision/analysis-pool.js';
 import { analysePhoto } from './analyse-photo.js';
-import type { SourceOpener } from './source-opener.js';
+import type { SourceOpener } from '../sources/photo-opener.js';
 
 /** Where this node's blob store keeps face crops, as the `crops` of an analyse job. */
 export const cropsLocation = (config: Pick<ResolvedConfig, 'storage'>) => (config.storage.driver === 's3' ? `s3://${config.storage.cropsBucket}` : 'fs');

@@ -2,7 +2,7 @@ import type { AnalysisPool } from '../vision/analysis-pool.js';
 import type { Box, Point } from '../vision/image.js';
 import type { PhotoSourceRef } from '../queue/jobs.js';
 import type { AnalysisOutcome } from './analysis-result.js';
-import type { SourcePhoto } from './photo-source.js';
+import type { SourcePhoto } from '../sources/photo-source.js';
 
 /** A photo the run admitted: listed, read, hashed, and not in the catalog as it is. */
 export interface AdmittedPhoto {

@@ -2,7 +2,7 @@ import type { PhotoFailure } from '../catalog/catalog.js';
 import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';
 import { plural } from '../plural.js';
-import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import type { PhotoSource, SourcePhoto } from '../sources/photo-source.js';
 
 /**
  * An index run's failed photos: each failure goes to the catalog through the run's single

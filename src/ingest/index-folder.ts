@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import type { AnalysisTransport } from './analysis-transport.js';
 import { openIndexer } from './index-run.js';
 import type { IndexOptions, IndexSummary } from './index-summary.js';
-import { openPhotoSource } from './source-opener.js';
+import { openPhotoSource } from '../sources/photo-opener.js';
 
 /** One index run over every photo under `folder` (ingest/index-run.ts), analysed by `transport`. */
 export async function indexFolder(

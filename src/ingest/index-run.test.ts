@@ -12,9 +12,9 @@ import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createFsBlobStore } from '../storage/fs-blob-store.js';
 import { createAnalysisPool, type AnalysisPool } from '../vision/analysis-pool.js';
-import { createFolderSource } from './folder-source.js';
+import { createFolderSource } from '../sources/folder-source.js';
 import { openIndexer } from './index-run.js';
-import type { PhotoSource } from './photo-source.js';
+import type { PhotoSource } from '../sources/photo-source.js';
 import { poolTransport } from './pool-transport.js';
 
 /** A library of one good photo and one that is not a photo, in a fresh data folder. */

@@ -14,12 +14,12 @@ import type { AnalysisTransport, TransportHooks } from './analysis-transport.js'
 import { clearListedFolderFailures, createFailureRecorder } from './failure-record.js';
 import { finishIndexSummary, noteExifDropped, startIndexSummary, type IndexOptions, type IndexSummary } from './index-summary.js';
 import { isUnchanged } from './photo-unchanged.js';
-import { splitListing, type PhotoSource, type SourcePhoto } from './photo-source.js';
+import { splitListing, type PhotoSource, type SourcePhoto } from '../sources/photo-source.js';
 import { createSingleWriter, type WriteOutcome } from './single-writer.js';
 import { watchSource, type WatchOptions, type WatchTotals } from './watch-photos.js';
 import { acquireWriterLock } from './writer-lock.js';
 import { finishModelChange, type EmbedBox } from './model-change.js';
-import { createPhotoReader } from '../photo-reader.js';
+import { createPhotoReader } from '../sources/photo-opener.js';
 
 type RunDeps = Pick<Deps, 'config' | 'catalog' | 'blobs' | 'log'>;
 

@@ -7,7 +7,7 @@ import { jobId, type PhotoSourceRef } from '../queue/jobs.js';
 import type { JobQueue, JobState } from '../queue/queue.js';
 import { cropsLocation } from './analyse-job.js';
 import { analyseBoxWith, type AnalysisTransport } from './analysis-transport.js';
-import type { SourcePhoto } from './photo-source.js';
+import type { SourcePhoto } from '../sources/photo-source.js';
 
 export interface QueueTransportOptions {
   /** With no result for this long, the run asks the queue about the photos it waits for. @default 5000 */

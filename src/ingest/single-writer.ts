@@ -10,7 +10,7 @@ import { iou } from '../vision/image.js';
 import type { AnalysedFace, PhotoAnalysisResult } from './analysis-result.js';
 import { createBatchView } from './batch-view.js';
 import { isUnchanged } from './photo-unchanged.js';
-import type { SourcePhoto } from './photo-source.js';
+import type { SourcePhoto } from '../sources/photo-source.js';
 
 /** How the writer groups results into catalog transactions. */
 export interface BatchOptions {

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import { toAppError, type AppError } from '../errors.js';
 import type { IndexOptions, IndexSummary } from './index-summary.js';
-import type { PhotoSource, SourcePhoto } from './photo-source.js';
+import type { PhotoSource, SourcePhoto } from '../sources/photo-source.js';
 
 export interface WatchOptions extends IndexOptions {
   /** Milliseconds between two listings of the source. */

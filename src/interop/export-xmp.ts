@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { FaceRecord } from '../catalog/catalog.js';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
@@ -8,6 +7,8 @@ import { clampRect, displayedToStored } from './orientation.js';
 import { sidecarPath, type SidecarNaming } from './photo-regions.js';
 import { mergeRegionsIntoSidecar } from './xmp-write.js';
 import { fsPath } from '../ingest/file-key.js';
+import { readPhotoFile } from '../sources/folder-source.js';
+import { readImageHeader } from '../vision/image-codec.js';
 import { requirePhotoFormat } from '../vision/image-format.js';
 
 export interface XmpExportOptions {
@@ -58,11 +59,9 @@ export async function exportXmp({ catalog }: Pick<Deps, 'catalog'>, options: Xmp
     }
     claimed.set(target, photo.path);
     try {
-      const bytes = await readFile(fsPath(photo.path));
+      const bytes = await readPhotoFile(photo.path, photo.id);
       requirePhotoFormat(bytes);
-      const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-      const orientation = meta.orientation ?? 1;
-      const [sw, sh] = [meta.width ?? 0, meta.height ?? 0];
+      const { orientation, width: sw, height: sh } = await readImageHeader(bytes);
       const [ow, oh] = orientation >= 5 ? [sh, sw] : [sw, sh];
       if (ow !== photo.width || oh !== photo.height) {
         report.skipped.push({ file: photo.path, reason: `the photo is ${ow}x${oh} now, ${photo.width}x${photo.height} when indexed; run \`facetag index\` first` });

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { toAppError } from '../errors.js';
 import type { Box } from '../vision/image.js';
 import { clampRect, regionFrame, storedToDisplayed } from './orientation.js';
 import { readXmpFaces, type XmpFaces } from './xmp-read.js';
 import { fsPath } from '../ingest/file-key.js';
+import { readImageHeader } from '../vision/image-codec.js';
 import { photoFormat } from '../vision/image-format.js';
 
 /** `full`: `photo.jpg.xmp` (digiKam, darktable, ExifTool's default); `base`: `photo.xmp` (Lightroom, Capture One). */
@@ -61,7 +61,7 @@ export async function readPhotoXmp(photoPath: string, bytes: Buffer, size: Orien
     if (sidecar) break;
   }
   let embedded: XmpFaces | null = null;
-  const packet = photoFormat(bytes) ? await sharp(bytes, { limitInputPixels: false }).metadata().then((m) => m.xmp, () => undefined) : undefined;
+  const packet = photoFormat(bytes) ? await readImageHeader(bytes).then((h) => h.xmp, () => undefined) : undefined;
   if (packet) embedded = parse(packet.toString('utf8'), 'embedded XMP');
 
   const swap = size.orientation >= 5;

@@ -12,10 +12,11 @@ import type { AuthStore } from './auth-store.js';
 import { bodyLimits } from './body-limits.js';
 import { createFaceIndexCache } from './face-index-cache.js';
 import { HttpError, type ErrorBody } from './http-error.js';
-import { createImageService, readRegularFile } from './images.js';
+import { createImageService } from './images.js';
 import { createIngestRunner } from './ingest-runner.js';
 import type { AnalysisTransport } from '../ingest/analysis-transport.js';
 import { poolTransport } from '../ingest/pool-transport.js';
+import { createPhotoReader } from '../sources/photo-opener.js';
 import { createLoginLimiter } from './rate-limit.js';
 import { openApiDocument, register, route, type AnyRoute } from './route.js';
 import { compreFaceErrorResponse, isCompreFacePath } from './compreface-shapes.js';
@@ -52,8 +53,6 @@ export interface ServerAppOptions extends Pick<Deps, 'config' | 'log' | 'catalog
   version: string;
   /** This process's metrics; default a new registry over the data folder. */
   metrics?: Metrics;
-  /** Reads a photo by its catalog path (files, s3:// objects: context.ts createPhotoReader); default: files only. */
-  readPhoto?: (path: string, photoId: number) => Promise<Buffer>;
   /** Cluster mode: the queue's job counts, read into `facetag_queue_depth` at each scrape of /metrics. */
   queueDepth?: QueueDepthReader;
 }
@@ -90,7 +89,9 @@ export function createServerApp(options: ServerAppOptions) {
   };
   const metrics = options.metrics ?? createMetrics({ dataDir: config.data.dir });
   const faceIndex = createFaceIndexCache(catalog, embedderKey(config));
-  const readPhoto = options.readPhoto ?? readRegularFile;
+  // Photos after their run (previews, hand-drawn faces) are read where sources/ says: files, s3:// objects.
+  const photos = createPhotoReader(config);
+  const readPhoto = photos.read;
   const base = {
     config, log, catalog, blobs: options.blobs, auth, analyser, faceIndex,
     limiter: createLoginLimiter({ maxFailures: config.server.maxLoginFailures }),
@@ -202,6 +203,7 @@ export function createServerApp(options: ServerAppOptions) {
       await services.ingest.close();
       await options.queueDepth?.close();
       if (pool) await (await pool.catch(() => null))?.close();
+      await photos.close();
     },
   };
 }

@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { FaceRecord, PhotoRecord } from '../catalog/catalog.js';
 import { AppError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { decodeHeic, isHeic } from '../vision/heic-decode.js';
+import { orientedJpeg, resizeJpeg } from '../vision/image-codec.js';
 import { THUMB_SIZE } from '../vision/thumbnail.js';
-import { fsPath } from '../ingest/file-key.js';
 import { requirePhotoFormat } from '../vision/image-format.js';
 
 /** Sizes the server makes; any other size is refused, so a request cannot make it resize at will. */
@@ -52,10 +49,10 @@ const etagOf = (...parts: Array<string | number>) => `"${createHash('sha1').upda
  */
 export function createImageService(blobs: BlobStore, options: {
   cacheBytes?: number; maxPixels: number; presignTtlSeconds?: number;
-  /** Reads a photo by its catalog path (files, s3:// objects); default: files only. */
-  readPhoto?: (path: string, photoId: number) => Promise<Buffer>;
+  /** Reads a photo by its catalog path (sources/photo-opener.ts `createPhotoReader`). */
+  readPhoto: (path: string, photoId: number) => Promise<Buffer>;
 }) {
-  const readPhoto = options.readPhoto ?? readRegularFile;
+  const { readPhoto } = options;
   const cache = byteCache(options.cacheBytes ?? 64 * 1024 * 1024);
   const ttl = options.presignTtlSeconds ?? 300;
   return {
@@ -76,7 +73,7 @@ export function createImageService(blobs: BlobStore, options: {
       if (hit) return { bytes: hit, etag };
       const stored = await blobs.get(face.thumbKey);
       if (!stored) throw new AppError('NOT_FOUND', `the thumbnail of face ${face.id} is missing; re-index its photo`);
-      const bytes = size === THUMB_SIZE ? stored : await sharp(stored).resize(size, size).jpeg({ quality: 80 }).toBuffer();
+      const bytes = size === THUMB_SIZE ? stored : await resizeJpeg(stored, size, { quality: 80 });
       cache.set(key, bytes);
       return { bytes, etag };
     },
@@ -88,18 +85,10 @@ export function createImageService(blobs: BlobStore, options: {
       if (hit) return { bytes: hit, etag };
       const input = await readPhoto(photo.path, photo.id);
       requirePhotoFormat(input); // the file may have changed since it was indexed: no SVG or PDF reaches a decoder
-      let image: sharp.Sharp;
-      if (isHeic(input)) {
-        const raw = await decodeHeic(input);
-        if (!raw) throw new AppError('PHOTO_UNSUPPORTED', `photo ${photo.id} cannot be decoded for a preview`);
-        image = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels as 3 | 4 } });
-      } else {
-        image = sharp(input, { limitInputPixels: options.maxPixels }).rotate();
-      }
-      const bytes = await image.resize(size, size, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 82 }).toBuffer()
-        .catch((error: Error) => {
-          throw new AppError('PHOTO_CORRUPT', `photo ${photo.id} cannot be read for a preview (${error.message}); re-index it`);
-        });
+      const bytes = await orientedJpeg(input, { maxSide: size, maxPixels: options.maxPixels, quality: 82 }).catch((error: Error) => {
+        if (error instanceof AppError) throw new AppError(error.code, `photo ${photo.id} cannot be decoded for a preview (${error.message})`);
+        throw new AppError('PHOTO_CORRUPT', `photo ${photo.id} cannot be read for a preview (${error.message}); re-index it`);
+      });
       cache.set(key, bytes);
       return { bytes, etag };
     },
@@ -107,22 +96,6 @@ export function createImageService(blobs: BlobStore, options: {
 }
 
 export type ImageService = ReturnType<typeof createImageService>;
-
-/** Reads a file the catalog knows, refusing anything but a regular file (a FIFO, a folder). */
-export async function readRegularFile(path: string, photoId: number): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(fsPath(path), 'r');
-  } catch {
-    throw new AppError('NOT_FOUND', `the file of photo ${photoId} is gone; re-index the folder`);
-  }
-  try {
-    if (!(await handle.stat()).isFile()) throw new AppError('NOT_FOUND', `the file of photo ${photoId} is not a regular file`);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** The answer for an image: 304 when the client has it, else the JPEG with caching headers. */
 export function imageResponse(image: Image, ifNoneMatch: string | undefined): Response {

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAnalysisTransport, createContext, createQueue, startAnalysisPool } from '../context.js';
 import { authFile } from '../data-folder.js';
-import { createPhotoReader } from '../photo-reader.js';
 import { AppError } from '../errors.js';
 import { createQueueDepthReader } from '../metrics/queue-depth.js';
 import type { Command } from '../cli/io.js';
@@ -42,7 +41,6 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
   // A new library only when asked (--init), or when the dashboard can fill it ("Index now" of server.indexFolder).
   const ctx = await createContext(config, 'server', { create: !!values.init || !!config.server.indexFolder });
   const auth = openAuthStore(authFile(config));
-  const photos = createPhotoReader(config);
   let stopped: () => void = () => {};
   const stop = () => stopped();
   try {
@@ -55,7 +53,6 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
       ...ctx, auth, webRoot, version,
       indexFolder: config.server.indexFolder ? resolve(io.cwd, config.server.indexFolder) : null,
       startAnalyser: () => startAnalysisPool(config),
-      readPhoto: photos.read,
       ...(config.queue.driver === 'bullmq' ? {
         indexTransport: () => createAnalysisTransport(ctx),
         queueDepth: createQueueDepthReader(() => createQueue(config, ctx.log)),
@@ -81,7 +78,6 @@ export const serveCommand: Command = async ({ args, io, config: load }) => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     auth.close();
-    await photos.close();
     await ctx.close();
   }
 };

@@ -1,8 +1,8 @@
-import sharp from 'sharp';
 import { z } from 'zod/v4';
 import type { Logger } from '../log.js';
 import type { LocalAnalysisPool } from '../vision/analysis-pool.js';
 import type { RgbImage } from '../vision/image.js';
+import { encodePng } from '../vision/image-codec.js';
 import { checkModel, createServiceApp, errorResponses, imageBody, jsonSchemaOf, ServiceError } from './service-app.js';
 
 /**
@@ -47,8 +47,7 @@ const query = z.object({
 
 /** A lossless PNG of an RGB image: the embedding service sees exactly the pixels the pipeline embeds. */
 export function rgbToPng(image: RgbImage): Promise<Buffer> {
-  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
-    .png({ compressionLevel: 3 }).toBuffer();
+  return encodePng(image, { compressionLevel: 3 });
 }
 
 export function createDetectionService(options: { analyser: DetectionAnalyser; log: Pick<Logger, 'error'>; maxBodyBytes: number; token?: string | undefined; version: string }) {

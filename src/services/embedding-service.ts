@@ -1,9 +1,9 @@
-import sharp from 'sharp';
 import { z } from 'zod/v4';
 import type { Logger } from '../log.js';
 import type { LocalAnalysisPool } from '../vision/analysis-pool.js';
 import type { RgbImage } from '../vision/image.js';
 import { checkModel, createServiceApp, errorResponses, jsonBody, jsonSchemaOf, ServiceError } from './service-app.js';
+import { decodeRgb } from '../vision/image-codec.js';
 import { photoFormat } from '../vision/image-format.js';
 
 /**
@@ -37,11 +37,11 @@ async function decodeCrop(b64: string, index: number, size: number): Promise<Rgb
   const format = photoFormat(bytes);
   if (format !== 'png' && format !== 'jpeg') throw new ServiceError(422, 'PHOTO_UNSUPPORTED', `crops[${index}] is not a PNG or JPEG image; send base64 of the image bytes`);
   try {
-    const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.width !== size || info.height !== size) {
-      throw new ServiceError(400, 'INVALID_INPUT', `crops[${index}] is ${info.width}x${info.height}; send faces aligned to ${size}x${size} (the detection service's ?aligned=true crops), or send image with boxes`);
+    const image = await decodeRgb(bytes);
+    if (image.width !== size || image.height !== size) {
+      throw new ServiceError(400, 'INVALID_INPUT', `crops[${index}] is ${image.width}x${image.height}; send faces aligned to ${size}x${size} (the detection service's ?aligned=true crops), or send image with boxes`);
     }
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+    return image;
   } catch (error) {
     if (error instanceof ServiceError) throw error;
     throw new ServiceError(422, 'PHOTO_CORRUPT', `crops[${index}] is not a PNG or JPEG image (${(error as Error).message}); send base64 of the image bytes`);

@@ -1,14 +1,11 @@
-import sharp from 'sharp';
 import exifReader from 'exif-reader';
 import { AppError } from '../errors.js';
 import type { RgbImage } from './image.js';
+import { decodeScaled, oneCodecThreadPerImage, readImageHeader, shrinkRaw, type ImageHeader } from './image-codec.js';
 import { damagedPhotoError, READABLE_FORMATS, requirePhotoFormat } from './image-format.js';
 import { createPhotoPixels, frameSize, type PhotoPixels } from './photo-pixels.js';
 
-sharp.cache(false);
-// One libvips thread per image: an analysis thread has two photos in flight, and every thread
-// that allocates grows a malloc arena of its own (measured: 55 MB less at the same speed).
-sharp.concurrency(1);
+oneCodecThreadPerImage();
 
 export interface PhotoMeta {
   /** Oriented full-resolution size (what boxes refer to). */
@@ -59,25 +56,25 @@ export async function openPhoto(input: Buffer, options: DecodeOptions): Promise<
   if (input.length === 0) throw new AppError('PHOTO_EMPTY', 'the file is empty (0 bytes); replace it with the original photo or delete it');
   const kind = requirePhotoFormat(input);
   const maxSide = options.maxSide ?? 1600;
-  let metadata: sharp.Metadata;
+  let metadata: ImageHeader;
   try {
-    metadata = await sharp(input, { limitInputPixels: false }).metadata();
+    metadata = await readImageHeader(input);
   } catch (error) {
     throw damagedPhotoError(input, kind, error);
   }
-  const format = metadata.format ?? 'unknown';
+  const format = metadata.format;
   if (!SUPPORTED.has(format)) {
     throw new AppError('PHOTO_UNSUPPORTED', `the file is a ${format} image, which facetag does not index; convert it to ${READABLE_FORMATS}`);
   }
-  const rawW = metadata.width ?? 0;
-  const rawH = metadata.height ?? 0;
+  const rawW = metadata.width;
+  const rawH = metadata.height;
   if (rawW * rawH > options.maxPixels) {
     throw new AppError(
       'PHOTO_TOO_LARGE',
       `the image is ${rawW}x${rawH} (${(rawW * rawH / 1e6).toFixed(0)} MP), over index.maxPixels ${options.maxPixels}; raise FACETAG_INDEX_MAX_PIXELS if this photo is genuine`,
     );
   }
-  const orientation = metadata.orientation ?? 1;
+  const orientation = metadata.orientation;
   const swap = orientation >= 5;
   const exif = readExif(metadata.exif);
   const meta: PhotoMeta = { width: swap ? rawH : rawW, height: swap ? rawW : rawH, format, orientation, ...exif };
@@ -85,14 +82,7 @@ export async function openPhoto(input: Buffer, options: DecodeOptions): Promise<
 
   const decodeAt = async (width: number, height: number): Promise<RgbImage> => {
     try {
-      const { data, info } = await sharp(input, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true })
-        .rotate()
-        .resize({ width, height, fit: 'fill' })
-        .flatten({ background: '#ffffff' })
-        .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
-      return toRgb({ data, width: info.width, height: info.height, channels: info.channels });
+      return toRgb(await decodeScaled(input, { width, height, maxPixels: options.maxPixels }));
     } catch (error) {
       throw damagedPhotoError(input, kind, error);
     }
@@ -112,18 +102,9 @@ export async function openPhoto(input: Buffer, options: DecodeOptions): Promise<
     if (!fallback) throw error;
     meta.width = fallback.width;
     meta.height = fallback.height;
-    image = toRgb(await resizeRaw(fallback, maxSide));
+    image = toRgb(await shrinkRaw(fallback, maxSide));
   }
   return { meta, pixels: createPhotoPixels(meta.width, meta.height, image, { rungs: [], decode: async () => image }) };
-}
-
-async function resizeRaw(raw: { data: Uint8Array; width: number; height: number; channels: number }, maxSide: number) {
-  const { data, info } = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels as 1 | 2 | 3 | 4 } })
-    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-    .flatten({ background: '#ffffff' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
 function toRgb(d: { data: Uint8Array; width: number; height: number; channels: number }): RgbImage {

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { ARCFACE_TEMPLATE_112, alignmentMatrix } from './align.js';
 import { openPhoto, type DecodeOptions, type PhotoMeta } from './decode.js';
 import { createEmbedder } from './embedder.js';
-import { createFaceMeshLandmarker } from './facemesh-landmarker.js';
+import { createFaceMeshLandmarker, type FaceNeed } from './facemesh-landmarker.js';
 import { clampDetection, type Box, type Detection, type Point, type RgbImage } from './image.js';
 import { createLandmarker68 } from './landmarks68.js';
 import type { ModelEntry } from './model-manifest.js';
@@ -157,8 +157,8 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
       else candidates.push(d);
     }
     // An unsure detection needs both framings to see a face clearly (see isFace).
-    const needsBoth = candidates.map((d) => (d.score >= faceCheck.sureDetScore ? null : faceCheck.minFacenessUnsure));
-    const marks = await landmarker.landmarks(view, candidates.map((d) => d.box), needsBoth);
+    const needs = candidates.map((d): FaceNeed => (d.score >= faceCheck.sureDetScore ? { either: faceCheck.minFaceness } : { both: faceCheck.minFacenessUnsure }));
+    const marks = await landmarker.landmarks(view, candidates.map((d) => d.box), needs);
     for (let i = 0; i < candidates.length; i++) {
       const d = candidates[i]!;
       const { landmarks, faceness, facenessBoth } = marks[i]!;
@@ -245,9 +245,9 @@ export function embedderAlignment(model: ModelEntry): NonNullable<ModelEntry['al
 interface Landmarker {
   /**
    * The five points of each face in `boxes` (frame pixels of `pixels`), and whether it is a
-   * face; `needsBoth[i]`: the both-framings presence score box i needs to be a face, if any.
+   * face; `needs[i]`: what box i needs to be a face, if it is a detection (see `isFace`).
    */
-  landmarks(pixels: PhotoPixels, boxes: readonly Box[], needsBoth?: ReadonlyArray<number | null>): Promise<Array<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>>;
+  landmarks(pixels: PhotoPixels, boxes: readonly Box[], needs?: ReadonlyArray<FaceNeed | undefined>): Promise<Array<{ landmarks: Point[]; faceness: number | null; facenessBoth: number | null }>>;
 }
 
 function createLandmarker(model: ModelEntry, session: ModelSession): Landmarker {

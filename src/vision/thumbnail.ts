@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import { cropMatrix, type Box } from './image.js';
+import { encodeJpeg } from './image-codec.js';
 import type { PhotoPixels } from './photo-pixels.js';
 
 /** Side of a stored face thumbnail in pixels. */
@@ -22,7 +22,5 @@ export async function faceThumbnail(pixels: PhotoPixels, box: Box): Promise<Buff
   const cut = Math.min(width, height);
   const region = { x: left + (width - cut) / 2, y: top + (height - cut) / 2, w: cut, h: cut };
   const image = await pixels.view(cropMatrix(region, THUMB_SIZE, THUMB_SIZE), THUMB_SIZE, THUMB_SIZE);
-  return sharp(image.data, { raw: { width: THUMB_SIZE, height: THUMB_SIZE, channels: 3 } })
-    .jpeg({ quality: 82, optimiseCoding: true })
-    .toBuffer();
+  return encodeJpeg(image, { quality: 82, optimiseCoding: true });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { syntheticFaces } from '../../bench/synthetic-faces.js';
 import type { PhotoAnalysisResult } from '../../src/ingest/analysis-result.js';
-import type { SourcePhoto } from '../../src/ingest/photo-source.js';
+import type { SourcePhoto } from '../../src/sources/photo-source.js';
 
 export const SYNTHETIC_MODELS = { modelKey: 'synthetic-det@1+synthetic-emb@1', embedderId: 'synthetic-emb@1' };
 

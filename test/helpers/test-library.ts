@@ -12,7 +12,6 @@ import { modelKeyOf } from '../../src/vision/model-key.js';
 import { DEFAULT_MODELS, findModel } from '../../src/vision/model-manifest.js';
 import { analyserOptions, createBlobStore } from '../../src/context.js';
 import { authFile, catalogFile } from '../../src/data-folder.js';
-import { createPhotoReader } from '../../src/photo-reader.js';
 import { embedderKey } from '../../src/clustering/cluster-params.js';
 import { createServerApp } from '../../src/server/app.js';
 import { openAuthStore } from '../../src/server/auth-store.js';
@@ -52,13 +51,11 @@ export async function makeTestServer(options: { env?: Record<string, string>; we
   const auth = openAuthStore(authFile(config));
   await auth.ensureAdminPassword(config.server.adminPassword);
   const log = createLogger({ dir: null, level: 'silent', component: 'test' });
-  const photos = createPhotoReader(config);
   const webRoot = options.webRoot ?? join(root, 'web');
   const server = createServerApp({
     config, log, catalog, blobs, auth, webRoot, version: 'test',
     indexFolder: config.server.indexFolder ?? null,
     startAnalyser: () => createAnalysisPool(analyserOptions(config), 1),
-    readPhoto: photos.read,
   });
   return {
     root, config, catalog, blobs, auth, server, app: server.app,
@@ -66,7 +63,6 @@ export async function makeTestServer(options: { env?: Record<string, string>; we
       await server.close();
       auth.close();
       await blobs.close();
-      await photos.close();
       await catalog.close();
     },
   };

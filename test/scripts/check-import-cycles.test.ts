@@ -1,31 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runScript, sourceTrees } from '../helpers/script-check.js';
 
-const script = join(import.meta.dirname, '../../scripts/check-import-cycles.mjs');
-const folders: string[] = [];
-
-function check(...dirs: string[]) {
-  const run = spawnSync(process.execPath, [script, ...dirs], { encoding: 'utf8' });
-  return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
-
+const check = (...dirs: string[]) => runScript('check-import-cycles.mjs', ...dirs);
 /** A folder of source files, `{ 'a.ts': '...' }`. */
-function sources(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'facetag-cycles-'));
-  folders.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-
-afterEach(() => {
-  for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const sources = sourceTrees();
 
 describe('npm run check:cycles', () => {
   it('passes on the project (its known cycles listed, none new)', () => {

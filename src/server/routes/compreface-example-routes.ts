@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod/v4';
 import { AppError } from '../../errors.js';
 import { compareFaces } from '../../recognition/compare-faces.js';
@@ -22,7 +21,7 @@ const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', png: 'image/p
  * name, created if new. Listing and deleting see only photos that came in this way: the
  * library's own photos are never examples, never deleted here.
  */
-export function compreFaceExampleRoutes(deps: Pick<ServerServices, 'recognition' | 'config' | 'catalog' | 'blobs'>): AnyRoute[] {
+export function compreFaceExampleRoutes(deps: Pick<ServerServices, 'recognition' | 'config' | 'catalog' | 'blobs' | 'readPhoto'>): AnyRoute[] {
   const { recognition: service, config, catalog } = deps;
   const examples = (subject?: string) => listExamples({ catalog }, service.uploads, subject);
   const example = async (imageId: string): Promise<Example> => {
@@ -112,7 +111,7 @@ export function compreFaceExampleRoutes(deps: Pick<ServerServices, 'recognition'
       response: { media: 'image/*' },
       async handle({ params }) {
         const e = await example(params.image_id);
-        const bytes = await readFile(e.path).catch(() => {
+        const bytes = await deps.readPhoto(e.path, e.photoId).catch(() => {
           throw new AppError('NOT_FOUND', `the photo of example ${params.image_id} is gone from the uploads folder; add the example again`);
         });
         const type = CONTENT_TYPES[e.path.slice(e.path.lastIndexOf('.') + 1)] ?? 'application/octet-stream';

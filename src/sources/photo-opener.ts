@@ -3,8 +3,17 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { PhotoSourceRef } from '../queue/jobs.js';
-import { createFolderSource } from './folder-source.js';
+import { createFolderSource, readPhotoFile } from './folder-source.js';
 import type { PhotoSource } from './photo-source.js';
+
+/*
+ * Where a photo is read from, decided here and nowhere else: the index run (`facetag index`,
+ * --watch, the dashboard's Index now) opens its source with `openPhotoSource`, a `facetag worker`
+ * reads the source a job names through `cachedSourceOpener`, and everything that reads a photo
+ * after its run (dashboard previews, hand-drawn faces, captions, a change of models) asks
+ * `createPhotoReader` by the key the catalog holds. Folder and S3 adapters: folder-source.ts and
+ * s3-source.ts (the S3 SDK is loaded only when a bucket is named).
+ */
 
 /**
  * Where an index run's photos are, from what a person types: a folder, or `s3://bucket[/prefix]`.
@@ -65,4 +74,32 @@ export function cachedSourceOpener(config: Pick<ResolvedConfig, 'index' | 'stora
       await Promise.all(all.map(async (s) => (await s.catch(() => null))?.close()));
     },
   });
+}
+
+/** Reads a photo by the key the catalog holds for it (`photo.path`). */
+export interface PhotoReader {
+  /** The photo's bytes; NOT_FOUND (naming `photoId`, never the path) when it is gone. */
+  read(path: string, photoId: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads a photo after its run by the key the catalog holds: a file (a regular file only), or
+ * `s3://bucket/key`, looked for where it was listed and then in `storage.processedBucket`, where
+ * the writer moved or copied it (the S3 SDK is loaded on the first such key).
+ */
+export function createPhotoReader(config: Pick<ResolvedConfig, 'storage'>): PhotoReader {
+  let s3: Promise<{ read(path: string): Promise<Buffer | null>; close(): Promise<void> }> | null = null;
+  return {
+    async read(path, photoId) {
+      if (!path.startsWith('s3://')) return readPhotoFile(path, photoId);
+      s3 ??= import('./s3-source.js').then((m) => m.createS3PhotoReader(config.storage));
+      const bytes = await (await s3).read(path);
+      if (!bytes) throw new AppError('NOT_FOUND', `the object of photo ${photoId} is gone from its bucket and from storage.processedBucket (expired or deleted); re-upload it to index it again`);
+      return bytes;
+    },
+    async close() {
+      if (s3) await (await s3).close();
+    },
+  };
 }

@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { AppError } from '../errors.js';
+import { fsPath, readablePath } from '../ingest/file-key.js';
+import { listPhotoFiles } from '../ingest/walk.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
-import { fsPath, readablePath } from './file-key.js';
-import { listPhotoFiles } from './walk.js';
 
 export interface FolderSourceOptions {
   followSymlinks: boolean;
@@ -50,4 +50,23 @@ export async function createFolderSource(folder: string, options: FolderSourceOp
     displayName: (photo) => readablePath(relative(root, photo.key) || '.') + (photo.problem ? '/' : ''),
     async close() {},
   };
+}
+
+/**
+ * Reads a photo file the catalog knows after its run (previews, hand-drawn faces, captions, a
+ * change of models), refusing anything but a regular file (a FIFO, a folder): NOT_FOUND when gone.
+ */
+export async function readPhotoFile(path: string, photoId: number): Promise<Buffer> {
+  let handle;
+  try {
+    handle = await open(fsPath(path), 'r');
+  } catch {
+    throw new AppError('NOT_FOUND', `the file of photo ${photoId} is gone; re-index the folder`);
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new AppError('NOT_FOUND', `the file of photo ${photoId} is not a regular file`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { PhotoSource } from './photo-source.js';
-import { openPhotoSource } from './source-opener.js';
+import { createPhotoReader, openPhotoSource, sourceRefOf } from './photo-opener.js';
 
 /** A source holding `files` (name → bytes) under a fresh location; `remove` deletes one behind its back. */
 export interface SourceFixture {
@@ -14,9 +14,10 @@ export interface SourceFixture {
 }
 
 /**
- * What every photo source does, opened through the run's one opener (`openPhotoSource`): the
- * writer's source (it settles) and a worker's (it only reads) see the same photos, by the ref a
- * job carries. Run against a folder and a real S3 server.
+ * What every photo source does, opened through the one opener (photo-opener.ts): the writer's
+ * source (it settles) and a worker's (it only reads) see the same photos, by the ref a job
+ * carries; after the run, the dashboard reads each photo by the key the catalog holds, wherever
+ * the writer settled it. Run against a folder and a real S3 server.
  */
 export function photoSourceContract(name: string, make: (files: Record<string, Buffer>) => Promise<SourceFixture>) {
   const jpeg = (n: number) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(10 + n, n)]);
@@ -25,7 +26,6 @@ export function photoSourceContract(name: string, make: (files: Record<string, B
   describe(`PhotoSource contract: ${name}`, () => {
     it('lists the photos only, in a stable order, with their sizes, and names them relative to the source', async () => {
       const f = await make(files);
-      const { sourceRefOf } = await import('./source-opener.js');
       const source = await openPhotoSource({ config: f.config }, await sourceRefOf(f.where), 'writer', { check: true });
       try {
         const listed = await source.list();
@@ -39,7 +39,6 @@ export function photoSourceContract(name: string, make: (files: Record<string, B
 
     it('a worker opening the ref a job carries reads the same bytes; a photo gone since the listing is PHOTO_UNREADABLE', async () => {
       const f = await make(files);
-      const { sourceRefOf } = await import('./source-opener.js');
       const writer = await openPhotoSource({ config: f.config }, await sourceRefOf(f.where), 'writer');
       const reader: PhotoSource = await openPhotoSource({ config: f.config }, JSON.parse(JSON.stringify(writer.ref)), 'reader');
       try {
@@ -55,7 +54,6 @@ export function photoSourceContract(name: string, make: (files: Record<string, B
 
     it('only the writer settles: a reader never moves a photo; a failed photo stays where it is', async () => {
       const f = await make(files);
-      const { sourceRefOf } = await import('./source-opener.js');
       const ref = await sourceRefOf(f.where);
       const writer = await openPhotoSource({ config: f.config }, ref, 'writer');
       const reader = await openPhotoSource({ config: f.config }, ref, 'reader');
@@ -72,6 +70,25 @@ export function photoSourceContract(name: string, make: (files: Record<string, B
       } finally {
         await writer.close();
         await reader.close();
+      }
+    });
+
+    it('after the run, a photo is read by the key the catalog holds, also once the writer settled it; a photo gone is NOT_FOUND', async () => {
+      const f = await make(files);
+      const writer = await openPhotoSource({ config: f.config }, await sourceRefOf(f.where), 'writer');
+      const photos = createPhotoReader(f.config);
+      try {
+        const [a, c] = await writer.list();
+        await writer.settle(a!, 'done');
+        // On S3 the writer moved it to storage.processedBucket: read from there.
+        expect(await f.moved('a.jpg')).toBe(f.where.startsWith('s3://'));
+        expect((await photos.read(a!.key, 1)).equals(jpeg(1))).toBe(true);
+        expect((await photos.read(c!.key, 2)).equals(jpeg(2))).toBe(true);
+        await f.remove('b/c.png');
+        await expect(photos.read(c!.key, 2)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('photo 2') });
+      } finally {
+        await writer.close();
+        await photos.close();
       }
     });
   });

@@ -7,9 +7,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { AppError } from '../errors.js';
-import { createS3Client, s3Error, type S3Settings } from '../storage/s3-client.js';
+import { PHOTO_EXTENSIONS } from '../ingest/walk.js';
+import { createS3Client, parseS3Url, s3Error, type S3Settings } from '../storage/s3-client.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
-import { PHOTO_EXTENSIONS } from './walk.js';
 
 export interface S3SourceOptions {
   bucket: string;
@@ -64,40 +64,9 @@ export function createS3Source(settings: S3Settings, options: S3SourceOptions): 
       return items;
     },
     async read(photo) {
-      const key = objectKey(photo);
-      let out;
-      try {
-        out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      } catch (error) {
-        const name = (error as { name?: string }).name;
-        if (name === 'NoSuchKey') throw new AppError('PHOTO_UNREADABLE', 'the object is gone from the bucket since it was listed; nothing to do unless it is uploaded again');
-        throw fail(error, bucket, 'reading a photo');
-      }
-      if ((out.ContentLength ?? 0) > options.maxFileBytes) {
-        await out.Body?.transformToWebStream().cancel().catch(() => undefined);
-        throw new AppError('PHOTO_TOO_LARGE', `the object is ${out.ContentLength} bytes, over index.maxFileBytes ${options.maxFileBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      try {
-        for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
-          total += chunk.length;
-          if (total > options.maxFileBytes) {
-            throw new AppError('PHOTO_TOO_LARGE', `the object is over index.maxFileBytes ${options.maxFileBytes} bytes; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
-          }
-          chunks.push(Buffer.from(chunk));
-        }
-      } catch (error) {
-        if (error instanceof AppError) {
-          (out.Body as { destroy?: () => void }).destroy?.();
-          throw error;
-        }
-        throw fail(error, bucket, 'reading a photo (the connection dropped)');
-      }
-      if (out.ContentLength !== undefined && total !== out.ContentLength) {
-        throw new AppError('S3_UNAVAILABLE', `the S3 server sent ${total} of ${out.ContentLength} bytes of a photo in bucket "${bucket}"; the photo stays in the bucket and is read again on the next run`);
-      }
-      return Buffer.concat(chunks, total);
+      const bytes = await readObject(client, settings, bucket, objectKey(photo), options.maxFileBytes);
+      if (!bytes) throw new AppError('PHOTO_UNREADABLE', 'the object is gone from the bucket since it was listed; nothing to do unless it is uploaded again');
+      return bytes;
     },
     async settle(photo, outcome) {
       if (outcome !== 'done' || options.processedAction === 'leave') return;
@@ -129,4 +98,65 @@ export async function checkS3Source(settings: S3Settings, bucket: string, prefix
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * An object's bytes, streamed into memory, refusing more than `maxBytes`; null when the bucket
+ * has no such key. Any other failure is an AppError naming the bucket (S3_BUCKET_MISSING, ...).
+ */
+async function readObject(client: S3Client, settings: S3Settings, bucket: string, key: string, maxBytes: number): Promise<Buffer | null> {
+  let out;
+  try {
+    out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return null;
+    throw s3Error(error, bucket, 'reading a photo', settings);
+  }
+  if ((out.ContentLength ?? 0) > maxBytes) {
+    await out.Body?.transformToWebStream().cancel().catch(() => undefined);
+    throw new AppError('PHOTO_TOO_LARGE', `the object is ${out.ContentLength} bytes, over index.maxFileBytes ${maxBytes}; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
+      total += chunk.length;
+      if (total > maxBytes) {
+        throw new AppError('PHOTO_TOO_LARGE', `the object is over index.maxFileBytes ${maxBytes} bytes; raise FACETAG_INDEX_MAX_FILE_BYTES if it is a genuine photo`);
+      }
+      chunks.push(Buffer.from(chunk));
+    }
+  } catch (error) {
+    if (error instanceof AppError) {
+      (out.Body as { destroy?: () => void }).destroy?.();
+      throw error;
+    }
+    throw s3Error(error, bucket, 'reading a photo (the connection dropped)', settings);
+  }
+  if (out.ContentLength !== undefined && total !== out.ContentLength) {
+    throw new AppError('S3_UNAVAILABLE', `the S3 server sent ${total} of ${out.ContentLength} bytes of a photo in bucket "${bucket}"; the photo stays in the bucket and is read again on the next run`);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Reads a photo the catalog knows as `s3://bucket/key` after its run (previews, hand-drawn faces,
+ * captions, a change of models): from where it was listed, else from `storage.processedBucket`
+ * under the same key, where the writer moved or copied it. Null when it is in neither (expired,
+ * deleted, or its bucket is gone).
+ */
+export function createS3PhotoReader(settings: S3Settings) {
+  const client = createS3Client(settings);
+  const fetchObject = (bucket: string, key: string) => readObject(client, settings, bucket, key, Number.POSITIVE_INFINITY).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'S3_BUCKET_MISSING') return null;
+    throw error;
+  });
+  return {
+    async read(path: string): Promise<Buffer | null> {
+      const url = parseS3Url(path);
+      if (!url || !url.prefix) throw new AppError('INTERNAL', `photo path ${JSON.stringify(path)} is not an s3:// object URL`);
+      return (await fetchObject(url.bucket, url.prefix)) ?? (url.bucket === settings.processedBucket ? null : await fetchObject(settings.processedBucket, url.prefix));
+    },
+    close: async () => client.destroy(),
+  };
 }
