@@ -102,7 +102,11 @@ try {
       await Promise.all(started.map((w) => w.ready));
       // The management lists the bucket, hashes, queues and writes; the workers read, analyse and store crops.
       // CPU seconds each part used during the run: on one machine they all share its cores.
-      const servers = { redis: pidsOf(`redis-server.*:${redis.port}`), neo4j: catalog === 'neo4j' ? pidsOf(neo4j!.dataDir) : [] };
+      const servers = {
+        redis: pidsOf(`redis-server.*:${redis.port}`), neo4j: catalog === 'neo4j' ? pidsOf(neo4j!.dataDir) : [],
+        // The S3 server: radosgw and the Ceph monitor and OSD behind it.
+        s3: pidsOf(`-c ${s3!.dir}/ceph.conf`),
+      };
       const workersBefore = started.map((w) => cpuSeconds([w.child.pid!]));
       const serversBefore = Object.fromEntries(Object.entries(servers).map(([k, p]) => [k, cpuSeconds(p)]));
       const management = startTracked(['index', '--source', `s3://${buckets.incoming}`, '--data', data, '--json'], env);
