@@ -3,11 +3,12 @@
 //  1. photos/s: the embedded run (`facetag index DIR`, SQLite, 2 analysis threads) against the
 //     cluster: photos uploaded to an S3 bucket (Ceph RGW), a management process
 //     (`facetag index --source s3://incoming`, BullMQ on a private Redis) and 2 `facetag worker`
-//     processes (`--concurrency 1` each; `--worker-concurrency N` to try more), crops in S3, the
+//     processes (`--concurrency 2` each: one analysis thread with two jobs, as the embedded run
+//     has two photos on each of its 2 threads; `--worker-concurrency N` to try others), crops in S3, the
 //     catalog on SQLite or on Neo4j (run as docs/INSTALLATION.md tells an operator:
 //     bench/operator-neo4j.ts). Same photos throughout;
 //     the ratio to the embedded run is printed with the load average. Neo4j first serves an
-//     untimed run of 20 photos (then emptied), as a library's server is warm.
+//     untimed run of 20 photos (`--warm-up N`; then emptied), as a library's server is warm.
 //  2. the queue's overhead per photo (analyse + commit round trip with an empty handler) and the
 //     Redis commands it costs (INFO commandstats).
 import { spawnSync } from 'node:child_process';
@@ -42,7 +43,8 @@ const { values } = parseArgs({
     catalogs: { type: 'string', default: 'sqlite,neo4j' },
     workers: { type: 'string', default: '2' },
     /** Jobs at once on each worker (`facetag worker --concurrency`; its threads are min(this, cores)). */
-    'worker-concurrency': { type: 'string', default: '1' },
+    'worker-concurrency': { type: 'string', default: '2' },
+    'warm-up': { type: 'string', default: '20' },
     /** Keep the bench's folder (data folders, logs) and print where it is. */
     keep: { type: 'boolean', default: false },
     /** More FACETAG_* settings for the cluster's processes, `KEY=VALUE;KEY=VALUE` (to try one). */
@@ -100,7 +102,11 @@ try {
       await Promise.all(started.map((w) => w.ready));
       // The management lists the bucket, hashes, queues and writes; the workers read, analyse and store crops.
       // CPU seconds each part used during the run: on one machine they all share its cores.
-      const servers = { redis: pidsOf(`redis-server.*:${redis.port}`), neo4j: catalog === 'neo4j' ? pidsOf(neo4j!.dataDir) : [] };
+      const servers = {
+        redis: pidsOf(`redis-server.*:${redis.port}`), neo4j: catalog === 'neo4j' ? pidsOf(neo4j!.dataDir) : [],
+        // The S3 server: radosgw and the Ceph monitor and OSD behind it.
+        s3: pidsOf(`-c ${s3!.dir}/ceph.conf`),
+      };
       const workersBefore = started.map((w) => cpuSeconds([w.child.pid!]));
       const serversBefore = Object.fromEntries(Object.entries(servers).map(([k, p]) => [k, cpuSeconds(p)]));
       const management = startTracked(['index', '--source', `s3://${buckets.incoming}`, '--data', data, '--json'], env);
@@ -119,7 +125,7 @@ try {
     for (const catalog of catalogs) {
       if (catalog === 'neo4j') {
         // A Neo4j that has served before, as a library's server has: its JIT and query plans warm.
-        await clusterRun(catalog, Math.min(20, files.length), 'warm-up');
+        await clusterRun(catalog, Math.min(Number(values['warm-up']), files.length), 'warm-up');
         const c = await openNeo4jCatalog({ url: neo4j!.url, user: neo4j!.user, password: neo4j!.password });
         await c.run('MATCH (n) WHERE NOT n:SchemaVersion DETACH DELETE n');
         await c.close();

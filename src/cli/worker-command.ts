@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { analyserOptions, createWorkerContext } from '../context.js';
 import { AppError } from '../errors.js';
+import { plural } from '../plural.js';
 import { createAnalyseHandler } from '../ingest/analyse-job.js';
 import { cachedSourceOpener } from '../sources/photo-opener.js';
 import { createMetrics } from '../metrics/metrics.js';
@@ -20,8 +21,9 @@ FACETAG_QUEUE_DRIVER=bullmq and FACETAG_QUEUE_REDIS_URL), reads each photo from 
 finds and embeds its faces, stores their thumbnails and sends the result to the management
 node, which alone writes the catalog. Run one per machine; SIGTERM finishes the jobs in flight.
 
-  --concurrency N     jobs at once (queue.concurrency; default two per CPU core, on one
-                      analysis thread per core: one photo decodes while another's models run)
+  --concurrency N     jobs at once (queue.concurrency; default two per CPU core), two on
+                      each analysis thread (at most one thread per core): one photo is read
+                      and decoded while the other's models run
   --host H            address of its /metrics and /healthz (worker.host, default 127.0.0.1)
   --port N            their port (worker.port, default 9101; 0 picks a free one); when
                       another worker on this host has it, the next free one of the 15
@@ -41,10 +43,8 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
   if (config.queue.driver === 'memory') {
     throw new AppError('QUEUE_DRIVER', 'queue.driver "memory" cannot serve separate worker processes; set FACETAG_QUEUE_DRIVER=bullmq (and FACETAG_QUEUE_REDIS_URL to the cluster\'s Redis)');
   }
-  // One analysis thread per core (fewer when fewer jobs are asked for), two jobs on each by default.
-  const threads = Math.min(config.queue.concurrency ?? availableParallelism(), availableParallelism());
+  const { threads, concurrency } = workerLanes(config.queue.concurrency, availableParallelism());
   const pool = await createAnalysisPool(analyserOptions(config), threads);
-  const concurrency = config.queue.concurrency ?? pool.size;
   let refused: ReleaseJob | null = null;
   let stopped: () => void = () => {};
   const stop = () => stopped();
@@ -72,7 +72,7 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
       },
     });
     const redis = new URL(config.queue.redisUrl);
-    io.stdout.write(`facetag worker: ${threads} analysis threads, ${concurrency} jobs at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}, metrics ${http.origin}/metrics\n`);
+    io.stdout.write(`facetag worker: ${plural(threads, 'analysis thread')}, ${plural(concurrency, 'job')} at once, models ${pool.modelKey}, queue ${redis.hostname}:${redis.port || 6379}, metrics ${http.origin}/metrics\n`);
     ctx.log.info({ concurrency, models: pool.modelKey, metricsPort }, 'worker started');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -93,6 +93,16 @@ export const workerCommand: Command = async ({ args, io, config: load }) => {
     await ctx.close();
   }
 };
+
+/**
+ * A worker's jobs at once and analysis threads: two jobs on each thread (one photo is read,
+ * decoded or its crops stored while the other's models run), at most one thread per core. By
+ * default two jobs per core; `jobs` (`--concurrency N`) runs N jobs on N/2 threads, rounded up.
+ */
+export function workerLanes(jobs: number | undefined, cores: number): { threads: number; concurrency: number } {
+  const concurrency = jobs ?? 2 * cores;
+  return { threads: Math.min(Math.ceil(concurrency / 2), cores), concurrency };
+}
 
 function facetagVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

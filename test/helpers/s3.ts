@@ -13,6 +13,8 @@ export interface S3Server {
   secretAccessKey: string;
   /** Milliseconds from spawning the cluster to the gateway answering with a user created. */
   startMs: number;
+  /** Its folder: the Ceph daemons' command lines name `<dir>/ceph.conf` (to find their pids). */
+  dir: string;
   /** Stops the gateway only (the cluster stays); `restartGateway()` brings it back on the same port. */
   stopGateway(): Promise<void>;
   restartGateway(): Promise<void>;
@@ -54,6 +56,7 @@ export async function startS3(): Promise<S3Server> {
     accessKeyId: fields.accessKeyId!,
     secretAccessKey: fields.secretAccessKey!,
     startMs,
+    dir,
     async stopGateway() {
       await run(`pid=$(cat '${dir}/run/rgw.pid'); kill $pid; for i in $(seq 1 100); do kill -0 $pid 2>/dev/null || exit 0; sleep 0.1; done; kill -9 $pid`);
     },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clusterEnv, compareWithEmbedded, embeddedRun, killStrays, startTracked, startWorker, stopWorker, testQueue } from '../helpers/cluster.js';
 import { makeFacePhotos } from '../helpers/photos.js';
 import { collect, json, runFacetag } from '../helpers/cli.js';
@@ -138,6 +138,18 @@ if (requireRedis('cluster flow')) {
       expect(Math.max(...ports)).toBeGreaterThan(base);
       for (const port of ports) expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain('facetag_photos_analysed_total');
       for (const w of workers) expect((await stopWorker(w)).code).toBe(0);
+    });
+
+    it('says how many jobs it runs at once and on how many analysis threads: two jobs a thread', async () => {
+      const env = clusterEnv(redis.url, { FACETAG_QUEUE_PREFIX: 'lanes', FACETAG_WORKER_PORT: '0' });
+      const worker = startTracked(['worker', '--concurrency', '2', '--data', join(root, 'lanes')], env);
+      let out = '';
+      worker.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const done = collect(worker);
+      await vi.waitUntil(() => out.includes('facetag worker:') || worker.exitCode !== null, { timeout: 60_000, interval: 100 });
+      worker.kill('SIGTERM');
+      expect((await done).code).toBe(0);
+      expect(out).toContain('1 analysis thread, 2 jobs at once');
     });
 
     it('refuses a worker with other models: it exits with a clear error and the jobs wait for a right worker', async (ctx) => {
