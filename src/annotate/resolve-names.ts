@@ -1,4 +1,5 @@
-import type { Catalog, PersonRecord } from '../catalog/catalog.js';
+import type { PersonRecord } from '../catalog/catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 
 export interface PersonRef {
   id: number;
@@ -33,7 +34,7 @@ const ref = (p: PersonRecord): PersonRef => ({ id: p.id, name: p.name });
  * first name only one person has, or `#12`. Anything else is unknown or ambiguous, with
  * "did you mean" candidates (close spellings, people sharing the name); never a guess.
  */
-export async function resolveNames({ catalog }: { catalog: Pick<Catalog, 'listPeople' | 'getPerson'> }, names: string[]): Promise<NameResolution[]> {
+export async function resolveNames({ catalog }: { catalog: Pick<PeopleCatalog, 'listPeople' | 'getPerson'> }, names: string[]): Promise<NameResolution[]> {
   const people = (await catalog.listPeople({ includeHidden: true })).filter((p) => p.name && p.mergedInto === null);
   const keyed = people.map((p) => ({ p, key: normaliseName(p.name!), first: normaliseName(p.name!).split(' ')[0]! }));
   const out: NameResolution[] = [];

@@ -1,4 +1,9 @@
-import type { Catalog, CoOccurrence, PhotoRecord } from '../catalog/catalog.js';
+import type { AnnotationCatalog } from '../catalog/annotation-catalog.js';
+import type { CoOccurrence, PhotoRecord } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { GraphQueryCatalog } from '../catalog/graph-query-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
+import type { PhotoCatalog } from '../catalog/photo-catalog.js';
 import type { QuerySpec } from './query-spec.js';
 import { normaliseName, resolveNames, type NameResolution, type PersonRef } from './resolve-names.js';
 
@@ -18,7 +23,11 @@ export interface QueryAnswer {
   notes: string[];
 }
 
-export type QueryCatalog = Pick<Catalog, 'listPeople' | 'getPerson' | 'queryPhotos' | 'coOccurrences' | 'listEvents' | 'getPhoto' | 'peopleInPhoto'>;
+export type QueryCatalog = Pick<PhotoCatalog, 'queryPhotos' | 'getPhoto'>
+  & Pick<FaceCatalog, 'peopleInPhoto'>
+  & Pick<PeopleCatalog, 'listPeople' | 'getPerson'>
+  & Pick<GraphQueryCatalog, 'coOccurrences'>
+  & Pick<AnnotationCatalog, 'listEvents'>;
 
 const who = (p: PersonRef) => `${p.name ?? 'Person'} (#${p.id})`;
 const joinAnd = (xs: string[], word = 'and') => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} ${word} ${xs.at(-1)}`);

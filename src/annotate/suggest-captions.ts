@@ -1,5 +1,7 @@
 import { z } from 'zod/v4';
-import type { Catalog, SuggestionRecord } from '../catalog/catalog.js';
+import type { AnnotationCatalog } from '../catalog/annotation-catalog.js';
+import type { SuggestionRecord } from '../catalog/catalog.js';
+import type { PhotoCatalog } from '../catalog/photo-catalog.js';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -14,7 +16,8 @@ export const captionAnswerSchema = z.object({
   labels: z.array(z.string().trim().min(1).max(40)).max(12),
 }).strict();
 
-export type CaptionCatalog = Pick<Catalog, 'listPhotos' | 'getPhoto' | 'listSuggestions' | 'addSuggestion' | 'getSuggestion'>;
+export type CaptionCatalog = Pick<PhotoCatalog, 'listPhotos' | 'getPhoto'>
+  & Pick<AnnotationCatalog, 'listSuggestions' | 'addSuggestion' | 'getSuggestion'>;
 
 export interface SuggestCaptionsResult {
   photos: number;

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod/v4';
-import type { Catalog, SuggestionRecord } from '../catalog/catalog.js';
+import type { AnnotationCatalog } from '../catalog/annotation-catalog.js';
+import type { SuggestionRecord } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
+import type { PhotoCatalog } from '../catalog/photo-catalog.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { groupPhotos, type GroupOptions, type PhotoGroup } from './event-groups.js';
@@ -17,7 +21,10 @@ export const eventAnswerSchema = z.object({
   placeName: z.string().trim().min(1).max(80).nullable(),
 }).strict();
 
-export type EventCatalog = Pick<Catalog, 'listPhotos' | 'listEvents' | 'listSuggestions' | 'addSuggestion' | 'getSuggestion' | 'peopleInPhoto' | 'getPerson'>;
+export type EventCatalog = Pick<PhotoCatalog, 'listPhotos'>
+  & Pick<FaceCatalog, 'peopleInPhoto'>
+  & Pick<PeopleCatalog, 'getPerson'>
+  & Pick<AnnotationCatalog, 'listEvents' | 'listSuggestions' | 'addSuggestion' | 'getSuggestion'>;
 
 export interface SuggestEventsResult {
   groups: number;

@@ -1,5 +1,10 @@
 import { z } from 'zod/v4';
-import type { Catalog, SuggestionRecord } from '../catalog/catalog.js';
+import type { AnnotationCatalog } from '../catalog/annotation-catalog.js';
+import type { SuggestionRecord } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { GraphQueryCatalog } from '../catalog/graph-query-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
+import type { PhotoCatalog } from '../catalog/photo-catalog.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LlmClient } from './llm-client.js';
@@ -16,7 +21,11 @@ export const nameAnswerSchema = z.object({
   reason: z.string().max(300).default(''),
 }).strict();
 
-export type NameCatalog = Pick<Catalog, 'queryPeople' | 'listFaces' | 'getPhoto' | 'coOccurrences' | 'listSuggestions' | 'addSuggestion' | 'getSuggestion' | 'findPersonByName'>;
+export type NameCatalog = Pick<PhotoCatalog, 'getPhoto'>
+  & Pick<FaceCatalog, 'listFaces'>
+  & Pick<PeopleCatalog, 'queryPeople' | 'findPersonByName'>
+  & Pick<GraphQueryCatalog, 'coOccurrences'>
+  & Pick<AnnotationCatalog, 'listSuggestions' | 'addSuggestion' | 'getSuggestion'>;
 
 export interface SuggestNamesResult {
   /** Unnamed people looked at. */

@@ -1,5 +1,7 @@
 import { z } from 'zod/v4';
-import type { Catalog, SuggestionRecord } from '../catalog/catalog.js';
+import type { AnnotationCatalog } from '../catalog/annotation-catalog.js';
+import type { SuggestionRecord } from '../catalog/catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import { AppError } from '../errors.js';
 
 /** What a person may change before accepting. Fields not given keep the suggestion's values. */
@@ -13,7 +15,8 @@ export const suggestionEditSchema = z.object({
 
 export type SuggestionEdit = z.output<typeof suggestionEditSchema>;
 
-export type ActionCatalog = Pick<Catalog, 'getSuggestion' | 'resolveSuggestion' | 'createEvent' | 'getPerson' | 'updatePerson'>;
+export type ActionCatalog = Pick<PeopleCatalog, 'getPerson' | 'updatePerson'>
+  & Pick<AnnotationCatalog, 'getSuggestion' | 'resolveSuggestion' | 'createEvent'>;
 
 async function pending(catalog: ActionCatalog, id: number) {
   const s = await catalog.getSuggestion(id);

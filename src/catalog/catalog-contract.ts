@@ -205,6 +205,20 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.close();
     });
 
+    it('refuses to assign or reject a face or person that does not exist, naming it (the same on every adapter)', async () => {
+      const c = await make();
+      const { faceIds: [f] } = await c.savePhoto(photo('/n/1.jpg', [face(1)]));
+      const p = await c.createPerson('P');
+      const notFound = (what: string) => expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringMatching(new RegExp(`^${what} does not exist; list`)) });
+      await expect(c.reject(999999, p)).rejects.toEqual(notFound('face 999999'));
+      await expect(c.reject(f!, 999999)).rejects.toEqual(notFound('person 999999'));
+      await expect(c.assign([{ faceId: 999999, personId: p, source: 'auto', distance: 0.1 }])).rejects.toEqual(notFound('face 999999'));
+      await expect(c.assign([{ faceId: f!, personId: 999999, source: 'auto', distance: 0.1 }])).rejects.toEqual(notFound('person 999999'));
+      expect(await c.rejectedPeople(f!)).toEqual([]);
+      expect((await c.getFace(f!))!.personId).toBeNull();
+      await c.close();
+    });
+
     it('confirms a person\'s faces, and attaches unassigned faces given by id', async () => {
       const c = await make();
       const a = await c.savePhoto(photo('/c/1.jpg', [face(1)]));

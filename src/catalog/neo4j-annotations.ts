@@ -1,10 +1,9 @@
-import { AppError } from '../errors.js';
-import type { Catalog, EventRecord, SuggestionFilter, SuggestionRecord } from './catalog.js';
+import type { AnnotationCatalog } from './annotation-catalog.js';
+import { checkEventPhotos, checkUndecided, eventTitle } from './annotation-rules.js';
+import type { EventRecord, SuggestionFilter, SuggestionRecord } from './catalog-records.js';
+import { eventNotFound } from './catalog-errors.js';
 import { now } from './neo4j-rows.js';
 import { nextIds, type Row, type Tx, type TxRunner } from './neo4j-tx.js';
-
-type AnnotationMethods = Pick<Catalog, 'createEvent' | 'getEvent' | 'listEvents' | 'updateEvent' | 'deleteEvent'
-  | 'addSuggestion' | 'getSuggestion' | 'listSuggestions' | 'resolveSuggestion'>;
 
 /** An event with its member photos (PART_OF) and the span of their times. */
 const EVENT = `{ id: e.id, title: e.title, type: e.type, placeName: e.placeName, createdAt: e.createdAt,
@@ -26,24 +25,17 @@ const toSuggestion = (r: Row): SuggestionRecord => ({
   createdAt: r.createdAt as string, resolvedAt: (r.resolvedAt as string | null) ?? null,
 });
 
-const title = (t: string) => {
-  const s = t.trim();
-  if (!s) throw new AppError('INVALID_INPUT', 'an event title cannot be empty; give it a few words');
-  return s;
-};
-
 /** Replaces the event's member photos; every one must be an indexed photo. */
 const setMembers = async (tx: Tx, eventId: number, photoIds: number[]) => {
   const ids = [...new Set(photoIds)];
   const found = new Set((await tx.rows("MATCH (ph:Photo) WHERE ph.id IN $ids AND ph.status = 'done' RETURN ph.id AS id", { ids })).map((r) => Number(r.id)));
-  const missing = ids.find((id) => !found.has(id));
-  if (missing !== undefined) throw new AppError('NOT_FOUND', `photo ${missing} does not exist or was not indexed; list photos with \`facetag photos list\``);
+  checkEventPhotos(ids, found);
   await tx.run('MATCH (:Photo)-[r:PART_OF]->(:Event {id: $eventId}) DELETE r', { eventId });
   await tx.run('MATCH (e:Event {id: $eventId}) MATCH (ph:Photo) WHERE ph.id IN $ids MERGE (ph)-[:PART_OF]->(e)', { eventId, ids });
 };
 
 /** The Neo4j adapter's events (`(:Photo)-[:PART_OF]->(:Event)`) and suggestions (migration 2). */
-export function neo4jAnnotations(read: TxRunner, write: TxRunner): AnnotationMethods {
+export function neo4jAnnotations(read: TxRunner, write: TxRunner): AnnotationCatalog {
   const getSuggestion = async (tx: Tx, id: number) => {
     const r = await tx.one('MATCH (s:Suggestion {id: $id}) RETURN properties(s) AS s', { id });
     return r ? toSuggestion(r.s as Row) : null;
@@ -53,7 +45,7 @@ export function neo4jAnnotations(read: TxRunner, write: TxRunner): AnnotationMet
       return write(async (tx) => {
         const [id] = await nextIds(tx, 'Event', 1);
         await tx.run('CREATE (e:Event {id: $id, title: $title, type: $type, placeName: $placeName, createdAt: $at})',
-          { id: tx.int(id!), title: title(e.title), type: e.type ?? null, placeName: e.placeName ?? null, at: now() });
+          { id: tx.int(id!), title: eventTitle(e.title), type: e.type ?? null, placeName: e.placeName ?? null, at: now() });
         await setMembers(tx, id!, e.photoIds);
         return id!;
       });
@@ -71,9 +63,9 @@ export function neo4jAnnotations(read: TxRunner, write: TxRunner): AnnotationMet
     },
     async updateEvent(id, patch) {
       await write(async (tx) => {
-        if (!(await tx.one('MATCH (e:Event {id: $id}) RETURN e.id AS id', { id }))) throw new AppError('NOT_FOUND', `event ${id} does not exist`);
+        if (!(await tx.one('MATCH (e:Event {id: $id}) RETURN e.id AS id', { id }))) throw eventNotFound(id);
         const props: Row = {};
-        if (patch.title !== undefined) props.title = title(patch.title);
+        if (patch.title !== undefined) props.title = eventTitle(patch.title);
         if (patch.type !== undefined) props.type = patch.type;
         if (patch.placeName !== undefined) props.placeName = patch.placeName;
         await tx.run('MATCH (e:Event {id: $id}) SET e += $props', { id, props });
@@ -82,7 +74,7 @@ export function neo4jAnnotations(read: TxRunner, write: TxRunner): AnnotationMet
     },
     async deleteEvent(id) {
       const r = await write((tx) => tx.one('MATCH (e:Event {id: $id}) DETACH DELETE e RETURN count(*) AS n', { id }));
-      if (!r || Number(r.n) === 0) throw new AppError('NOT_FOUND', `event ${id} does not exist`);
+      if (!r || Number(r.n) === 0) throw eventNotFound(id);
     },
 
     async addSuggestion(s) {
@@ -109,8 +101,7 @@ export function neo4jAnnotations(read: TxRunner, write: TxRunner): AnnotationMet
     async resolveSuggestion(id, status, resolution = null) {
       return write(async (tx) => {
         const s = await getSuggestion(tx, id);
-        if (!s) throw new AppError('NOT_FOUND', `suggestion ${id} does not exist; list them with \`facetag suggest list\``);
-        if (s.status !== 'pending') throw new AppError('CONFLICT', `suggestion ${id} was already ${s.status} at ${s.resolvedAt}; a suggestion is decided once`);
+        checkUndecided(id, s ?? undefined);
         await tx.run('MATCH (s:Suggestion {id: $id}) SET s.status = $status, s.resolution = $resolution, s.resolvedAt = $at',
           { id, status, resolution: resolution === null ? null : JSON.stringify(resolution), at: now() });
         return (await getSuggestion(tx, id))!;

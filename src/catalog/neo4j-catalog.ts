@@ -1,18 +1,16 @@
 import neo4j, { type Driver, type ManagedTransaction, type Session } from 'neo4j-driver';
 import { AppError } from '../errors.js';
-import type { Assignment, Catalog, FaceFilter, PeopleQuery, PhotoQuery } from './catalog.js';
+import type { Catalog } from './catalog.js';
 import { neo4jAnnotations } from './neo4j-annotations.js';
 import { neo4jDecisions } from './neo4j-decisions.js';
+import { neo4jDump } from './neo4j-dump.js';
+import { neo4jFaces } from './neo4j-faces.js';
 import { neo4jGraphQueries } from './neo4j-graph-queries.js';
 import { migrateNeo4j } from './neo4j-migrations.js';
+import { neo4jPeople } from './neo4j-people.js';
+import { neo4jPhotos } from './neo4j-photos.js';
+import type { Row, Tx, TxRunner } from './neo4j-tx.js';
 import { neo4jWriterTx } from './neo4j-writer-tx.js';
-import {
-  addRejections, livePerson, nextIds, peopleOfFaces, notFoundFace, notFoundPerson, orphaned, prune, setFaces, type Row, type Tx, type TxRunner,
-} from './neo4j-tx.js';
-import {
-  CLUSTERABLE, FACE, FACE_VECTOR, MERGE, PERSON, PHOTO, faceProps, now, toEmbedding, toFace, toFaceVector,
-  toMergeDetail, toPerson, toPhoto,
-} from './neo4j-rows.js';
 
 export interface Neo4jCatalogOptions {
   /** bolt:// or neo4j:// URL. */
@@ -61,7 +59,10 @@ function storeError(error: unknown, url: string, database: string | undefined): 
 /**
  * The cluster catalog: photos, faces (with embeddings in a native vector index), people and every
  * human decision in Neo4j 5. Behaves as the SQLite catalog does (the contract suite runs both);
- * every method is one managed transaction, retried by the driver on transient errors.
+ * every method is one managed transaction, retried by the driver on transient errors. This file
+ * connects and assembles the port from one file per part of it (neo4j-photos.ts, neo4j-faces.ts,
+ * neo4j-people.ts, neo4j-decisions.ts, neo4j-graph-queries.ts, neo4j-annotations.ts,
+ * neo4j-dump.ts, neo4j-writer-tx.ts), as the SQLite adapter is laid out.
  */
 export interface Neo4jCatalog extends Catalog {
   /** The schema version reached at open. */
@@ -125,300 +126,16 @@ export async function openNeo4jCatalog(options: Neo4jCatalogOptions): Promise<Ne
     throw error;
   }
 
-  const createFaces = async (tx: Tx, photoId: number, faces: ReturnType<typeof faceProps>[]) => {
-    const ids = await nextIds(tx, 'Face', faces.length);
-    await tx.run(`MATCH (ph:Photo {id: $photoId}) UNWIND $faces AS f
-      CREATE (n:Face) SET n = f.props, n.id = f.id CREATE (n)-[:IN]->(ph)`,
-    { photoId, faces: faces.map((props, i) => ({ id: tx.int(ids[i]!), props })) });
-    return ids;
-  };
-
   const catalog: Neo4jCatalog = {
     migrationVersion,
-    ...neo4jAnnotations(read, write),
-    ...neo4jGraphQueries((work) => read((tx) => work((cypher, params) => tx.rows(cypher, params)))),
-    run: (cypher, params) => write((tx) => tx.rows(cypher, params)),
-    async getPhotoByPath(path) {
-      const r = await read((tx) => tx.one(`MATCH (ph:Photo {path: $path}) RETURN ${PHOTO} AS r`, { path }));
-      return r ? toPhoto(r.r as Row) : null;
-    },
-    async getPhoto(id) {
-      const r = await read((tx) => tx.one(`MATCH (ph:Photo {id: $id}) RETURN ${PHOTO} AS r`, { id }));
-      return r ? toPhoto(r.r as Row) : null;
-    },
-    async savePhoto(result) {
-      return write(async (tx) => {
-        const [saved] = await neo4jWriterTx(tx).savePhotos([result]);
-        await prune(tx, saved!.touched);
-        return { photoId: saved!.photoId, faceIds: saved!.faceIds, removedThumbKeys: saved!.removedThumbKeys };
-      });
-    },
-    async recordFailure(f) {
-      await write(async (tx) => prune(tx, (await neo4jWriterTx(tx).recordFailures([f])).touched));
-    },
-    async listFailures() {
-      const r = await read((tx) => tx.rows(`MATCH (ph:Photo {status: 'failed'}) RETURN ${PHOTO} AS r ORDER BY ph.path`));
-      return r.map((x) => toPhoto(x.r as Row));
-    },
-    async deletePhoto(id) {
-      return write(async (tx) => {
-        const faces = await tx.rows('MATCH (f:Face)-[:IN]->(:Photo {id: $id}) RETURN f.id AS id, f.thumbKey AS k', { id });
-        const thumbs = faces.map((r) => r.k as string | null);
-        const touched = await peopleOfFaces(tx, faces.map((r) => Number(r.id)));
-        await tx.run(`MATCH (ph:Photo {id: $id})
-          CALL (ph) { MATCH (f:Face)-[:IN]->(ph) DETACH DELETE f }
-          CALL (ph) { MATCH (d:DismissedBox)-[:ON]->(ph) DETACH DELETE d }
-          DETACH DELETE ph`, { id });
-        await prune(tx, touched);
-        return { removedThumbKeys: await orphaned(tx, thumbs) };
-      });
-    },
-    async listPhotos() {
-      const r = await read((tx) => tx.rows(`MATCH (ph:Photo) RETURN ${PHOTO} AS r ORDER BY ph.path`));
-      return r.map((x) => toPhoto(x.r as Row));
-    },
-    async getFace(id) {
-      const r = await read((tx) => tx.one(`MATCH (f:Face {id: $id})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person) RETURN ${FACE} AS r`, { id }));
-      return r ? toFace(r.r as Row) : null;
-    },
-    async listFaces(filter: FaceFilter = {}) {
-      const where: string[] = [];
-      const params: Row = {};
-      if (filter.photoId !== undefined) { where.push('ph.id = $photoId'); params.photoId = filter.photoId; }
-      if (filter.unassigned) where.push('pe IS NULL');
-      if (filter.source !== undefined) { where.push('o.source = $source'); params.source = filter.source; }
-      if (filter.minDistance !== undefined) { where.push('o.distance >= $minDistance'); params.minDistance = filter.minDistance; }
-      const match = filter.personId !== undefined
-        ? 'MATCH (pe:Person {id: $personId})<-[o:OF]-(f:Face)-[:IN]->(ph:Photo)'
-        : 'MATCH (f:Face)-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[o:OF]->(pe:Person)';
-      if (filter.personId !== undefined) params.personId = filter.personId;
-      const order = filter.order === 'distance-desc' ? 'o.distance IS NULL, o.distance DESC, f.id' : 'f.id';
-      const page = `${filter.offset ? 'SKIP $skip' : ''} ${filter.limit !== undefined ? 'LIMIT $limit' : ''}`;
-      params.skip = int(filter.offset ?? 0);
-      params.limit = int(filter.limit ?? 0);
-      const cypher = `${match} WITH f, ph, o, pe ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        RETURN ${FACE} AS r ORDER BY ${order} ${page}`;
-      return (await read((tx) => tx.rows(cypher, params))).map((x) => toFace(x.r as Row));
-    },
-    async getFaceVectors(ids) {
-      if (ids.length === 0) return [];
-      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo) WHERE f.id IN $ids OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-        RETURN ${FACE_VECTOR} AS r ORDER BY f.id`, { ids }));
-      return r.map((x) => toFaceVector(x.r as Row));
-    },
-    faceStates: (ids) => read((tx) => neo4jWriterTx(tx).faceStates(ids)),
-    async allFaceVectors(model, page) {
-      const r = await read((tx) => tx.rows(`MATCH (f:Face {model: $model})-[:IN]->(ph:Photo) WHERE f.id > $afterId OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-        WITH f, ph, o, pe WHERE ${CLUSTERABLE}
-        RETURN ${FACE_VECTOR} AS r ORDER BY f.id ${page ? 'LIMIT $limit' : ''}`, { model, afterId: page?.afterId ?? -1, ...(page ? { limit: int(page.limit) } : {}) }));
-      return r.map((x) => toFaceVector(x.r as Row));
-    },
-    async getEmbedding(faceId) {
-      const r = await read((tx) => tx.one('MATCH (f:Face {id: $faceId}) RETURN f.embedding AS e', { faceId }));
-      return r ? toEmbedding(r.e) : null;
-    },
-    async createPerson(name = null, restore) {
-      return write(async (tx) => {
-        if (restore?.mergedInto != null) await livePerson(tx, restore.mergedInto);
-        const [id] = await nextIds(tx, 'Person', 1);
-        await tx.run('CREATE (p:Person {id: $id, hidden: $hidden, createdAt: $createdAt}) SET p.name = $name, p.mergedInto = toInteger($mergedInto)', {
-          id: tx.int(id!), name, hidden: restore?.hidden ?? false, createdAt: restore?.createdAt ?? now(), mergedInto: restore?.mergedInto ?? null,
-        });
-        return id!;
-      });
-    },
-    async getPerson(id) {
-      const r = await read((tx) => tx.one(`MATCH (p:Person {id: $id}) RETURN ${PERSON} AS r`, { id }));
-      return r ? toPerson(r.r as Row) : null;
-    },
-    async findPersonByName(name) {
-      const r = await read((tx) => tx.one(`MATCH (p:Person {name: $name}) WHERE p.mergedInto IS NULL
-        WITH p ORDER BY p.id LIMIT 1 RETURN ${PERSON} AS r`, { name }));
-      return r ? toPerson(r.r as Row) : null;
-    },
-    async listPeople(options = {}) {
-      const where = [options.includeMerged ? 'true' : 'p.mergedInto IS NULL', options.includeHidden ? 'true' : 'NOT p.hidden'];
-      const r = await read((tx) => tx.rows(`MATCH (p:Person) WHERE ${where.join(' AND ')}
-        WITH ${PERSON} AS r RETURN r ORDER BY r.faceCount DESC, r.id`));
-      return r.map((x) => toPerson(x.r as Row));
-    },
-    async updatePerson(id, patch) {
-      await write(async (tx) => {
-        const r = await tx.one(`MATCH (p:Person {id: $id}) SET p.name = coalesce($name, p.name), p.hidden = coalesce($hidden, p.hidden) RETURN p.id AS id`, {
-          id, name: patch.name ?? null, hidden: patch.hidden ?? null,
-        });
-        if (!r) throw notFoundPerson(id);
-      });
-    },
-    async deletePerson(id) {
-      return write(async (tx) => {
-        if (!(await tx.one('MATCH (p:Person {id: $id}) RETURN p.id AS id', { id }))) throw notFoundPerson(id);
-        const faces = await tx.rows('MATCH (f:Face)-[:OF]->(:Person {id: $id}) RETURN f.id AS id, f.thumbKey AS k ORDER BY f.id', { id });
-        await tx.run('MATCH (f:Face)-[:OF]->(:Person {id: $id}) DETACH DELETE f', { id });
-        await tx.run('MATCH (p:Person) WHERE p.id = $id OR p.mergedInto = $id DETACH DELETE p', { id });
-        return { removedThumbKeys: await orphaned(tx, faces.map((f) => f.k as string | null)), faceIds: faces.map((f) => Number(f.id)) };
-      });
-    },
-    async assign(assignments: Assignment[]) {
-      await write(async (tx) => {
-        const faceIds = assignments.map((a) => a.faceId);
-        const found = new Set((await tx.rows('MATCH (f:Face) WHERE f.id IN $ids RETURN f.id AS id', { ids: faceIds })).map((r) => Number(r.id)));
-        const missing = faceIds.find((id) => !found.has(id));
-        if (missing !== undefined) throw notFoundFace(missing);
-        const personIds = [...new Set(assignments.flatMap((a) => (a.personId === null ? [] : [a.personId])))];
-        const people = new Set((await tx.rows('MATCH (p:Person) WHERE p.id IN $ids RETURN p.id AS id', { ids: personIds })).map((r) => Number(r.id)));
-        const noPerson = personIds.find((id) => !people.has(id));
-        if (noPerson !== undefined) throw notFoundPerson(noPerson);
-        const touched = await peopleOfFaces(tx, faceIds);
-        await setFaces(tx, assignments.map((a) => ({ ...a, source: a.personId === null ? null : a.source })), now());
-        await prune(tx, touched);
-      });
-    },
-    async reject(faceId, personId) {
-      await write(async (tx) => {
-        if (!(await tx.one('MATCH (f:Face {id: $faceId}) RETURN f.id AS id', { faceId }))) throw notFoundFace(faceId);
-        if (!(await tx.one('MATCH (p:Person {id: $personId}) RETURN p.id AS id', { personId }))) throw notFoundPerson(personId);
-        await addRejections(tx, [{ faceId, personId }], now());
-        await tx.run('MATCH (:Face {id: $faceId})-[o:OF]->(:Person {id: $personId}) DELETE o', { faceId, personId });
-      });
-    },
-    async rejectedPeople(faceId) {
-      const r = await read((tx) => tx.rows('MATCH (:Face {id: $faceId})-[:NOT_OF]->(p:Person) RETURN p.id AS id ORDER BY id', { faceId }));
-      return r.map((x) => Number(x.id));
-    },
-    async peopleInPhoto(photoId) {
-      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(:Photo {id: $photoId}) OPTIONAL MATCH (f)-[:OF]->(pe:Person)
-        RETURN f.id AS faceId, pe.id AS personId ORDER BY faceId`, { photoId }));
-      return r.map((x) => ({ faceId: Number(x.faceId), personId: x.personId === null ? null : Number(x.personId) }));
-    },
+    ...neo4jPhotos(read, write),
+    ...neo4jFaces(read, write),
+    ...neo4jPeople(read, write),
     ...neo4jDecisions(read, write),
-    async dismissFace(faceId) {
-      return write(async (tx) => {
-        const f = await tx.one(`MATCH (f:Face {id: $faceId})-[:IN]->(ph:Photo) OPTIONAL MATCH (f)-[:OF]->(pe:Person)
-          RETURN f.x AS x, f.y AS y, f.w AS w, f.h AS h, f.thumbKey AS k, ph.id AS photoId, pe.id AS personId`, { faceId });
-        if (!f) throw notFoundFace(faceId);
-        const [id] = await nextIds(tx, 'DismissedBox', 1);
-        await tx.run(`MATCH (ph:Photo {id: $photoId}) CREATE (:DismissedBox {id: $id, x: $x, y: $y, w: $w, h: $h, at: $at})-[:ON]->(ph)`,
-          { photoId: f.photoId, id: tx.int(id!), x: f.x, y: f.y, w: f.w, h: f.h, at: now() });
-        await tx.run('MATCH (f:Face {id: $faceId}) DETACH DELETE f', { faceId });
-        await prune(tx, [f.personId === null ? null : Number(f.personId)]);
-        return { removedThumbKeys: await orphaned(tx, [f.k as string | null]) };
-      });
-    },
-    async dismissedBoxes(path) {
-      const r = await read((tx) => tx.rows('MATCH (d:DismissedBox)-[:ON]->(:Photo {path: $path}) RETURN d.x AS x, d.y AS y, d.w AS w, d.h AS h ORDER BY d.id', { path }));
-      return r.map((b) => ({ x: Number(b.x), y: Number(b.y), w: Number(b.w), h: Number(b.h) }));
-    },
-    async allRejections() {
-      const r = await read((tx) => tx.rows('MATCH (f:Face)-[:NOT_OF]->(p:Person) RETURN f.id AS faceId, p.id AS personId ORDER BY faceId, personId'));
-      return r.map((x) => ({ faceId: Number(x.faceId), personId: Number(x.personId) }));
-    },
-    async queryPeople(query: PeopleQuery = {}) {
-      const where = ['p.mergedInto IS NULL'];
-      const params: Row = {};
-      const hidden = query.hidden ?? 'exclude';
-      if (hidden === 'exclude') where.push('NOT p.hidden');
-      if (hidden === 'only') where.push('p.hidden');
-      const search = query.search?.trim();
-      if (search) {
-        where.push('(toLower(p.name) CONTAINS toLower($search) OR p.id = $searchId)');
-        params.search = search;
-        params.searchId = /^\d+$/.test(search) ? Number(search) : -1;
-      }
-      const sort = query.sort ?? 'faces';
-      const order = [
-        ...(query.unnamedFirst ? ['s.name IS NOT NULL'] : []),
-        ...({ faces: ['s.faceCount DESC'], name: ['s.name IS NULL', 'toLower(s.name)'], newest: ['s.createdAt DESC', 's.id DESC'] }[sort]),
-        's.id',
-      ].join(', ');
-      const filter = `MATCH (p:Person) WHERE ${where.join(' AND ')}`;
-      // Sorted by face count, every matching person is counted; otherwise only the page's people are.
-      const projection = sort === 'faces' ? 'p { .id, .name, .createdAt, faceCount: COUNT { (:Face)-[:OF]->(p) } }' : 'p { .id, .name, .createdAt }';
-      return read(async (tx) => {
-        const total = Number((await tx.one(`${filter} RETURN count(p) AS n`, params))!.n);
-        const page = await tx.rows(`${filter} WITH p, ${projection} AS s ORDER BY ${order} SKIP $skip LIMIT $limit
-          RETURN ${PERSON} AS r`, { ...params, skip: int(query.offset ?? 0), limit: int(query.limit ?? 50) });
-        return { total, items: page.map((x) => toPerson(x.r as Row)) };
-      });
-    },
-    async queryPhotos(query: PhotoQuery = {}) {
-      const params: Row = {};
-      const where = ["ph.status = 'done'"];
-      const people = [...new Set(query.people ?? [])];
-      let match = 'MATCH (ph:Photo)';
-      if (people.length > 0) {
-        params.people = people;
-        params.n = people.length;
-        const mode = query.mode ?? 'all';
-        match = `MATCH (pe:Person)<-[:OF]-(:Face)-[:IN]->(ph:Photo) WHERE pe.id IN $people
-          WITH ph, count(DISTINCT pe) AS n ${mode === 'any' ? '' : 'WHERE n = $n'}`;
-        if (mode === 'only') where.push('NOT EXISTS { MATCH (ph)<-[:IN]-(:Face)-[:OF]->(o:Person) WHERE NOT o.id IN $people }');
-      }
-      if (query.takenFrom) { where.push('ph.takenAt >= $takenFrom'); params.takenFrom = query.takenFrom; }
-      // A prefix compare: "2024-06-01" includes every time of that day.
-      if (query.takenTo) { where.push('substring(ph.takenAt, 0, size($takenTo)) <= $takenTo'); params.takenTo = query.takenTo; }
-      const filter = `${match} WITH ph WHERE ${where.join(' AND ')}`;
-      return read(async (tx) => {
-        const total = Number((await tx.one(`${filter} RETURN count(ph) AS n`, params))!.n);
-        const page = await tx.rows(`${filter} WITH ph ORDER BY ph.takenAt IS NULL, ph.takenAt DESC, ph.id DESC SKIP $skip LIMIT $limit
-          RETURN ${PHOTO} AS r`, { ...params, skip: int(query.offset ?? 0), limit: int(query.limit ?? 50) });
-        return { total, items: page.map((x) => toPhoto(x.r as Row)) };
-      });
-    },
-    async coOccurrences(personId, limit = 20) {
-      // Derived on read from (:Person)<-[:OF]-(:Face)-[:IN]->(:Photo): always equal to the faces, never stale.
-      const r = await read((tx) => tx.rows(`MATCH (a:Person {id: $personId})<-[:OF]-(:Face)-[:IN]->(ph:Photo)<-[:IN]-(:Face)-[:OF]->(b:Person)
-        WHERE b <> a WITH b, count(DISTINCT ph) AS photos
-        RETURN b.id AS personId, b.name AS name, photos ORDER BY photos DESC, personId LIMIT $limit`, { personId, limit: int(limit) }));
-      return r.map((x) => ({ personId: Number(x.personId), name: (x.name as string | null) ?? null, photos: Number(x.photos) }));
-    },
-    async addManualFace(photoId, f) {
-      return write(async (tx) => {
-        const photo = await tx.one('MATCH (ph:Photo {id: $photoId}) RETURN ph.status AS status', { photoId });
-        if (!photo || photo.status !== 'done') throw new AppError('NOT_FOUND', `photo ${photoId} does not exist or was not indexed; list photos with \`facetag photos list\``);
-        const [id] = await createFaces(tx, photoId, [faceProps({ ...f, manual: true })]);
-        return id!;
-      });
-    },
-    async facesOfOtherModels(model, limit, photoModel) {
-      const r = await read((tx) => tx.rows(`MATCH (f:Face)-[:IN]->(ph:Photo {status: 'done'}) WHERE f.model <> $model AND ($photoModel IS NULL OR ph.model = $photoModel)
-        OPTIONAL MATCH (f)-[o:OF]->(pe:Person)
-        RETURN ${FACE} AS r, ph.path AS path ORDER BY ph.id, f.id LIMIT toInteger($limit)`, { model, limit, photoModel: photoModel ?? null }));
-      return r.map((x) => ({ ...toFace(x.r as Row), path: x.path as string }));
-    },
-    async setFaceEmbeddings(updates) {
-      if (updates.length === 0) return;
-      await write((tx) => tx.run(`UNWIND $updates AS u MATCH (f:Face {id: u.faceId})
-        SET f.embedding = u.embedding, f.model = u.model, f.landmarks = u.landmarks, f.quality = u.quality`, {
-        updates: updates.map((u) => ({ faceId: tx.int(u.faceId), embedding: Array.from(u.embedding), model: u.model, landmarks: JSON.stringify(u.landmarks), quality: u.quality })),
-      }));
-    },
-    async listMerges() {
-      const r = await read((tx) => tx.rows(`MATCH (m:Merge) RETURN ${MERGE} AS r ORDER BY m.id`));
-      return r.map((x) => toMergeDetail(x.r as Row));
-    },
-    async listDismissals() {
-      const r = await read((tx) => tx.rows(`MATCH (d:DismissedBox)-[:ON]->(ph:Photo)
-        RETURN ph.id AS photoId, d.x AS x, d.y AS y, d.w AS w, d.h AS h, d.at AS at ORDER BY d.id`));
-      return r.map((d) => ({ photoId: Number(d.photoId), box: { x: Number(d.x), y: Number(d.y), w: Number(d.w), h: Number(d.h) }, at: d.at as string }));
-    },
-    async importMerge(m) {
-      return write(async (tx) => {
-        const [id] = await nextIds(tx, 'Merge', 1);
-        await tx.run('CREATE (:Merge {id: $id, intoId: toInteger($intoId), fromId: toInteger($fromId), faces: $faces, rejections: $rejections, at: $at, undoneAt: $undoneAt})', {
-          id: tx.int(id!), intoId: m.intoId, fromId: m.fromId, faces: JSON.stringify(m.faces), rejections: JSON.stringify(m.rejections), at: m.at, undoneAt: m.undoneAt,
-        });
-        return id!;
-      });
-    },
-    async importDismissal(d) {
-      await write(async (tx) => {
-        const [id] = await nextIds(tx, 'DismissedBox', 1);
-        const r = await tx.one(`MATCH (ph:Photo {id: $photoId}) CREATE (:DismissedBox {id: $id, x: $x, y: $y, w: $w, h: $h, at: $at})-[:ON]->(ph)
-          RETURN ph.id AS id`, { photoId: d.photoId, id: tx.int(id!), ...d.box, at: d.at });
-        if (!r) throw new AppError('NOT_FOUND', `photo ${d.photoId} does not exist; import the photos before their dismissed boxes`);
-      });
-    },
+    ...neo4jGraphQueries(read),
+    ...neo4jAnnotations(read, write),
+    ...neo4jDump(read, write),
+    run: (cypher, params) => write((tx) => tx.rows(cypher, params)),
     async counts() {
       return read(async (tx) => {
         const r = (await tx.one(`CALL () { MATCH (ph:Photo {status: 'done'}) RETURN count(ph) AS photos }

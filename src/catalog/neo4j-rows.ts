@@ -29,7 +29,12 @@ export const PERSON = `p { .id, .name, .hidden, .createdAt, .mergedInto,
 
 export const MERGE = 'm { .id, .intoId, .fromId, .faces, .rejections, .at, .undoneAt }';
 
-/** Person `p` is unnamed, unhidden, live, with no face, no rejection and no tombstone pointing at it. */
+/**
+ * Person `p` is unnamed, unhidden, live, with no face, no rejection and no tombstone pointing at it:
+ * the pruning rule, as sqlite-writer-tx.ts states it in SQL. It stays a predicate of one set-based
+ * delete per storage (a pure function would read every candidate person out first); who a change
+ * may leave empty comes from the pure rules (face-continuity.ts, decision-rules.ts).
+ */
 const EMPTY_PERSON = `p.name IS NULL AND NOT p.hidden AND p.mergedInto IS NULL
   AND NOT EXISTS { MATCH (t:Person) WHERE t.mergedInto = p.id }
   AND NOT EXISTS { (:Face)-[:OF|NOT_OF]->(p) }`;

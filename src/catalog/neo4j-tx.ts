@@ -1,5 +1,5 @@
-import { AppError } from '../errors.js';
-import type { AssignSource } from './catalog.js';
+import type { AssignSource } from './catalog-records.js';
+import type { FaceFacts, PersonFacts, PhotoMate } from './decision-rules.js';
 import { PRUNE_EMPTY, PRUNE_GRACE_MS, PRUNE_TOUCHED } from './neo4j-rows.js';
 
 export type Row = Record<string, unknown>;
@@ -15,9 +15,6 @@ export interface Tx {
 
 /** Runs `work` in one managed transaction, retried by the driver on transient errors. */
 export type TxRunner = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
-
-export const notFoundFace = (id: number) => new AppError('NOT_FOUND', `face ${id} does not exist; list faces with \`facetag faces list\``);
-export const notFoundPerson = (id: number) => new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
 
 /** `n` fresh ids of a kind; the counter node's write lock serialises concurrent writers. */
 export const nextIds = async (tx: Tx, name: string, n: number): Promise<number[]> => {
@@ -46,20 +43,27 @@ export const orphaned = async (tx: Tx, keys: Array<string | null>) => {
   return unique.filter((k) => !used.has(k));
 };
 
-export const livePerson = async (tx: Tx, id: number) => {
+/** A person as decision-rules.ts reads it (undefined: none). */
+export const personFacts = async (tx: Tx, id: number): Promise<PersonFacts | undefined> => {
   const p = await tx.one('MATCH (p:Person {id: $id}) RETURN p.mergedInto AS mergedInto', { id });
-  if (!p) throw notFoundPerson(id);
-  const into = p.mergedInto as number | null;
-  if (into !== null) throw new AppError('CONFLICT', `person ${id} was merged into person ${into}; use ${into}, or undo with \`facetag people unmerge ${id}\``);
+  return p && { mergedInto: p.mergedInto === null || p.mergedInto === undefined ? null : Number(p.mergedInto) };
 };
 
-/** Two faces of one photo are never one person. */
-export const cannotLink = async (tx: Tx, personId: number, faceIds: number[]) => {
-  for (const id of faceIds) {
-    const c = await tx.one(`MATCH (a:Face {id: $id})-[:IN]->(ph:Photo)<-[:IN]-(b:Face)-[:OF]->(:Person {id: $personId})
-      WHERE b <> a RETURN b.id AS other, ph.id AS photo LIMIT 1`, { id, personId });
-    if (c) throw new AppError('CONFLICT', `person ${personId} already has face ${c.other} in photo ${c.photo}, where face ${id} is; two faces of one photo are two people: move face ${c.other} out first`);
+/** Faces and who they are on now, as decision-rules.ts reads them (absent faces are not in the map). */
+export const faceFacts = async (tx: Tx, ids: number[]): Promise<Map<number, FaceFacts>> => {
+  const rows = await tx.rows('MATCH (f:Face) WHERE f.id IN $ids OPTIONAL MATCH (f)-[:OF]->(p:Person) RETURN f.id AS id, p.id AS personId', { ids: ids.map((id) => tx.int(id)) });
+  return new Map(rows.map((r) => [Number(r.id), { personId: r.personId === null ? null : Number(r.personId) }]));
+};
+
+/** For each face, the other faces of its photo (for cannot-link). */
+export const photoMates = async (tx: Tx, faceIds: number[]): Promise<Map<number, PhotoMate[]>> => {
+  const out = new Map<number, PhotoMate[]>(faceIds.map((id) => [id, []]));
+  const rows = await tx.rows(`MATCH (a:Face)-[:IN]->(ph:Photo)<-[:IN]-(b:Face) WHERE a.id IN $ids AND b <> a OPTIONAL MATCH (b)-[:OF]->(p:Person)
+    RETURN a.id AS face, b.id AS faceId, ph.id AS photoId, p.id AS personId ORDER BY face, faceId`, { ids: faceIds.map((id) => tx.int(id)) });
+  for (const r of rows) {
+    out.get(Number(r.face))?.push({ faceId: Number(r.faceId), photoId: Number(r.photoId), personId: r.personId === null ? null : Number(r.personId) });
   }
+  return out;
 };
 
 /** Points faces at people (or at nobody when personId is null), replacing their assignment. */
@@ -72,6 +76,6 @@ export const setFaces = (tx: Tx, list: Array<{ faceId: number; personId: number 
 export const addRejections = (tx: Tx, list: Array<{ faceId: number; personId: number }>, at: string) =>
   tx.run(`UNWIND $list AS r MATCH (f:Face {id: r.faceId}), (p:Person {id: r.personId})
     MERGE (f)-[n:NOT_OF]->(p) ON CREATE SET n.at = $at`, { list, at });
-export const dropRejection = (tx: Tx, faceId: number, personId: number) =>
-  tx.run('MATCH (:Face {id: $faceId})-[n:NOT_OF]->(:Person {id: $personId}) DELETE n', { faceId, personId });
+export const dropRejections = (tx: Tx, list: Array<{ faceId: number; personId: number }>) =>
+  tx.run('UNWIND $list AS r MATCH (:Face {id: r.faceId})-[n:NOT_OF]->(:Person {id: r.personId}) DELETE n', { list });
 

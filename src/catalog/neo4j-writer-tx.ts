@@ -1,4 +1,5 @@
 import type { Box } from '../vision/image.js';
+import { assignedSource } from './decision-rules.js';
 import { planFaceSave, type PriorFaceState } from './face-continuity.js';
 import type { AssignSource, FaceState, PhotoFailure, PhotoResult } from './catalog.js';
 import { orphaned, prune, setFaces, type Row, type Tx } from './neo4j-tx.js';
@@ -218,7 +219,7 @@ export function neo4jWriterTx(tx: Tx): WriterTx {
       // A face given twice ends on its last assignment (one statement may apply its rows in any order).
       const last = new Map(assignments.map((a) => [a.faceId, a]));
       if (last.size === 0) return;
-      await setFaces(tx, [...last.values()].map((a) => ({ ...a, source: a.personId === null ? null : a.source })), now());
+      await setFaces(tx, [...last.values()].map((a) => ({ ...a, source: assignedSource(a) })), now());
     },
     prune: (touched, options = {}) => prune(tx, touched, options.stale ?? false),
   };

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../errors.js';
-import type { Catalog, EventRecord, SuggestionFilter, SuggestionKind, SuggestionRecord, SuggestionStatus } from './catalog.js';
+import { checkEventPhotos, checkUndecided, eventTitle } from './annotation-rules.js';
+import { eventNotFound } from './catalog-errors.js';
+import type { AnnotationCatalog } from './annotation-catalog.js';
+import type { EventRecord, SuggestionFilter, SuggestionKind, SuggestionRecord, SuggestionStatus } from './catalog.js';
 import { now } from './sqlite-rows.js';
 import { writeTransaction } from './sqlite-write.js';
 
@@ -26,11 +28,8 @@ const toSuggestion = (r: SuggestionRow): SuggestionRecord => ({
   status: r.status, resolution: r.resolution === null ? null : JSON.parse(r.resolution), createdAt: r.created_at, resolvedAt: r.resolved_at,
 });
 
-type AnnotationMethods = Pick<Catalog, 'createEvent' | 'getEvent' | 'listEvents' | 'updateEvent' | 'deleteEvent'
-  | 'addSuggestion' | 'getSuggestion' | 'listSuggestions' | 'resolveSuggestion'>;
-
 /** The SQLite adapter's events and suggestions (migration 5). */
-export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
+export function sqliteAnnotations(db: Database.Database): AnnotationCatalog {
   const event = db.prepare(`${EVENT_SELECT} WHERE e.id = ?`);
   const suggestion = db.prepare('SELECT * FROM suggestions WHERE id = ?');
   const addMember = db.prepare('INSERT OR IGNORE INTO event_photos (event_id, photo_id) VALUES (?, ?)');
@@ -38,22 +37,15 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
 
   const setMembers = (eventId: number, photoIds: number[]) => {
     db.prepare('DELETE FROM event_photos WHERE event_id = ?').run(eventId);
-    for (const p of photoIds) {
-      if (!photoExists.get(p)) throw new AppError('NOT_FOUND', `photo ${p} does not exist or was not indexed; list photos with \`facetag photos list\``);
-      addMember.run(eventId, p);
-    }
-  };
-  const title = (t: string) => {
-    const s = t.trim();
-    if (!s) throw new AppError('INVALID_INPUT', 'an event title cannot be empty; give it a few words');
-    return s;
+    checkEventPhotos(photoIds, new Set(photoIds.filter((p) => photoExists.get(p))));
+    for (const p of photoIds) addMember.run(eventId, p);
   };
 
   return {
     async createEvent(e) {
       return writeTransaction(db, () => {
         const id = Number(db.prepare('INSERT INTO events (title, type, place_name, created_at) VALUES (?, ?, ?, ?)')
-          .run(title(e.title), e.type ?? null, e.placeName ?? null, now()).lastInsertRowid);
+          .run(eventTitle(e.title), e.type ?? null, e.placeName ?? null, now()).lastInsertRowid);
         setMembers(id, e.photoIds);
         return id;
       })();
@@ -67,8 +59,8 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
     },
     async updateEvent(id, patch) {
       writeTransaction(db, () => {
-        if (!event.get(id)) throw new AppError('NOT_FOUND', `event ${id} does not exist`);
-        if (patch.title !== undefined) db.prepare('UPDATE events SET title = ? WHERE id = ?').run(title(patch.title), id);
+        if (!event.get(id)) throw eventNotFound(id);
+        if (patch.title !== undefined) db.prepare('UPDATE events SET title = ? WHERE id = ?').run(eventTitle(patch.title), id);
         if (patch.type !== undefined) db.prepare('UPDATE events SET type = ? WHERE id = ?').run(patch.type, id);
         if (patch.placeName !== undefined) db.prepare('UPDATE events SET place_name = ? WHERE id = ?').run(patch.placeName, id);
         if (patch.photoIds !== undefined) setMembers(id, patch.photoIds);
@@ -76,7 +68,7 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
     },
     async deleteEvent(id) {
       const r = db.prepare('DELETE FROM events WHERE id = ?').run(id);
-      if (r.changes === 0) throw new AppError('NOT_FOUND', `event ${id} does not exist`);
+      if (r.changes === 0) throw eventNotFound(id);
     },
 
     async addSuggestion(s) {
@@ -99,8 +91,7 @@ export function sqliteAnnotations(db: Database.Database): AnnotationMethods {
     async resolveSuggestion(id, status, resolution = null) {
       return writeTransaction(db, () => {
         const r = suggestion.get(id) as SuggestionRow | undefined;
-        if (!r) throw new AppError('NOT_FOUND', `suggestion ${id} does not exist; list them with \`facetag suggest list\``);
-        if (r.status !== 'pending') throw new AppError('CONFLICT', `suggestion ${id} was already ${r.status} at ${r.resolved_at}; a suggestion is decided once`);
+        checkUndecided(id, r && { status: r.status, resolvedAt: r.resolved_at });
         db.prepare('UPDATE suggestions SET status = ?, resolution = ?, resolved_at = ? WHERE id = ?')
           .run(status, resolution === null ? null : JSON.stringify(resolution), now(), id);
         return toSuggestion(suggestion.get(id) as SuggestionRow);

@@ -1,16 +1,15 @@
 import type Database from 'better-sqlite3';
-import { AppError } from '../errors.js';
-import type { Catalog, PersonRef, PhotoChain } from './catalog.js';
+import type { PersonRef, PhotoChain } from './catalog-records.js';
+import { personNotFound } from './catalog-errors.js';
+import type { GraphQueryCatalog } from './graph-query-catalog.js';
 import { checkHops, groupByMonth } from './graph-queries.js';
 
-type GraphQueries = Pick<Catalog, 'topPairs' | 'photoChain' | 'personTimeline'>;
-
 /** The graph questions of the port, answered from the SQLite tables (a BFS for chains). */
-export function sqliteGraphQueries(db: Database.Database): GraphQueries {
+export function sqliteGraphQueries(db: Database.Database): GraphQueryCatalog {
   const person = db.prepare('SELECT id AS personId, name FROM people WHERE id = ?');
   const mustExist = (id: number) => {
     const p = person.get(id) as PersonRef | undefined;
-    if (!p) throw new AppError('NOT_FOUND', `person ${id} does not exist; list people with \`facetag people list\``);
+    if (!p) throw personNotFound(id);
     return p;
   };
   /** (photo, person) pairs one photo away from a person. */
@@ -19,6 +18,13 @@ export function sqliteGraphQueries(db: Database.Database): GraphQueries {
     WHERE a.person_id = ? ORDER BY photo, person`);
 
   return {
+    async coOccurrences(personId, limit = 20) {
+      const rows = db.prepare(`SELECT b.person_id AS personId, pe.name AS name, count(DISTINCT a.photo_id) AS photos
+        FROM faces a JOIN faces b ON b.photo_id = a.photo_id AND b.person_id IS NOT NULL AND b.person_id <> a.person_id
+        JOIN people pe ON pe.id = b.person_id
+        WHERE a.person_id = ? GROUP BY b.person_id ORDER BY photos DESC, b.person_id LIMIT ?`).all(personId, limit);
+      return rows as Array<{ personId: number; name: string | null; photos: number }>;
+    },
     async topPairs(limit = 20) {
       const rows = db.prepare(`SELECT a.person_id AS a, pa.name AS aName, b.person_id AS b, pb.name AS bName, count(DISTINCT a.photo_id) AS photos
         FROM faces a JOIN faces b ON b.photo_id = a.photo_id AND b.person_id > a.person_id

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Box } from '../vision/image.js';
 import { planFaceSave, type PriorFaceState } from './face-continuity.js';
 import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoResult } from './catalog.js';
+import { assignedSource, type PersonFacts, type PhotoMate } from './decision-rules.js';
 import { PHOTO_SELECT, fromBlob, now, toBlob, toPhoto, type PhotoRow } from './sqlite-rows.js';
 import type { ExistingPhoto, SavedPhoto, TouchedPeople, WriterTx } from './writer-tx.js';
 
@@ -16,7 +17,7 @@ interface OldFace extends Box {
   rejected: string;
 }
 
-/** An unnamed, unhidden, live person with no face, no rejection and no tombstone pointing at it. */
+/** An unnamed, unhidden, live person with no face, no rejection and no tombstone pointing at it: the pruning rule, as neo4j-rows.ts states it in Cypher. */
 const EMPTY_PERSON = `name IS NULL AND hidden = 0 AND merged_into IS NULL
   AND NOT EXISTS (SELECT 1 FROM people m WHERE m.merged_into = people.id)
   AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)
@@ -112,7 +113,7 @@ export function sqliteWrites(db: Database.Database) {
   function assign(assignments: Assignment[]) {
     const at = now();
     for (const a of assignments) {
-      q.setFace.run(a.personId, a.personId === null ? null : a.source, a.distance, a.personId === null ? null : at, a.faceId);
+      q.setFace.run(a.personId, assignedSource(a), a.distance, a.personId === null ? null : at, a.faceId);
     }
   }
 
@@ -186,5 +187,19 @@ export function sqliteWrites(db: Database.Database) {
     },
   };
 
-  return { savePhoto, recordFailure, assign, faceStates, prune: () => q.pruneEmpty.run(), tx };
+  const person = db.prepare('SELECT merged_into FROM people WHERE id = ?');
+  /** A person as decision-rules.ts reads it (undefined: none). */
+  const personFacts = (id: number): PersonFacts | undefined => {
+    const r = person.get(id) as { merged_into: number | null } | undefined;
+    return r && { mergedInto: r.merged_into };
+  };
+  const mates = db.prepare(`SELECT b.id AS faceId, b.photo_id AS photoId, b.person_id AS personId FROM faces a
+    JOIN faces b ON b.photo_id = a.photo_id AND b.id <> a.id WHERE a.id = ? ORDER BY b.id`);
+  /** The other faces of a face's photo, for cannot-link. */
+  const photoMates = (faceId: number) => mates.all(faceId) as PhotoMate[];
+
+  return { savePhoto, recordFailure, assign, faceStates, orphaned, personFacts, photoMates, prune: () => q.pruneEmpty.run(), tx };
 }
+
+/** The SQLite catalog's shared writes, which its per-concern files (sqlite-photos.ts, ...) call inside their transactions. */
+export type SqliteWrites = ReturnType<typeof sqliteWrites>;

@@ -1,9 +1,19 @@
 import type { Box } from '../vision/image.js';
 import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoRecord, PhotoResult } from './catalog-records.js';
 
+/** The index run's single writer's entry to the catalog port (see `WriterTx`). */
+export interface WriterCatalog {
+  /**
+   * The index run's single writer: runs `work` in one transaction (everything or nothing) and
+   * returns its result. Other calls on this catalog wait while it is open. A transaction the
+   * server gave up on (a deadlock, a leader switch) may run `work` again from the start.
+   */
+  writeBatch<T>(work: (tx: WriterTx) => Promise<T>): Promise<T>;
+}
+
 /**
  * The single writer's side of the catalog port: what one batch of an index run reads and writes
- * inside one transaction (`Catalog.writeBatch`). Each call does its part for many photos or faces
+ * inside one transaction (`WriterCatalog.writeBatch`). Each call does its part for many photos or faces
  * at once, so a batch costs a handful of statements (parameterised UNWIND on Neo4j), whatever its
  * size. Nothing here prunes empty people on its own: the writer calls `prune` once, at the end.
  */

@@ -3,11 +3,12 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportCatalog, importCatalog, type DumpCounts } from '../catalog/catalog-dump.js';
+import type { PersonRef } from '../catalog/catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
-import type { Catalog, PersonRef } from '../catalog/catalog.js';
-import { printJson, printTable, type Command, type CommandInput } from './io.js';
 import { plural } from '../plural.js';
+import { printJson, printTable, type Command, type CommandInput } from './io.js';
 
 const HELP = `Usage: facetag graph <verb> [options]
 
@@ -71,7 +72,7 @@ export const graphCommand: Command = async ({ args, io, config: load }) => {
 const who = (p: PersonRef) => (p.name ?? `person ${p.personId}`);
 
 /** An id, or the exact name of a person. */
-async function personArg(catalog: Catalog, arg: string | undefined, verb: string): Promise<number> {
+async function personArg(catalog: Pick<PeopleCatalog, 'findPersonByName'>, arg: string | undefined, verb: string): Promise<number> {
   if (!arg) throw new AppError('USAGE', `graph ${verb} needs people: see \`facetag graph --help\``);
   if (/^\d+$/.test(arg)) return Number(arg);
   const p = await catalog.findPersonByName(arg);

@@ -1,4 +1,7 @@
-import type { Assignment, Catalog, FaceState, FaceVector } from '../catalog/catalog.js';
+import type { Assignment, FaceState, FaceVector } from '../catalog/catalog.js';
+import type { DecisionCatalog } from '../catalog/decision-catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface ClusterParams {
@@ -23,7 +26,9 @@ export interface AssignOutcome {
  * answers from its open batch (catalog/writer-tx.ts) so that a batch clusters face by face exactly
  * as one photo at a time would.
  */
-export type ClusterStore = Pick<Catalog, 'faceStates' | 'getFaceVectors' | 'rejectedPeople' | 'peopleInPhoto' | 'assign' | 'createPerson'>;
+export type ClusterStore = Pick<FaceCatalog, 'faceStates' | 'getFaceVectors' | 'peopleInPhoto'>
+  & Pick<PeopleCatalog, 'createPerson'>
+  & Pick<DecisionCatalog, 'rejectedPeople' | 'assign'>;
 
 type Deps = { catalog: ClusterStore; index: Pick<VectorIndex, 'search'> };
 

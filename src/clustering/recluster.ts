@@ -1,4 +1,7 @@
 import type { Assignment, Catalog, FaceVector } from '../catalog/catalog.js';
+import type { DecisionCatalog } from '../catalog/decision-catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import { buildVectorIndex } from './create-vector-index.js';
 import { packFacePages, type FaceTable } from './face-table.js';
 import { clusterAll } from './global-cluster.js';
@@ -25,7 +28,7 @@ export interface ReclusterReport {
 const RECLUSTER_PAGE = 5000;
 
 /** Every face of the model in id order, `size` at a time. */
-export async function* facePages(catalog: Pick<Catalog, 'allFaceVectors'>, model: string, size: number): AsyncGenerator<FaceVector[]> {
+export async function* facePages(catalog: Pick<FaceCatalog, 'allFaceVectors'>, model: string, size: number): AsyncGenerator<FaceVector[]> {
   for (let afterId: number | undefined; ;) {
     const page = await catalog.allFaceVectors(model, { ...(afterId === undefined ? {} : { afterId }), limit: size });
     if (page.length > 0) yield page;
@@ -40,7 +43,12 @@ export async function* facePages(catalog: Pick<Catalog, 'allFaceVectors'>, model
  * mostly the same faces as an old person. Reports what it changed; `dryRun` changes nothing.
  */
 export async function recluster(
-  { catalog }: { catalog: Catalog },
+  { catalog }: { catalog:
+    Pick<FaceCatalog, 'allFaceVectors'>
+    & Pick<PeopleCatalog, 'listPeople' | 'createPerson'>
+    & Pick<DecisionCatalog, 'allRejections' | 'assign'>
+    & Pick<Catalog, 'counts'>
+  },
   embedderId: string,
   params: ClusterParams,
   options: { dryRun?: boolean; makeIndex?: (faces: FaceTable) => VectorIndex; /** Faces read per catalog call. @default 5000 */ pageSize?: number } = {},

@@ -1,9 +1,11 @@
-import type { Catalog } from '../catalog/catalog.js';
+import type { DecisionCatalog } from '../catalog/decision-catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import { AppError } from '../errors.js';
-import type { ClusterParams } from './incremental-assign.js';
 import { embeddingDimensions } from './cluster-params.js';
 import { buildVectorIndex } from './create-vector-index.js';
 import { faceVectorSource } from './face-table.js';
+import type { ClusterParams } from './incremental-assign.js';
 import type { VectorIndex } from './vector-index.js';
 
 export interface PersonCandidate {
@@ -30,7 +32,7 @@ export interface FaceCandidate {
  * or by the embedder's manifest while there are none; faces added later must match. `make`
  * picks the index instead: it gets the embeddings' length, or undefined for an empty library.
  */
-export async function loadIndex(catalog: Catalog, embedderId: string, make?: (dims: number | undefined) => VectorIndex): Promise<VectorIndex> {
+export async function loadIndex(catalog: Pick<FaceCatalog, 'allFaceVectors'>, embedderId: string, make?: (dims: number | undefined) => VectorIndex): Promise<VectorIndex> {
   const vectors = await catalog.allFaceVectors(embedderId);
   const found = vectors[0]?.embedding.length;
   // An empty library still takes the embedder's vectors (faces added later, a recognition's store).
@@ -42,7 +44,11 @@ export async function loadIndex(catalog: Catalog, embedderId: string, make?: (di
 
 /** For a face: the people it may be, nearest first, without the people it cannot be. */
 export async function suggestPeopleForFace(
-  { catalog }: { catalog: Catalog }, index: VectorIndex, faceId: number, params: ClusterParams, limit = 5,
+  { catalog }: { catalog:
+    Pick<FaceCatalog, 'getFaceVectors' | 'peopleInPhoto'>
+    & Pick<PeopleCatalog, 'getPerson'>
+    & Pick<DecisionCatalog, 'rejectedPeople'>
+  }, index: VectorIndex, faceId: number, params: ClusterParams, limit = 5,
 ): Promise<PersonCandidate[]> {
   const [face] = await catalog.getFaceVectors([faceId]);
   if (!face) throw new AppError('NOT_FOUND', `face ${faceId} does not exist; list faces with \`facetag faces list --unassigned\``);
@@ -75,7 +81,11 @@ export async function suggestPeopleForFace(
  * faces in photos where the person already is, are never offered.
  */
 export async function suggestFacesForPerson(
-  { catalog }: { catalog: Catalog }, index: VectorIndex, personId: number, params: ClusterParams, limit = 50,
+  { catalog }: { catalog:
+    Pick<FaceCatalog, 'getFaceVectors' | 'listFaces'>
+    & Pick<PeopleCatalog, 'getPerson'>
+    & Pick<DecisionCatalog, 'rejectedPeople'>
+  }, index: VectorIndex, personId: number, params: ClusterParams, limit = 50,
 ): Promise<FaceCandidate[]> {
   const person = await catalog.getPerson(personId);
   if (!person || person.mergedInto !== null) throw new AppError('NOT_FOUND', `person ${personId} does not exist; list people with \`facetag people list\``);

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/catalog.js';
-import type { ResolvedConfig } from '../config/load-config.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
 import type { VectorIndex } from '../clustering/vector-index.js';
+import type { ResolvedConfig } from '../config/load-config.js';
 
 /** The library's faces nearest to an embedding, nearest first (cosine distance). */
 export type FaceNeighbours = (embedding: Float32Array, k: number) => Promise<Array<{ faceId: number; distance: number }>>;
@@ -12,7 +13,7 @@ export type FaceNeighbours = (embedding: Float32Array, k: number) => Promise<Arr
  * per face).
  */
 export function faceNeighbours(
-  { config, catalog }: { config: ResolvedConfig; catalog: Catalog },
+  { config, catalog }: { config: ResolvedConfig; catalog: Pick<FaceCatalog, 'nearestFaces'> },
   embedderId: string,
   inProcess: () => Promise<VectorIndex>,
 ): FaceNeighbours {

@@ -1,4 +1,6 @@
-import type { Catalog, PersonRecord } from '../catalog/catalog.js';
+import type { PersonRecord } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import type { FaceNeighbours } from './face-neighbours.js';
 import { isMatch, similarityOf } from './similarity.js';
 
@@ -39,7 +41,7 @@ export interface NearestPeopleOptions {
  * hidden person is never shown. People merged away are skipped (their faces moved).
  */
 export async function nearestNamedPeople(
-  { catalog }: { catalog: Pick<Catalog, 'getFaceVectors' | 'getPerson'> },
+  { catalog }: { catalog: Pick<FaceCatalog, 'getFaceVectors'> & Pick<PeopleCatalog, 'getPerson'> },
   neighbours: FaceNeighbours,
   embedding: Float32Array,
   options: NearestPeopleOptions,

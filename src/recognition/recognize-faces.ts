@@ -1,4 +1,5 @@
-import type { Catalog } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import type { PoolAnalysis } from '../vision/analysis-pool.js';
 import type { FaceNeighbours } from './face-neighbours.js';
 import { nearestNamedPeople, type PersonMatch } from './nearest-people.js';
@@ -32,7 +33,7 @@ export interface RecognizedFace<F> {
 
 /** For each face, the named people it is nearest to (see `nearestNamedPeople`). */
 export async function recognizeFaces<F extends Pick<AnalysedFace, 'embedding'>>(
-  deps: { catalog: Pick<Catalog, 'getFaceVectors' | 'getPerson'> },
+  deps: { catalog: Pick<FaceCatalog, 'getFaceVectors'> & Pick<PeopleCatalog, 'getPerson'> },
   neighbours: FaceNeighbours,
   faces: readonly F[],
   options: { peoplePerFace: number; threshold: number; onStale?: () => void },

@@ -1,6 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Catalog, PersonRecord } from '../catalog/catalog.js';
+import type { PersonRecord } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
+import type { PeopleCatalog } from '../catalog/people-catalog.js';
+import type { PhotoCatalog } from '../catalog/photo-catalog.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 /**
@@ -30,7 +33,7 @@ async function uploadedFiles(folder: string): Promise<string[]> {
 
 /** Every example, by face id; only those of `subject` (a person's exact name) when given. Hidden people have none. */
 export async function listExamples(
-  { catalog }: { catalog: Pick<Catalog, 'getPhotoByPath' | 'listFaces' | 'getPerson'> },
+  { catalog }: { catalog: Pick<PhotoCatalog, 'getPhotoByPath'> & Pick<FaceCatalog, 'listFaces'> & Pick<PeopleCatalog, 'getPerson'> },
   folder: string,
   subject?: string,
 ): Promise<Example[]> {
@@ -57,7 +60,10 @@ export async function listExamples(
  * back. Returns the face ids gone from the catalog.
  */
 export async function deleteExample(
-  { catalog, blobs }: { catalog: Pick<Catalog, 'deletePhoto' | 'dismissFace' | 'listFaces'>; blobs: Pick<BlobStore, 'delete'> },
+  { catalog, blobs }: { catalog:
+    Pick<PhotoCatalog, 'deletePhoto'>
+    & Pick<FaceCatalog, 'dismissFace' | 'listFaces'>; blobs: Pick<BlobStore, 'delete'>
+  },
   example: Example,
 ): Promise<number[]> {
   if ((await catalog.listFaces({ photoId: example.photoId })).length > 1) {

@@ -1,4 +1,4 @@
-import type { Catalog } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
 import { loadIndex } from '../clustering/suggestions.js';
 import type { VectorIndex } from '../clustering/vector-index.js';
 
@@ -7,7 +7,7 @@ import type { VectorIndex } from '../clustering/vector-index.js';
  * loaded on first use (not at start: the people pages never need it), kept up to date with
  * faces added here, and dropped after an index run so the next use reloads it.
  */
-export function createFaceIndexCache(catalog: Catalog, embedderId: string) {
+export function createFaceIndexCache(catalog: Pick<FaceCatalog, 'allFaceVectors'>, embedderId: string) {
   let loading: Promise<VectorIndex> | null = null;
   return {
     get(): Promise<VectorIndex> {
