@@ -105,7 +105,7 @@ try {
       const servers = {
         redis: pidsOf(`redis-server.*:${redis.port}`), neo4j: catalog === 'neo4j' ? pidsOf(neo4j!.dataDir) : [],
         // The S3 server: radosgw and the Ceph monitor and OSD behind it.
-        s3: pidsOf(`-c ${s3!.dir}/ceph.conf`),
+        s3: pidsOf(`${s3!.dir}/ceph.conf`),
       };
       const workersBefore = started.map((w) => cpuSeconds([w.child.pid!]));
       const serversBefore = Object.fromEntries(Object.entries(servers).map(([k, p]) => [k, cpuSeconds(p)]));
