@@ -13,8 +13,8 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { NewFace } from '../src/catalog/catalog.js';
 import { openSqliteCatalog } from '../src/catalog/sqlite-catalog.js';
-import { packFacePages, packFaces } from '../src/clustering/face-table.js';
-import { facePages, recluster } from '../src/clustering/recluster.js';
+import { facePages, packFacePages, packFaces } from '../src/clustering/face-table.js';
+import { recluster } from '../src/clustering/recluster.js';
 import { ARCFACE_512, syntheticFaces } from './synthetic-faces.js';
 
 const { values } = parseArgs({

@@ -11,7 +11,7 @@ import { suggestFacesForPerson, suggestPeopleForFace, loadIndex } from './sugges
 import { createExactIndex } from './vector-index.js';
 import { syntheticFaces } from '../../bench/synthetic-faces.js';
 import { buildVectorIndex } from './create-vector-index.js';
-import { packFaces, type FaceSource } from './face-table.js';
+import { FACE_PAGE, packFaces, type FaceSource } from './face-table.js';
 import { bcubed } from '../eval/metrics.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -344,6 +344,23 @@ describe('suggestions', () => {
     await catalog.reject(stray.faceIds[0]!, personA);
     expect((await suggestFacesForPerson({ catalog }, index, personA, { ...params, maxDistance: 0.9 })).map((c) => c.faceId)).not.toContain(stray.faceIds[0]);
     expect((await suggestPeopleForFace({ catalog }, index, stray.faceIds[0]!, params)).map((c) => c.personId)).not.toContain(personA);
+  });
+
+  it('loads a library larger than a page a page at a time, every face in the index', async () => {
+    const lib = syntheticFaces(FACE_PAGE * 2 + 123, { seed: 3, dimensions: 16 });
+    const faces: FaceVector[] = Array.from({ length: lib.count }, (_, i) => ({ id: i + 1, photoId: i + 1, personId: null, embedding: lib.vector(i), quality: 1, source: 'auto' }) as FaceVector);
+    const asked: Array<number | undefined> = [];
+    const catalog = {
+      async allFaceVectors(_model: string, page?: { afterId?: number; limit: number }) {
+        asked.push(page?.limit);
+        const from = page?.afterId === undefined ? 0 : faces.findIndex((f) => f.id > page.afterId!);
+        return from < 0 ? [] : faces.slice(from, page ? from + page.limit : undefined);
+      },
+    };
+    const index = await loadIndex(catalog, 'm@1');
+    expect(asked).toEqual([FACE_PAGE, FACE_PAGE, FACE_PAGE]);
+    expect(index.size).toBe(faces.length);
+    for (const i of [0, FACE_PAGE, faces.length - 1]) expect(index.search(lib.vector(i), 1)[0]!.id).toBe(i + 1);
   });
 
   it('sizes the index of an empty library by the embedder, so the first face added fits', async () => {

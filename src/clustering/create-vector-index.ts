@@ -98,8 +98,14 @@ const LOAD_BATCH = 16_384;
  * re-cluster or a suggestion index loads the catalog's faces. Far faster than adding them one by one.
  */
 export function buildVectorIndex(faces: FaceSource, options: VectorIndexOptions = {}): AdaptiveVectorIndex {
+  const index = createVectorIndex(faces.dimensions, options);
+  addFaces(index, faces);
+  return index;
+}
+
+/** Adds `faces` to `index` in batches of `LOAD_BATCH` (`addMany`: several threads once approximate). */
+export function addFaces(index: VectorIndex, faces: FaceSource): void {
   const dims = faces.dimensions;
-  const index = createVectorIndex(dims, options);
   const packed = new Float32Array(Math.min(LOAD_BATCH, faces.count) * dims);
   const ids = new Float64Array(Math.min(LOAD_BATCH, faces.count));
   for (let start = 0; start < faces.count; start += LOAD_BATCH) {
@@ -110,5 +116,4 @@ export function buildVectorIndex(faces: FaceSource, options: VectorIndexOptions 
     }
     index.addMany(ids.subarray(0, end - start), packed.subarray(0, (end - start) * dims));
   }
-  return index;
 }

@@ -1,4 +1,5 @@
 import type { FaceVector } from '../catalog/catalog.js';
+import type { FaceCatalog } from '../catalog/face-catalog.js';
 import { AppError } from '../errors.js';
 
 const HUMAN = new Set(['confirmed', 'manual', 'xmp']);
@@ -77,6 +78,19 @@ export function createFaceTable(count: number, dimensions: number): FaceTable & 
     id: new Float64Array(count), photoId: new Float64Array(count), personId: new Float64Array(count),
     human: new Uint8Array(count), quality: new Float32Array(count), chunks,
   });
+}
+
+/** Faces read per catalog call when every face is loaded: ~5 MB of face objects at 512-d. */
+export const FACE_PAGE = 5000;
+
+/** Every face of the model in id order, `size` at a time. */
+export async function* facePages(catalog: Pick<FaceCatalog, 'allFaceVectors'>, model: string, size: number): AsyncGenerator<FaceVector[]> {
+  for (let afterId: number | undefined; ;) {
+    const page = await catalog.allFaceVectors(model, { ...(afterId === undefined ? {} : { afterId }), limit: size });
+    if (page.length > 0) yield page;
+    if (page.length < size) return;
+    afterId = page.at(-1)!.id;
+  }
 }
 
 /**

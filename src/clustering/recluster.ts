@@ -1,9 +1,9 @@
-import type { Assignment, Catalog, FaceVector } from '../catalog/catalog.js';
+import type { Assignment, Catalog } from '../catalog/catalog.js';
 import type { DecisionCatalog } from '../catalog/decision-catalog.js';
 import type { FaceCatalog } from '../catalog/face-catalog.js';
 import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import { buildVectorIndex } from './create-vector-index.js';
-import { packFacePages, type FaceTable } from './face-table.js';
+import { FACE_PAGE, facePages, packFacePages, type FaceTable } from './face-table.js';
 import { clusterAll } from './global-cluster.js';
 import type { ClusterParams } from './incremental-assign.js';
 import type { VectorIndex } from './vector-index.js';
@@ -24,19 +24,6 @@ export interface ReclusterReport {
   dryRun: boolean;
 }
 
-/** Faces a re-cluster reads per catalog call: ~5 MB of face objects at 512-d. */
-const RECLUSTER_PAGE = 5000;
-
-/** Every face of the model in id order, `size` at a time. */
-export async function* facePages(catalog: Pick<FaceCatalog, 'allFaceVectors'>, model: string, size: number): AsyncGenerator<FaceVector[]> {
-  for (let afterId: number | undefined; ;) {
-    const page = await catalog.allFaceVectors(model, { ...(afterId === undefined ? {} : { afterId }), limit: size });
-    if (page.length > 0) yield page;
-    if (page.length < size) return;
-    afterId = page.at(-1)!.id;
-  }
-}
-
 /**
  * Re-clusters every face of the embedder from scratch (for a new model or new thresholds),
  * keeping every human decision, and keeping person ids and names where a new group is
@@ -55,7 +42,7 @@ export async function recluster(
 ): Promise<ReclusterReport> {
   // Read a page at a time straight into the table: a face object is over a KB (a million of
   // them ~0.8 GB more at the peak), the table ~30 bytes a face plus the float16 embedding.
-  const faces = await packFacePages(facePages(catalog, embedderId, options.pageSize ?? RECLUSTER_PAGE));
+  const faces = await packFacePages(facePages(catalog, embedderId, options.pageSize ?? FACE_PAGE));
   const counts = await catalog.counts();
   const peopleBefore = (await catalog.listPeople({ includeHidden: true })).length;
   const rejections = await catalog.allRejections();

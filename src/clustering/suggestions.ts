@@ -3,8 +3,8 @@ import type { FaceCatalog } from '../catalog/face-catalog.js';
 import type { PeopleCatalog } from '../catalog/people-catalog.js';
 import { AppError } from '../errors.js';
 import { embeddingDimensions } from './cluster-params.js';
-import { buildVectorIndex } from './create-vector-index.js';
-import { faceVectorSource } from './face-table.js';
+import { addFaces, createVectorIndex } from './create-vector-index.js';
+import { FACE_PAGE, facePages, faceVectorSource } from './face-table.js';
 import type { ClusterParams } from './incremental-assign.js';
 import type { VectorIndex } from './vector-index.js';
 
@@ -31,15 +31,18 @@ export interface FaceCandidate {
  * An in-process index of every face of the embedder (`id@version`), sized by its embeddings,
  * or by the embedder's manifest while there are none; faces added later must match. `make`
  * picks the index instead: it gets the embeddings' length, or undefined for an empty library.
+ * The faces are read a page at a time and added in batches, so a million face objects are
+ * never alive at once.
  */
 export async function loadIndex(catalog: Pick<FaceCatalog, 'allFaceVectors'>, embedderId: string, make?: (dims: number | undefined) => VectorIndex): Promise<VectorIndex> {
-  const vectors = await catalog.allFaceVectors(embedderId);
-  const found = vectors[0]?.embedding.length;
+  let index: VectorIndex | null = null;
+  for await (const page of facePages(catalog, embedderId, FACE_PAGE)) {
+    const found = page[0]!.embedding.length;
+    index ??= make ? make(found) : createVectorIndex(found);
+    addFaces(index, faceVectorSource(page, index.dimensions));
+  }
   // An empty library still takes the embedder's vectors (faces added later, a recognition's store).
-  if (!make) return buildVectorIndex(faceVectorSource(vectors, found ?? embeddingDimensions(embedderId)));
-  const index = make(found);
-  for (const v of vectors) index.add(v.id, v.embedding);
-  return index;
+  return index ?? (make ? make(undefined) : createVectorIndex(embeddingDimensions(embedderId)));
 }
 
 /** For a face: the people it may be, nearest first, without the people it cannot be. */
