@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import type { ResolvedConfig } from '../config/load-config.js';
-import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { PhotoSourceRef } from '../queue/jobs.js';
 import { createFolderSource, readPhotoFile } from './folder-source.js';
@@ -36,7 +35,7 @@ export async function sourceRefOf(where: string, cwd = process.cwd()): Promise<P
  * cannot be listed is reported to `onListError` by its error code (never its path).
  */
 export async function openPhotoSource(
-  { config }: Pick<Deps, 'config'>,
+  { config }: { config: Pick<ResolvedConfig, 'index' | 'storage'> },
   ref: PhotoSourceRef,
   role: 'writer' | 'reader',
   options: { check?: boolean; onListError?: (code: string | undefined) => void } = {},
@@ -62,7 +61,7 @@ export function cachedSourceOpener(config: Pick<ResolvedConfig, 'index' | 'stora
   return Object.assign((ref: PhotoSourceRef) => {
     const id = JSON.stringify(ref);
     if (!open.has(id)) {
-      const opening = openPhotoSource({ config: config as ResolvedConfig }, ref, 'reader');
+      const opening = openPhotoSource({ config }, ref, 'reader');
       opening.catch(() => open.delete(id));
       open.set(id, opening);
     }
