@@ -8,6 +8,7 @@ import { DATA_FOLDER, blobsDir, catalogFile, logsDir, modelsDir, sqliteFiles } f
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { logMallocArenaCap } from './malloc-arenas.mjs';
 import type { BlobStore } from './storage/blob-store.js';
 import { createFsBlobStore } from './storage/fs-blob-store.js';
 import { createAnalysisPool, type AnalysisPool } from './vision/analysis-pool.js';
@@ -69,6 +70,7 @@ export function newLibraryWatch(config: ResolvedConfig) {
 export async function createContext(config: ResolvedConfig, component: string, options: { create?: boolean } = {}): Promise<Context> {
   if (!options.create) requireLibrary(config);
   const log = createLogger({ ...config.log, dir: logsDir(config), component });
+  logMallocArenaCap(log);
   const catalog = await openCatalog(config);
   const blobs = await createBlobStore(config).catch(async (error: unknown) => {
     await catalog.close();
@@ -196,6 +198,7 @@ export async function createQueue(config: ResolvedConfig, log: Logger): Promise<
 /** A worker node's resources: it reads photos, stores thumbnails and talks to the queue, but never opens the catalog. */
 export async function createWorkerContext(config: ResolvedConfig, component: string): Promise<Pick<Deps, 'config' | 'log' | 'blobs'> & { queue: JobQueue; close(): Promise<void> }> {
   const log = createLogger({ ...config.log, dir: logsDir(config), component });
+  logMallocArenaCap(log);
   // The thumbnails go where the management's catalog expects them: storage.driver's blob store.
   const blobs = await createBlobStore(config);
   const queue = await createQueue(config, log).catch(async (error: unknown) => {

@@ -5,6 +5,7 @@ import { analyserOptions } from '../context.js';
 import { logsDir } from '../data-folder.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { logMallocArenaCap } from '../malloc-arenas.mjs';
 import { createDetectionService } from '../services/detection-service.js';
 import { createEmbeddingService } from '../services/embedding-service.js';
 import { createAnalysisPool } from '../vision/analysis-pool.js';
@@ -45,6 +46,7 @@ export const serviceCommand: Command = async ({ args, io, config: load }) => {
   const { host, maxBodyBytes, token } = config.services;
   const wanted = config.services[portKey];
   const log = createLogger({ ...config.log, dir: logsDir(config), component: `${which}-service` });
+  logMallocArenaCap(log);
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   // Requests are analysed on a thread per core (each with its own models), not on the thread that serves HTTP.
   const analyser = await createAnalysisPool(analyserOptions(config), availableParallelism());
