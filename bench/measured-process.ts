@@ -1,6 +1,7 @@
 // A command run as a process of its own, timed from start to exit, with its peak resident memory.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mallocArenasOf } from '../test/helpers/malloc-arenas.js';
 
 export interface ProcessRun {
   code: number | null;
@@ -12,6 +13,12 @@ export interface ProcessRun {
   peakRssMb: number | null;
   /** CPU time of the process, all its threads, user and system, in seconds; null where /proc is missing. */
   cpuSeconds: number | null;
+  /**
+   * The most glibc malloc arenas beside the main one seen in the process (read once a second;
+   * arenas are never given back), or its heaps where its memory cannot be read; null where
+   * /proc is missing.
+   */
+  mallocArenas: number | null;
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's times: 100 on Linux on every architecture that matters. */
@@ -39,7 +46,7 @@ function highWaterMb(pid: number): number | null {
 
 /**
  * Runs `node args...` with `env` added; the high-water mark and the CPU time are read every
- * 50 ms (both only grow; the last 50 ms before exit are not counted).
+ * 50 ms (both only grow; the last 50 ms before exit are not counted), the malloc arenas every second.
  */
 export function runMeasured(args: string[], env: Record<string, string> = {}): Promise<ProcessRun> {
   const t0 = performance.now();
@@ -49,6 +56,7 @@ export function runMeasured(args: string[], env: Record<string, string> = {}): P
   let stderr = '';
   let peak: number | null = null;
   let cpu: number | null = null;
+  let arenas: number | null = null;
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const timer = setInterval(() => {
@@ -57,11 +65,16 @@ export function runMeasured(args: string[], env: Record<string, string> = {}): P
     const used = child.pid ? cpuSecondsOf(child.pid) : null;
     if (used !== null) cpu = Math.max(cpu ?? 0, used);
   }, 50);
+  const arenaTimer = setInterval(() => {
+    const now = child.pid ? mallocArenasOf(child.pid) : null;
+    if (now !== null) arenas = Math.max(arenas ?? 0, now.arenas ?? now.heaps);
+  }, 1000);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
       clearInterval(timer);
-      resolve({ code, stdout, stderr, wallSeconds: (performance.now() - t0) / 1000, peakRssMb: peak, cpuSeconds: cpu });
+      clearInterval(arenaTimer);
+      resolve({ code, stdout, stderr, wallSeconds: (performance.now() - t0) / 1000, peakRssMb: peak, cpuSeconds: cpu, mallocArenas: arenas });
     });
   });
 }
