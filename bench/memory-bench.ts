@@ -95,6 +95,7 @@ line('library', `${count} JPEGs of 4-12 MP (60 distinct photos) in ${folder}`);
 const big = await index(folder);
 const seconds = big.summary.durationMs / 1000;
 line('library facetag photos/s', `${(big.summary.photos.processed / seconds).toFixed(1)}  (${big.summary.photos.processed} photos, ${big.summary.photos.failed} failed, ${big.summary.newFaces} faces, in ${seconds.toFixed(0)} s)`);
+line('library facetag CPU ms/photo, all threads', big.run.cpuSeconds === null ? 'n/a (no /proc)' : (big.run.cpuSeconds * 1000 / big.summary.photos.processed).toFixed(1));
 line('library facetag peak RSS MB', big.run.peakRssMb?.toFixed(0) ?? 'n/a (no /proc)');
 line('library facetag malloc arenas (beside main)', arenasMade(big.run.mallocArenas));
 line('load average after library (1/5/15 min)', load());
