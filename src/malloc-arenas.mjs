@@ -1,8 +1,8 @@
 // @ts-check
 // glibc's malloc gives each thread that allocates an arena of its own, up to 8 per core. facetag's
-// decoding and inference threads each grow one, and the big decode buffers fragment them: a
-// 10,000-photo index peaks ~300 MB higher than with two arenas, at the same speed (README,
-// "Memory"). glibc reads MALLOC_ARENA_MAX only when a process starts, so facetag sets the same cap
+// decoding and inference threads each grow one, and the big decode buffers fragment them: an
+// index of big photos peaks 50-300 MB higher than with two arenas, at the same CPU per photo
+// (README, "Memory"). glibc reads MALLOC_ARENA_MAX only when a process starts, so facetag sets the same cap
 // from inside, with mallopt(M_ARENA_MAX), before any of its threads allocate: glibc works out its
 // arena limit lazily, once more than 8 arenas exist, so a cap set this early holds for every
 // thread made after it. bin/facetag.js calls this first, before the TypeScript loader starts.
