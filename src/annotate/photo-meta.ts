@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import { sidecarPath } from '../interop/photo-regions.js';
 import { mpRegions, mwgRegions, NS, personKeywords, readDescriptions, type RdfStruct, type RdfValue } from '../interop/xmp-read.js';
 import { parseXml } from '../interop/xml.js';
-import { fsPath } from '../ingest/file-key.js';
+import { fsPath } from '../sources/file-key.js';
 
 /**
  * What a photo's own file says about it, read on demand (the index stores none of it): the

@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import { printJson, printTable, type Command } from './io.js';
 import { parseId } from './people-command.js';
 import { plural } from '../plural.js';
-import { readablePath } from '../ingest/file-key.js';
+import { readablePath } from '../sources/file-key.js';
 
 const HELP = `Usage: facetag faces list [--person ID] [--unassigned] [--embeddings] [--limit N] [--json]
        facetag faces dismiss FACE...    not a face: delete it, and never detect it there again

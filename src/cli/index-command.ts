@@ -6,7 +6,7 @@ import type { IndexSummary } from '../ingest/index-summary.js';
 import { openPhotoSource, sourceRefOf } from '../sources/photo-opener.js';
 import type { WatchTotals } from '../ingest/watch-photos.js';
 import { plural } from '../plural.js';
-import { PHOTO_FORMATS } from '../ingest/walk.js';
+import { PHOTO_FORMATS } from '../sources/walk.js';
 import { printJson, type Command } from './io.js';
 import { createProgressBar } from './progress.js';
 

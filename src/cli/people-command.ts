@@ -6,7 +6,7 @@ import { createContext, type Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type CliIo, type Command } from './io.js';
 import { plural } from '../plural.js';
-import { readablePath } from '../ingest/file-key.js';
+import { readablePath } from '../sources/file-key.js';
 
 const HELP = `Usage: facetag people <verb> [args] [--json]
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { printJson, printTable, type Command } from './io.js';
-import { readablePath } from '../ingest/file-key.js';
+import { readablePath } from '../sources/file-key.js';
 
 const HELP = `Usage: facetag photos list [--failed] [--json]
 

@@ -61,7 +61,7 @@ export const configSchema = z
         detector: z.string().default(DEFAULT_MODELS.detector),
         /** Landmarker model id: the five alignment points and the face-presence check. @default "mediapipe-facemesh" */
         landmarker: z.string().default(DEFAULT_MODELS.landmarker),
-        /** Embedder model id. Changing it re-embeds every face on the next index run. @default "dlib-resnet-v1" */
+        /** Embedder model id. Changing it re-embeds every face on the next index run. @default "dlib-resnet-v1-int8" */
         embedder: z.string().default(DEFAULT_MODELS.embedder),
         /** Minimum detection score kept; unset means the model's own tuned value. */
         minDetScore: z.coerce.number().min(0).max(1).optional(),

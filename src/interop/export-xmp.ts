@@ -6,7 +6,7 @@ import { toAppError } from '../errors.js';
 import { clampRect, displayedToStored } from './orientation.js';
 import { sidecarPath, type SidecarNaming } from './photo-regions.js';
 import { mergeRegionsIntoSidecar } from './xmp-write.js';
-import { fsPath } from '../ingest/file-key.js';
+import { fsPath } from '../sources/file-key.js';
 import { readPhotoFile } from '../sources/folder-source.js';
 import { readImageHeader } from '../vision/image-codec.js';
 import { requirePhotoFormat } from '../vision/image-format.js';

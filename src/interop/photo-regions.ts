@@ -3,7 +3,7 @@ import { toAppError } from '../errors.js';
 import type { Box } from '../vision/image.js';
 import { clampRect, regionFrame, storedToDisplayed } from './orientation.js';
 import { readXmpFaces, type XmpFaces } from './xmp-read.js';
-import { fsPath } from '../ingest/file-key.js';
+import { fsPath } from '../sources/file-key.js';
 import { readImageHeader } from '../vision/image-codec.js';
 import { photoFormat } from '../vision/image-format.js';
 

@@ -1,8 +1,8 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { AppError } from '../errors.js';
-import { fsPath, readablePath } from '../ingest/file-key.js';
-import { listPhotoFiles } from '../ingest/walk.js';
+import { fsPath, readablePath } from './file-key.js';
+import { listPhotoFiles } from './walk.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 
 export interface FolderSourceOptions {

@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { AppError } from '../errors.js';
-import { PHOTO_EXTENSIONS } from '../ingest/walk.js';
+import { PHOTO_EXTENSIONS } from './walk.js';
 import { createS3Client, parseS3Url, s3Error, type S3Settings } from '../storage/s3-client.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 

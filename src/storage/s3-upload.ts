@@ -3,8 +3,8 @@ import { stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { AppError } from '../errors.js';
-import { fsPath } from '../ingest/file-key.js';
-import { listPhotoFiles } from '../ingest/walk.js';
+import { fsPath } from '../sources/file-key.js';
+import { listPhotoFiles } from '../sources/walk.js';
 import { createS3Client, s3Error, type S3Settings } from './s3-client.js';
 
 /**

@@ -98,22 +98,22 @@ export async function createFaceAnalyser(options: AnalyserOptions, decodeFallbac
   const embModel = resolveModel(options.embedder, options.modelsDir, 'embedder');
   const alignment = embedderAlignment(embModel);
   const sessions: ModelSession[] = [];
-  const open = async (path: string) => {
-    const s = await createModelSession(path, { threads: options.threads });
+  const open = async (model: Pick<ModelEntry, 'quantised'> & { path: string }) => {
+    const s = await createModelSession(model.path, { threads: options.threads, preferAccelerator: !model.quantised });
     sessions.push(s);
     return s;
   };
 
   let detect: Detect;
   if (detModel.id.startsWith('yunet')) {
-    const yunet = createYunetDetector(await open(detModel.path));
+    const yunet = createYunetDetector(await open(detModel));
     detect = (image, minScore) => yunet.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 3 });
   } else {
-    const ultra = createUltrafaceDetector(await open(detModel.path));
+    const ultra = createUltrafaceDetector(await open(detModel));
     detect = (image, minScore) => ultra.detect(image, { minScore, maxTileGrid: options.maxTileGrid ?? 3 });
   }
-  const landmarker = createLandmarker(lmkModel, await open(lmkModel.path));
-  const embedder = createEmbedder(await open(embModel.path), {
+  const landmarker = createLandmarker(lmkModel, await open(lmkModel));
+  const embedder = createEmbedder(await open(embModel), {
     size: alignment.size,
     mean: embModel.input.mean,
     std: embModel.input.std,

@@ -163,7 +163,7 @@ if (requireRedis('cluster flow')) {
       const run = collect(management);
       const wrong = await (startWorker(data, { ...env, FACETAG_VISION_DETECTOR: 'yunet-2023mar', FACETAG_VISION_MODELS_DIR: SHARED_MODELS })).done;
       expect(wrong.code).toBe(65);
-      expect(wrong.stderr).toMatch(/this worker has models yunet-2023mar@2023mar\+mediapipe-facemesh@1\.0\+dlib-resnet-v1@1\.0 but the management expects ultraface-rfb320@1\.0\+mediapipe-facemesh@1\.0\+dlib-resnet-v1@1\.0.*\[MODEL_MISMATCH\]/);
+      expect(wrong.stderr).toMatch(/this worker has models yunet-2023mar@2023mar\+mediapipe-facemesh@1\.0\+dlib-resnet-v1-int8@1\.0 but the management expects ultraface-rfb320@1\.0\+mediapipe-facemesh@1\.0\+dlib-resnet-v1-int8@1\.0.*\[MODEL_MISMATCH\]/);
       expect(analysedCount(data)).toBe(0);
 
       const right = startWorker(data, env);

@@ -54,6 +54,6 @@ export const qs = (params: Record<string, string | number | boolean | undefined 
 export const thumbUrl = (faceId: number, size = 160) => `/api/faces/${faceId}/thumb?size=${size}`;
 export const previewUrl = (photoId: number, size = 1280) => `/api/photos/${photoId}/preview?size=${size}`;
 export const personName = (p: { id: number; name: string | null }) => p.name ?? `Person ${p.id}`;
-/** A photo's file name; bytes of a name that is not UTF-8 (kept as U+EF80..U+EFFF, see src/ingest/file-key.ts) show as \xE9. */
+/** A photo's file name; bytes of a name that is not UTF-8 (kept as U+EF80..U+EFFF, see src/sources/file-key.ts) show as \xE9. */
 export const fileName = (path: string) => (path.split(/[\\/]/).pop() ?? path)
   .replace(/[\uef80-\uefff]/g, (c) => `\\x${(c.charCodeAt(0) - 0xef00).toString(16).toUpperCase()}`);

@@ -1,3 +1,4 @@
+import { DLIB_INT8_CALIBRATION } from './dlib-int8-ranges.js';
 import { buildDlibResnet } from './dlib-resnet.js';
 import { OnnxGraph } from './onnx-graph.js';
 import { convertTfjsGraph, type TfjsGraphModel } from './tfjs-graph-to-onnx.js';
@@ -34,11 +35,13 @@ export function buildModel(entry: NpmModel, read: (path: string) => Uint8Array):
       convertTfjsGraph(model, weights, graph, { inputName: entry.input.name, outputs });
       return graph.toBytes({ producer: PRODUCER, version: entry.version, doc });
     }
-    case 'dlib-resnet': {
+    case 'dlib-resnet':
+    case 'dlib-resnet-int8': {
       const manifest = paths.find((p) => p.endsWith('.json'));
       if (!manifest) throw new Error(`${entry.id}: face-api weights need their weights manifest`);
       const groups = JSON.parse(new TextDecoder().decode(read(manifest))) as TfjsWeightGroup[];
-      return buildDlibResnet(readTfjsWeights(groups, inFolder(manifest))).toBytes({ producer: PRODUCER, version: entry.version, doc });
+      const int8 = entry.source.build === 'dlib-resnet-int8' ? { int8: DLIB_INT8_CALIBRATION.ranges } : {};
+      return buildDlibResnet(readTfjsWeights(groups, inFolder(manifest)), int8).toBytes({ producer: PRODUCER, version: entry.version, doc });
     }
   }
 }

@@ -49,4 +49,29 @@ describe('ONNX graph builder', () => {
     const b = build().toBytes({ producer: 'test', version: '1', doc: 'tiny' });
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
+
+  it('writes int8, uint8 and int32 constants and scalars: a quantised convolution runs as ONNX Runtime reads it', async () => {
+    const g = new OnnxGraph('quantised', 13);
+    const x = g.input('x', ['N', 1, 2, 2]);
+    // x -> uint8 (scale 0.5, zero point 10) and back: values snap to halves, clipped at -5.
+    const scale = g.tensor('x/scale', [], Float32Array.of(0.5));
+    const zero = g.tensor('x/zero', [], Uint8Array.of(10));
+    const xq = g.node('DequantizeLinear', [g.node('QuantizeLinear', [x, scale, zero]), scale, zero]);
+    // Two output channels of a 1x1 convolution, int8 weights 3 and -2 at scales 0.25 and 1 (0.75 and -2), int32 bias 4 at 0.5 * scale.
+    const axis = [attr.int('axis', 0)];
+    const w = g.node('DequantizeLinear', [g.tensor('w', [2, 1, 1, 1], Int8Array.of(3, -2)), g.tensor('w/scale', [2], Float32Array.of(0.25, 1)), g.tensor('w/zero', [2], new Int8Array(2))], axis);
+    const b = g.node('DequantizeLinear', [g.tensor('b', [2], Int32Array.of(4, 4)), g.tensor('b/scale', [2], Float32Array.of(0.125, 0.5)), g.tensor('b/zero', [2], new Int32Array(2))], axis);
+    g.rename(g.node('Conv', [xq, w, b], [attr.ints('kernel_shape', [1, 1])]), 'y');
+    g.output('y', ['N', 2, 2, 2]);
+    const file = join(mkdtempSync(join(tmpdir(), 'facetag-onnx-')), 'quantised.onnx');
+    writeFileSync(file, g.toBytes({ producer: 'test', version: '1', doc: 'quantised' }));
+    const session = await createModelSession(file, { threads: 1, preferAccelerator: false });
+    try {
+      const out = (await session.run({ x: { data: Float32Array.of(1.2, -9, 3, 0.24), dims: [1, 1, 2, 2] } })).y!;
+      // Quantised x: 1, -5, 3, 0 (0.24 rounds to 0, -9 clips at -5).
+      expect(Array.from(out.data)).toEqual([0.75 + 0.5, -3.75 + 0.5, 2.25 + 0.5, 0.5, -2 + 2, 10 + 2, -6 + 2, 2]);
+    } finally {
+      await session.close();
+    }
+  });
 });

@@ -22,10 +22,13 @@ export const attr = {
   string: (name: string, value: string): Attr => ({ name, kind: 'string', value }),
 };
 
+/** What an initializer may hold: float32 weights, int64 shapes, and the int8 / uint8 / int32 of a quantised graph. */
+export type TensorData = Float32Array | BigInt64Array | Int8Array | Uint8Array | Int32Array;
+
 interface Initializer {
   name: string;
   dims: readonly number[];
-  data: Float32Array | BigInt64Array;
+  data: TensorData;
 }
 
 interface Node {
@@ -43,6 +46,9 @@ interface ValueInfo {
 }
 
 const FLOAT = 1;
+const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
 const INT64 = 7;
 const IR_VERSION = 8;
 
@@ -76,6 +82,17 @@ export class OnnxGraph {
   weight(name: string, dims: readonly number[], data: Float32Array): string {
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== data.length) throw new Error(`weight ${name}: ${data.length} values for dims [${dims.join(', ')}]`);
+    const unique = this.unique(name);
+    this.initializers.push({ name: unique, dims, data });
+    return unique;
+  }
+
+  /**
+   * A constant of any supported type; `dims` [] is a scalar (a quantisation scale or zero point).
+   */
+  tensor(name: string, dims: readonly number[], data: TensorData): string {
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (size !== data.length) throw new Error(`tensor ${name}: ${data.length} values for dims [${dims.join(', ')}]`);
     const unique = this.unique(name);
     this.initializers.push({ name: unique, dims, data });
     return unique;
@@ -153,14 +170,20 @@ function writeAttr(m: ProtoWriter, a: Attr): void {
 }
 
 function writeTensor(m: ProtoWriter, t: Initializer): void {
+  const { data } = t;
   for (const d of t.dims) m.int(1, d);
-  m.int(2, t.data instanceof Float32Array ? FLOAT : INT64);
+  m.int(2, data instanceof Float32Array ? FLOAT : data instanceof Uint8Array ? UINT8 : data instanceof Int8Array ? INT8 : data instanceof Int32Array ? INT32 : INT64);
   m.string(8, t.name);
   // raw_data is little-endian by the ONNX spec; copy through a DataView so the host's byte order never matters.
-  const bytes = new Uint8Array(t.data.length * (t.data instanceof Float32Array ? 4 : 8));
+  if (data instanceof Uint8Array || data instanceof Int8Array) {
+    m.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
+    return;
+  }
+  const bytes = new Uint8Array(data.length * (data instanceof BigInt64Array ? 8 : 4));
   const view = new DataView(bytes.buffer);
-  if (t.data instanceof Float32Array) t.data.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  else t.data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  if (data instanceof Float32Array) data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  else if (data instanceof Int32Array) data.forEach((v, i) => view.setInt32(i * 4, v, true));
+  else data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
   m.bytes(9, bytes);
 }
 
