@@ -424,7 +424,7 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       await c.dismissFace(faceIds[1]!);
       expect((await c.listPeople()).map((p) => p.id)).toEqual([ann]);
       expect((await c.listPeople({ includeMerged: true })).map((p) => [p.id, p.mergedInto])).toEqual([[ann, null], [anna, ann]]);
-      expect(await c.listMerges()).toEqual([{ ...merge, faces: [{ id: faceIds[0], source: 'auto', distance: 0.3 }], rejections: [faceIds[1]] }]);
+      expect(await c.listMerges()).toEqual([{ ...merge, faces: [{ id: faceIds[0], source: 'auto', distance: 0.3 }], rejections: [faceIds[1]], cleared: [] }]);
       const [dismissal] = await c.listDismissals();
       expect(dismissal).toMatchObject({ photoId, box: face(2).box });
 
@@ -433,7 +433,7 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       const tomb = await c.createPerson(null, { createdAt: '2020-01-02T03:04:06.000Z', hidden: false, mergedInto: restored });
       expect((await c.getPerson(tomb))!.mergedInto).toBe(restored);
       await expect(c.createPerson(null, { createdAt: '2020-01-01T00:00:00.000Z', hidden: false, mergedInto: anna })).rejects.toThrow(/was merged into/);
-      const id = await c.importMerge({ intoId: restored, fromId: tomb, faces: [], rejections: [], at: '2020-01-03T00:00:00.000Z', undoneAt: null });
+      const id = await c.importMerge({ intoId: restored, fromId: tomb, faces: [], rejections: [], cleared: [], at: '2020-01-03T00:00:00.000Z', undoneAt: null });
       expect((await c.lastMerge(tomb))).toMatchObject({ id, intoId: restored, fromId: tomb, faceCount: 0, undoneAt: null });
       await c.importDismissal({ photoId, box: { x: 1, y: 2, w: 3, h: 4 }, at: '2020-01-04T00:00:00.000Z' });
       expect(await c.dismissedBoxes('/dump/1.jpg')).toEqual([face(2).box, { x: 1, y: 2, w: 3, h: 4 }]);

@@ -42,6 +42,8 @@ async function fillLibrary(c: Catalog) {
   await c.updatePerson(hid, { hidden: true });
   await c.reject(p4.faceIds[1]!, bob);
   await c.reject(p1.faceIds[1]!, anna); // inherited by Ann at the merge, given back at an undo
+  // Split off Bob and merged back: the merge cleared the split's rejection, an undo would restore it.
+  await c.mergePeople(bob, await c.splitPerson(bob, [p2.faceIds[1]!]));
   await c.mergePeople(ann, anna);
   const undone = await c.mergePeople(y, x);
   await c.unmerge(undone.id);
@@ -86,6 +88,7 @@ async function snapshot(c: Catalog) {
     merges: (await c.listMerges()).map((m) => ({
       into: ord.get(m.intoId), from: ord.get(m.fromId), faceCount: m.faceCount, at: m.at, undone: m.undoneAt !== null,
       faces: m.faces.map((f) => [faceKey.get(f.id), f.source, f.distance]), rejections: m.rejections.map((id) => faceKey.get(id)),
+      cleared: m.cleared.map((id) => faceKey.get(id)),
     })),
     lastMerge: (await c.lastMerge())?.at ?? null,
     counts: await c.counts(),
@@ -113,7 +116,7 @@ describe('catalog dump (SQLite to SQLite)', () => {
     await fillLibrary(source);
     const file = join(tmp(), 'library.ndjson');
     const written = await dump(source, file);
-    expect(written).toEqual({ photos: 6, faces: 10, people: 6, rejections: 3, dismissals: 1, merges: 2 });
+    expect(written).toEqual({ photos: 6, faces: 10, people: 7, rejections: 3, dismissals: 1, merges: 3 });
     const target = sqliteIn(tmp());
     expect(await importCatalog(target, createReadStream(file))).toEqual(written);
     const before = await snapshot(source);
@@ -123,6 +126,28 @@ describe('catalog dump (SQLite to SQLite)', () => {
     const merge = (await target.lastMerge())!;
     await target.unmerge(merge.id);
     expect((await target.findPersonByName('Anna'))?.faceCount).toBe(1);
+    await source.close();
+    await target.close();
+  });
+
+  it('restores a dump written before merges kept the rejections they cleared, as clearing none', async () => {
+    const source = sqliteIn(tmp());
+    await fillLibrary(source);
+    const file = join(tmp(), 'library.ndjson');
+    await dump(source, file);
+    const isMerge = (l: string) => l.startsWith('{"type":"merge"');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines.filter(isMerge).some((l) => JSON.parse(l).cleared.length > 0)).toBe(true);
+    const older = join(tmp(), 'older.ndjson');
+    writeFileSync(older, lines.map((l) => {
+      if (!isMerge(l)) return l;
+      const { cleared: _cleared, ...rest } = JSON.parse(l);
+      return JSON.stringify(rest);
+    }).join('\n'));
+    const target = sqliteIn(tmp());
+    await importCatalog(target, createReadStream(older));
+    const before = await snapshot(source);
+    expect(await snapshot(target)).toEqual({ ...before, merges: before.merges.map((m) => ({ ...m, cleared: [] })) });
     await source.close();
     await target.close();
   });
@@ -168,7 +193,7 @@ if (available) {
       expect(exported.code, exported.stderr).toBe(0);
       const imported = await runFacetag(['graph', 'import', file, '--json', '--data', tmp()], { env: neo4jEnv });
       expect(imported.code, imported.stderr).toBe(0);
-      expect(json(imported)).toMatchObject({ driver: 'neo4j', photos: 6, faces: 10, people: 6, merges: 2 });
+      expect(json(imported)).toMatchObject({ driver: 'neo4j', photos: 6, faces: 10, people: 7, merges: 3 });
 
       const cluster = await openNeo4jCatalog({ url: server.url, user: server.user, password: server.password });
       expect(await snapshot(cluster)).toEqual(before);

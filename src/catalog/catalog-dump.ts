@@ -50,6 +50,8 @@ const line = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('merge'), id: z.number().int(), intoId: z.number().int(), fromId: z.number().int(),
     faces: z.array(z.object({ id: z.number().int(), source, distance: z.number().nullable() })), rejections: z.array(z.number().int()),
+    // Absent from a dump written before merges kept the rejections they cleared: none.
+    cleared: z.array(z.number().int()).default([]),
     at: z.string(), undoneAt: z.string().nullable(),
   }),
   z.object({ type: z.literal('end'), counts: z.record(z.number()) }),
@@ -111,7 +113,9 @@ export async function exportCatalog(catalog: Catalog, out: NodeJS.WritableStream
     counts.dismissals++;
   }
   for (const m of await catalog.listMerges()) {
-    await write({ type: 'merge', id: m.id, intoId: m.intoId, fromId: m.fromId, faces: m.faces, rejections: m.rejections, at: m.at, undoneAt: m.undoneAt });
+    await write({
+      type: 'merge', id: m.id, intoId: m.intoId, fromId: m.fromId, faces: m.faces, rejections: m.rejections, cleared: m.cleared, at: m.at, undoneAt: m.undoneAt,
+    });
     counts.merges++;
   }
   await write({ type: 'end', counts: { ...counts } });
@@ -231,6 +235,7 @@ export async function importCatalog(catalog: Catalog, input: Readable, name = 't
       // Faces deleted since the merge are dropped from it, as they are from the catalog.
       faces: m.faces.flatMap((f) => (faceIds.has(f.id) ? [{ ...f, id: faceIds.get(f.id)! }] : [])),
       rejections: m.rejections.flatMap((id) => (faceIds.has(id) ? [faceIds.get(id)!] : [])),
+      cleared: m.cleared.flatMap((id) => (faceIds.has(id) ? [faceIds.get(id)!] : [])),
     });
     counts.merges++;
   }

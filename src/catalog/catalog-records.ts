@@ -69,10 +69,13 @@ export interface MergeRecord {
   undoneAt: string | null;
 }
 
-/** A merge with what undoing it needs: the faces it moved and the rejections it added to `intoId`. */
+/** A merge with what undoing it needs: the faces it moved and the rejections from `intoId` it added and cleared. */
 export interface MergeDetail extends MergeRecord {
   faces: Array<{ id: number; source: AssignSource | null; distance: number | null }>;
+  /** Faces whose rejection `intoId` inherited from `fromId` (an undo drops them). */
   rejections: number[];
+  /** Faces of `fromId` that were rejected from `intoId` (split off it, merged back): the merge cleared those rejections, an undo restores them. */
+  cleared: number[];
 }
 
 /** A box a person said is not a face. */

@@ -51,13 +51,23 @@ describe('decision rules: assignments and rejections', () => {
 
 describe('decision rules: merges', () => {
   const facts = (over: Partial<MergeFacts> = {}): MergeFacts => ({
-    into: live, from: live, sharedPhotos: [], rejectedFromFrom: [], rejectedFromInto: [], ...over,
+    into: live, from: live, sharedPhotos: [], facesOfFrom: [], rejectedFromFrom: [], rejectedFromInto: [], ...over,
   });
   it('hands the survivor the rejections of the merged person it lacked, to undo later', () => {
     expect(planMerge(1, 2, facts({ rejectedFromFrom: [30, 10, 20], rejectedFromInto: [20] }))).toEqual({
-      inherited: [{ faceId: 10, personId: 1 }, { faceId: 30, personId: 1 }],
+      inherited: [{ faceId: 10, personId: 1 }, { faceId: 30, personId: 1 }], cleared: [],
     });
-    expect(planMerge(1, 2, facts())).toEqual({ inherited: [] });
+    expect(planMerge(1, 2, facts())).toEqual({ inherited: [], cleared: [] });
+  });
+  it('clears the rejection from the survivor of a face the merge brings back to it (split off, merged back), to restore at an undo', () => {
+    // Face 40 was split off person 1 (rejected from it) onto person 2; 41 is another face of 2, 50 a face rejected from 1 on nobody.
+    expect(planMerge(1, 2, facts({ facesOfFrom: [41, 40], rejectedFromInto: [50, 40] }))).toEqual({
+      inherited: [], cleared: [{ faceId: 40, personId: 1 }],
+    });
+    // A face of the merged person is never handed a rejection from the survivor it lands on.
+    expect(planMerge(1, 2, facts({ facesOfFrom: [40], rejectedFromFrom: [40, 60] }))).toEqual({
+      inherited: [{ faceId: 60, personId: 1 }], cleared: [],
+    });
   });
   it('refuses a merge into itself, of a person missing or merged away, and of two people in one photo (with the photos)', () => {
     expect(() => planMerge(4, 4, facts())).toThrow(refused('INVALID_INPUT', /cannot merge person 4 into itself; give two different people/));
@@ -69,9 +79,12 @@ describe('decision rules: merges', () => {
     }));
     expect(() => planMerge(1, 2, facts({ sharedPhotos: [8, 9] }))).toThrow(/both appear in photos 8, 9,/);
   });
-  it('undoes a merge once, while its merged person exists: the faces go back and the inherited rejections go', () => {
-    const merge = { intoId: 1, fromId: 2, undoneAt: null, faces: [{ id: 5, source: 'auto' as const, distance: 0.3 }], rejections: [7, 8] };
-    expect(planUnmerge(3, merge, true)).toEqual({ moveBack: merge.faces, dropRejections: [{ faceId: 7, personId: 1 }, { faceId: 8, personId: 1 }] });
+  it('undoes a merge once, while its merged person exists: the faces go back, the inherited rejections go, the cleared ones come back', () => {
+    const merge = { intoId: 1, fromId: 2, undoneAt: null, faces: [{ id: 5, source: 'auto' as const, distance: 0.3 }], rejections: [7, 8], cleared: [5] };
+    expect(planUnmerge(3, merge, true)).toEqual({
+      moveBack: merge.faces, dropRejections: [{ faceId: 7, personId: 1 }, { faceId: 8, personId: 1 }], restoreRejections: [{ faceId: 5, personId: 1 }],
+    });
+    expect(planUnmerge(3, { ...merge, cleared: [] }, true).restoreRejections).toEqual([]);
     expect(() => planUnmerge(3, undefined, false)).toThrow(refused('NOT_FOUND', /^merge 3 does not exist; `facetag people unmerge PERSON` undoes/));
     expect(() => planUnmerge(3, { ...merge, undoneAt: '2026-01-01T00:00:00.000Z' }, true)).toThrow(refused('CONFLICT', /^merge 3 was already undone at 2026-01-01/));
     expect(() => planUnmerge(3, merge, false)).toThrow(refused('CONFLICT', /^person 2 of merge 3 was deleted since; the merge cannot be undone$/));

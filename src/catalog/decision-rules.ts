@@ -8,8 +8,9 @@ import { faceNotFound, mergeNotFound, personNotFound } from './catalog-errors.js
  * in its transaction and returns what it must write; the adapter keeps the storage (SQL or
  * Cypher). Rules: a decision names live people (not merged away); two faces of one photo are
  * never one person (cannot-link); "not this person" is remembered (a rejection) when a face
- * leaves a person by hand or by a split, and forgotten when a person puts the face back; a merge
- * moves faces and hands the merged person's rejections to the survivor, all undoable.
+ * leaves a person by hand or by a split, and forgotten when a person puts the face back (a merge
+ * back included); a merge moves faces and hands the merged person's rejections to the survivor,
+ * all undoable.
  */
 
 /** A person as a decision reads it: absent (undefined), or whether it was merged away. */
@@ -80,6 +81,8 @@ export interface MergeFacts {
   from: PersonFacts | undefined;
   /** Photos where both people have a face (a few are enough for the message). */
   sharedPhotos: readonly number[];
+  /** The faces on `from` (those the merge moves). */
+  facesOfFrom: readonly number[];
   /** Faces rejected from `from`. */
   rejectedFromFrom: readonly number[];
   /** Faces rejected from `into`. */
@@ -89,11 +92,13 @@ export interface MergeFacts {
 /**
  * Merging `fromId` into `intoId`: two different live people never seen in one photo. Every face
  * of `from` moves to `into` (keeping its source and distance, recorded for undo); `from` and its
- * own tombstones point at `into`; `into` inherits the rejections of `from` it lacked, which the
- * merge records so an undo takes back only those. A face split off a person and merged back keeps
- * its old rejection: the later decision (its assignment) holds (see clustering/global-cluster.ts).
+ * own tombstones point at `into`. `into` inherits the rejections of `from` it lacked, and a face
+ * of `from` that was rejected from `into` (split off it, then merged back) is no longer rejected
+ * from it: the merge says it is `into`'s. The merge records both lists, so an undo takes back
+ * exactly the rejections it added (`inherited`) and puts back those it cleared (`cleared`). No
+ * face ends on `into` and rejected from it.
  */
-export function planMerge(intoId: number, fromId: number, facts: MergeFacts): { inherited: Rejection[] } {
+export function planMerge(intoId: number, fromId: number, facts: MergeFacts): { inherited: Rejection[]; cleared: Rejection[] } {
   if (intoId === fromId) throw new AppError('INVALID_INPUT', `cannot merge person ${intoId} into itself; give two different people`);
   checkLivePerson(intoId, facts.into);
   checkLivePerson(fromId, facts.from);
@@ -102,9 +107,13 @@ export function planMerge(intoId: number, fromId: number, facts: MergeFacts): { 
     throw new AppError('CONFLICT', `people ${intoId} and ${fromId} both appear in ${shared.length === 1 ? 'photo' : 'photos'} ${shared.join(', ')}, so they are two people; move the wrong face first (\`facetag people move-face FACE PERSON\`)`,
       { details: { photoIds: [...shared], people: [intoId, fromId] } });
   }
+  const moving = new Set(facts.facesOfFrom);
   const had = new Set(facts.rejectedFromInto);
-  const inherited = [...new Set(facts.rejectedFromFrom)].filter((faceId) => !had.has(faceId)).sort((a, b) => a - b);
-  return { inherited: inherited.map((faceId) => ({ faceId, personId: intoId })) };
+  const toInto = (ids: Iterable<number>) => [...new Set(ids)].sort((a, b) => a - b).map((faceId) => ({ faceId, personId: intoId }));
+  return {
+    inherited: toInto(facts.rejectedFromFrom.filter((faceId) => !had.has(faceId) && !moving.has(faceId))),
+    cleared: toInto(facts.rejectedFromInto.filter((faceId) => moving.has(faceId))),
+  };
 }
 
 /** A merge as an undo reads it. */
@@ -116,21 +125,25 @@ export interface MergeFactsForUndo {
   faces: ReadonlyArray<{ id: number; source: AssignSource | null; distance: number | null }>;
   /** The faces whose rejection `into` inherited. */
   rejections: readonly number[];
+  /** The faces whose rejection from `into` the merge cleared (none for a merge recorded before it kept them). */
+  cleared: readonly number[];
 }
 
 /**
  * Undoing a merge, once, while its merged person still exists: the person returns (no longer
  * merged away), the faces it moved go back with their source and distance (those still on the
- * survivor: faces moved since stay), and the inherited rejections go.
+ * survivor: faces moved since stay), the inherited rejections go and the cleared ones come back.
  */
 export function planUnmerge(mergeId: number, merge: MergeFactsForUndo | undefined, fromExists: boolean): {
   moveBack: MergeFactsForUndo['faces'];
   dropRejections: Rejection[];
+  restoreRejections: Rejection[];
 } {
   if (!merge) throw mergeNotFound(mergeId);
   if (merge.undoneAt) throw new AppError('CONFLICT', `merge ${mergeId} was already undone at ${merge.undoneAt}`);
   if (!fromExists) throw new AppError('CONFLICT', `person ${merge.fromId} of merge ${mergeId} was deleted since; the merge cannot be undone`);
-  return { moveBack: merge.faces, dropRejections: merge.rejections.map((faceId) => ({ faceId, personId: merge.intoId })) };
+  const toInto = (ids: readonly number[]) => ids.map((faceId) => ({ faceId, personId: merge.intoId }));
+  return { moveBack: merge.faces, dropRejections: toInto(merge.rejections), restoreRejections: toInto(merge.cleared) };
 }
 
 /**

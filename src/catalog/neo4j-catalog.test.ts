@@ -10,6 +10,7 @@ import { queryContract } from '../annotate/query-contract.js';
 import { annotationContract } from './annotation-contract.js';
 import { catalogWriteContract } from './catalog-write-contract.js';
 import { catalogContract, face, photo } from './catalog-contract.js';
+import { catalogRulesContract } from './catalog-rules-contract.js';
 import { openNeo4jCatalog, type Neo4jCatalog } from './neo4j-catalog.js';
 import { NEO4J_MIGRATIONS } from './neo4j-migrations.js';
 import { neo4jSettings } from './neo4j-settings.js';
@@ -58,6 +59,7 @@ if (available) {
   catalogContract('neo4j', fresh);
   annotationContract('neo4j', fresh);
   catalogWriteContract('neo4j', fresh);
+  catalogRulesContract('neo4j', fresh);
   // The LLM's query specs run read-only through the port: the same answers on both adapters.
   queryContract('neo4j', fresh);
 
@@ -116,6 +118,17 @@ if (available) {
       expect(await a.getPerson(900001)).toBeNull();
       await a.close();
       await b.close();
+    });
+
+    it('reads a Merge node recorded before merges kept the rejections they cleared as clearing none, and undoes it', async () => {
+      const c = await fresh();
+      const into = await c.createPerson('Into');
+      const from = await c.createPerson('From', { createdAt: '2020-01-01T00:00:00.000Z', hidden: false, mergedInto: into });
+      await c.run(`CREATE (:Merge {id: 77, intoId: toInteger($into), fromId: toInteger($from), faces: '[]', rejections: '[]', at: '2020-01-02T00:00:00.000Z'})`, { into, from });
+      expect(await c.listMerges()).toEqual([expect.objectContaining({ id: 77, intoId: into, fromId: from, rejections: [], cleared: [] })]);
+      await c.unmerge(77);
+      expect(await c.getPerson(from)).toMatchObject({ name: 'From', mergedInto: null });
+      await c.close();
     });
 
     it('is chosen by the composition root when catalog.driver is neo4j', async () => {

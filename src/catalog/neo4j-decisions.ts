@@ -1,9 +1,10 @@
 import type { AssignSource } from './catalog-records.js';
 import type { DecisionCatalog } from './decision-catalog.js';
 import { assignedSource, checkAssignable, checkLivePerson, planConfirm, planMerge, planMoveFace, planReject, planSplit, planUnmerge } from './decision-rules.js';
+import { prune } from './neo4j-prune.js';
 import { MERGE, now, toMergeDetail } from './neo4j-rows.js';
 import {
-  addRejections, dropRejections, faceFacts, nextIds, peopleOfFaces, personFacts, photoMates, prune, setFaces, type Row, type TxRunner,
+  addRejections, dropRejections, faceFacts, nextIds, peopleOfFaces, personFacts, photoMates, setFaces, type Row, type TxRunner,
 } from './neo4j-tx.js';
 
 /**
@@ -13,7 +14,7 @@ import {
  */
 export function neo4jDecisions(read: TxRunner, write: TxRunner): DecisionCatalog {
   const record = (r: Row) => {
-    const { faces: _f, rejections: _r, ...merge } = toMergeDetail(r);
+    const { faces: _f, rejections: _r, cleared: _c, ...merge } = toMergeDetail(r);
     return merge;
   };
   return {
@@ -50,20 +51,22 @@ export function neo4jDecisions(read: TxRunner, write: TxRunner): DecisionCatalog
           RETURN DISTINCT ph.id AS photo LIMIT 5`, { intoId, fromId });
         const rejectedFrom = async (personId: number) =>
           (await tx.rows('MATCH (f:Face)-[:NOT_OF]->(:Person {id: $personId}) RETURN f.id AS id', { personId })).map((r) => Number(r.id));
-        const { inherited } = planMerge(intoId, fromId, {
-          into: await personFacts(tx, intoId), from: await personFacts(tx, fromId), sharedPhotos: shared.map((c) => Number(c.photo)),
-          rejectedFromFrom: await rejectedFrom(fromId), rejectedFromInto: await rejectedFrom(intoId),
-        });
         const faces = (await tx.rows('MATCH (f:Face)-[o:OF]->(:Person {id: $fromId}) RETURN f.id AS id, o.source AS source, o.distance AS distance ORDER BY f.id', { fromId }))
           .map((f) => ({ id: Number(f.id), source: f.source as AssignSource | null, distance: f.distance as number | null }));
+        const { inherited, cleared } = planMerge(intoId, fromId, {
+          into: await personFacts(tx, intoId), from: await personFacts(tx, fromId), sharedPhotos: shared.map((c) => Number(c.photo)),
+          facesOfFrom: faces.map((f) => f.id), rejectedFromFrom: await rejectedFrom(fromId), rejectedFromInto: await rejectedFrom(intoId),
+        });
         await tx.run(`MATCH (into:Person {id: $intoId}) MATCH (f:Face)-[o:OF]->(:Person {id: $fromId})
           CREATE (f)-[n:OF]->(into) SET n = properties(o) DELETE o`, { intoId, fromId });
         const at = now();
         await addRejections(tx, inherited, at);
+        await dropRejections(tx, cleared);
         await tx.run('MATCH (p:Person) WHERE p.id = $fromId OR p.mergedInto = $fromId SET p.mergedInto = toInteger($intoId)', { intoId, fromId });
         const [id] = await nextIds(tx, 'Merge', 1);
-        const m = await tx.one(`CREATE (m:Merge {id: $id, intoId: toInteger($intoId), fromId: toInteger($fromId), faces: $faces, rejections: $rejections, at: $at})
-          RETURN ${MERGE} AS r`, { id: tx.int(id!), intoId, fromId, faces: JSON.stringify(faces), rejections: JSON.stringify(inherited.map((r) => r.faceId)), at });
+        const ids = (list: Array<{ faceId: number }>) => JSON.stringify(list.map((r) => r.faceId));
+        const m = await tx.one(`CREATE (m:Merge {id: $id, intoId: toInteger($intoId), fromId: toInteger($fromId), faces: $faces, rejections: $rejections,
+          cleared: $cleared, at: $at}) RETURN ${MERGE} AS r`, { id: tx.int(id!), intoId, fromId, faces: JSON.stringify(faces), rejections: ids(inherited), cleared: ids(cleared), at });
         return record(m!.r as Row);
       });
     },
@@ -79,6 +82,7 @@ export function neo4jDecisions(read: TxRunner, write: TxRunner): DecisionCatalog
           CREATE (f)-[n:OF]->(from) SET n = properties(o), n.source = b.source, n.distance = b.distance DELETE o`,
         { fromId: m!.fromId, intoId: m!.intoId, faces: plan.moveBack });
         await dropRejections(tx, plan.dropRejections);
+        await addRejections(tx, plan.restoreRejections, now()); // a face deleted since matches nothing
         const done = await tx.one(`MATCH (m:Merge {id: $mergeId}) SET m.undoneAt = $at RETURN ${MERGE} AS r`, { mergeId, at: now() });
         return record(done!.r as Row);
       });

@@ -18,8 +18,10 @@ export function neo4jDump(read: TxRunner, write: TxRunner): DumpCatalog {
     async importMerge(m) {
       return write(async (tx) => {
         const [id] = await nextIds(tx, 'Merge', 1);
-        await tx.run('CREATE (:Merge {id: $id, intoId: toInteger($intoId), fromId: toInteger($fromId), faces: $faces, rejections: $rejections, at: $at, undoneAt: $undoneAt})', {
-          id: tx.int(id!), intoId: m.intoId, fromId: m.fromId, faces: JSON.stringify(m.faces), rejections: JSON.stringify(m.rejections), at: m.at, undoneAt: m.undoneAt,
+        await tx.run(`CREATE (:Merge {id: $id, intoId: toInteger($intoId), fromId: toInteger($fromId), faces: $faces, rejections: $rejections,
+          cleared: $cleared, at: $at, undoneAt: $undoneAt})`, {
+          id: tx.int(id!), intoId: m.intoId, fromId: m.fromId, faces: JSON.stringify(m.faces), rejections: JSON.stringify(m.rejections),
+          cleared: JSON.stringify(m.cleared), at: m.at, undoneAt: m.undoneAt,
         });
         return id!;
       });

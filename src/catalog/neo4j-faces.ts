@@ -3,8 +3,9 @@ import { checkIndexedPhoto, faceNotFound } from './catalog-errors.js';
 import type { FaceCatalog } from './face-catalog.js';
 import { byDistance, cosineDistance } from './cosine-distance.js';
 import { FACE_VECTOR_INDEX } from './neo4j-migrations.js';
+import { prune } from './neo4j-prune.js';
 import { CLUSTERABLE, FACE, FACE_VECTOR, faceProps, now, toEmbedding, toFace, toFaceVector } from './neo4j-rows.js';
-import { nextIds, orphaned, prune, type Row, type Tx, type TxRunner } from './neo4j-tx.js';
+import { nextIds, orphaned, type Row, type Tx, type TxRunner } from './neo4j-tx.js';
 import { neo4jWriterTx } from './neo4j-writer-tx.js';
 
 /** The Neo4j adapter's faces: boxes and embeddings, the nearest faces (the vector index), faces drawn by hand, "not a face". */

@@ -1,5 +1,6 @@
 import { PHOTO, toPhoto } from './neo4j-rows.js';
-import { orphaned, peopleOfFaces, prune, type Row, type TxRunner } from './neo4j-tx.js';
+import { prune } from './neo4j-prune.js';
+import { orphaned, peopleOfFaces, type Row, type TxRunner } from './neo4j-tx.js';
 import { neo4jWriterTx } from './neo4j-writer-tx.js';
 import { resolvePhotoQuery } from './page-queries.js';
 import type { PhotoCatalog } from './photo-catalog.js';

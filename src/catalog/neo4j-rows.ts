@@ -27,32 +27,8 @@ export const PERSON = `p { .id, .name, .hidden, .createdAt, .mergedInto,
   faceCount: COUNT { (:Face)-[:OF]->(p) },
   coverFaceId: COLLECT { MATCH (f:Face)-[o:OF]->(p) RETURN f.id ORDER BY ${COVER_ORDER} LIMIT 1 }[0] }`;
 
-export const MERGE = 'm { .id, .intoId, .fromId, .faces, .rejections, .at, .undoneAt }';
-
-/**
- * Person `p` is unnamed, unhidden, live, with no face, no rejection and no tombstone pointing at it:
- * the pruning rule, as sqlite-writer-tx.ts states it in SQL. It stays a predicate of one set-based
- * delete per storage (a pure function would read every candidate person out first); who a change
- * may leave empty comes from the pure rules (face-continuity.ts, decision-rules.ts).
- */
-const EMPTY_PERSON = `p.name IS NULL AND NOT p.hidden AND p.mergedInto IS NULL
-  AND NOT EXISTS { MATCH (t:Person) WHERE t.mergedInto = p.id }
-  AND NOT EXISTS { (:Face)-[:OF|NOT_OF]->(p) }`;
-
-/**
- * Empty people (EMPTY_PERSON): those this transaction touched (`$touched`), and any other created
- * before `$graceBefore`. The grace keeps a person another writer has just created (createPerson,
- * then assign, two calls on a shared server) from being pruned between its two calls.
- */
-export const PRUNE_EMPTY = `MATCH (p:Person) WHERE (p.id IN $touched OR p.createdAt < $graceBefore) AND ${EMPTY_PERSON}
-  DETACH DELETE p`;
-
-/** Empty people among `$touched` only: index seeks, whatever the number of people (the single writer's batches). */
-export const PRUNE_TOUCHED = `UNWIND $touched AS id MATCH (p:Person {id: id}) WHERE ${EMPTY_PERSON}
-  DETACH DELETE p`;
-
-/** How long a new empty person is safe from another writer's prune. */
-export const PRUNE_GRACE_MS = 10 * 60_000;
+/** A merge `m`; `cleared` is absent on one recorded before merges kept it (read as none). */
+export const MERGE = 'm { .id, .intoId, .fromId, .faces, .rejections, .cleared, .at, .undoneAt }';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -84,6 +60,7 @@ export const toMergeDetail = (r: Row): MergeDetail => {
   return {
     id: Number(r.id), intoId: Number(r.intoId), fromId: Number(r.fromId), faceCount: faces.length, at: r.at as string,
     undoneAt: (r.undoneAt as string | null) ?? null, faces, rejections: JSON.parse(r.rejections as string) as number[],
+    cleared: typeof r.cleared === 'string' ? (JSON.parse(r.cleared) as number[]) : [],
   };
 };
 

@@ -1,6 +1,5 @@
 import type { AssignSource } from './catalog-records.js';
 import type { FaceFacts, PersonFacts, PhotoMate } from './decision-rules.js';
-import { PRUNE_EMPTY, PRUNE_GRACE_MS, PRUNE_TOUCHED } from './neo4j-rows.js';
 
 export type Row = Record<string, unknown>;
 
@@ -24,13 +23,6 @@ export const nextIds = async (tx: Tx, name: string, n: number): Promise<number[]
   const last = Number(r!.last);
   return Array.from({ length: n }, (_, i) => last - n + 1 + i);
 };
-/** Removes the empty unnamed people among `touched` (and stale ones: see PRUNE_EMPTY; with `stale` false, only those touched). */
-export const prune = (tx: Tx, touched: Array<number | null>, stale = true) => {
-  const ids = [...new Set(touched.filter((id) => id !== null))];
-  if (!stale) return ids.length === 0 ? Promise.resolve() : tx.run(PRUNE_TOUCHED, { touched: ids.map((id) => tx.int(id)) });
-  return tx.run(PRUNE_EMPTY, { touched: ids, graceBefore: new Date(Date.now() - PRUNE_GRACE_MS).toISOString() });
-};
-
 /** The people the given faces are assigned to now. */
 export const peopleOfFaces = async (tx: Tx, faceIds: number[]) =>
   (await tx.rows('MATCH (f:Face)-[:OF]->(p:Person) WHERE f.id IN $faceIds RETURN DISTINCT p.id AS id', { faceIds })).map((r) => Number(r.id));

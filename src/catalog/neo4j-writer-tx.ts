@@ -2,7 +2,8 @@ import type { Box } from '../vision/image.js';
 import { assignedSource } from './decision-rules.js';
 import { planFaceSave, type PriorFaceState } from './face-continuity.js';
 import type { AssignSource, FaceState, PhotoFailure, PhotoResult } from './catalog.js';
-import { orphaned, prune, setFaces, type Row, type Tx } from './neo4j-tx.js';
+import { prune } from './neo4j-prune.js';
+import { orphaned, setFaces, type Row, type Tx } from './neo4j-tx.js';
 import { FACE_VECTOR, PHOTO, faceProps, now, toFaceVector, toPhoto } from './neo4j-rows.js';
 import type { ExistingPhoto, SavedPhoto, WriterTx } from './writer-tx.js';
 

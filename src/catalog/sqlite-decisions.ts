@@ -38,8 +38,9 @@ export function sqliteDecisions(db: Database.Database, writes: SqliteWrites): De
       writeTransaction(db, () => {
         checkAssignable(assignments, existing('faces', assignments.map((a) => a.faceId)),
           existing('people', assignments.flatMap((a) => (a.personId === null ? [] : [a.personId]))));
+        const touched = assignments.map((a) => faceFacts(a.faceId)!.personId);
         writes.assign(assignments);
-        writes.prune();
+        writes.prune(touched);
       })();
     },
     async reject(faceId, personId) {
@@ -60,18 +61,20 @@ export function sqliteDecisions(db: Database.Database, writes: SqliteWrites): De
       return writeTransaction(db, () => {
         const shared = db.prepare(`SELECT DISTINCT a.photo_id FROM faces a JOIN faces b ON a.photo_id = b.photo_id
           WHERE a.person_id = ? AND b.person_id = ? LIMIT 5`).pluck().all(intoId, fromId) as number[];
-        const { inherited } = planMerge(intoId, fromId, {
-          into: writes.personFacts(intoId), from: writes.personFacts(fromId), sharedPhotos: shared,
+        const faces = db.prepare('SELECT id, source, distance FROM faces WHERE person_id = ? ORDER BY id').all(fromId) as Array<{ id: number }>;
+        const { inherited, cleared } = planMerge(intoId, fromId, {
+          into: writes.personFacts(intoId), from: writes.personFacts(fromId), sharedPhotos: shared, facesOfFrom: faces.map((f) => f.id),
           rejectedFromFrom: q.rejectedFrom.all(fromId) as number[], rejectedFromInto: q.rejectedFrom.all(intoId) as number[],
         });
-        const faces = db.prepare('SELECT id, source, distance FROM faces WHERE person_id = ?').all(fromId);
         db.prepare('UPDATE faces SET person_id = ? WHERE person_id = ?').run(intoId, fromId);
         const at = now();
         reject(inherited, at);
+        forget(cleared);
         db.prepare('UPDATE people SET merged_into = ? WHERE id = ?').run(intoId, fromId);
         db.prepare('UPDATE people SET merged_into = ? WHERE merged_into = ?').run(intoId, fromId);
-        const row = db.prepare('INSERT INTO merges (into_id, from_id, faces, rejections, at) VALUES (?, ?, ?, ?, ?) RETURNING *')
-          .get(intoId, fromId, JSON.stringify(faces), JSON.stringify(inherited.map((r) => r.faceId)), at) as MergeRow;
+        const ids = (list: Rejection[]) => JSON.stringify(list.map((r) => r.faceId));
+        const row = db.prepare('INSERT INTO merges (into_id, from_id, faces, rejections, cleared, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *')
+          .get(intoId, fromId, JSON.stringify(faces), ids(inherited), ids(cleared), at) as MergeRow;
         return toMerge(row);
       })();
     },
@@ -81,11 +84,14 @@ export function sqliteDecisions(db: Database.Database, writes: SqliteWrites): De
         const plan = planUnmerge(mergeId, m && {
           intoId: m.into_id, fromId: m.from_id, undoneAt: m.undone_at,
           faces: JSON.parse(m.faces) as Array<{ id: number; source: AssignSource | null; distance: number | null }>, rejections: JSON.parse(m.rejections) as number[],
+          cleared: JSON.parse(m.cleared) as number[],
         }, m !== undefined && db.prepare('SELECT 1 FROM people WHERE id = ?').get(m.from_id) !== undefined);
         db.prepare('UPDATE people SET merged_into = NULL WHERE id = ?').run(m!.from_id);
         const move = db.prepare('UPDATE faces SET person_id = ?, source = ?, distance = ? WHERE id = ? AND person_id = ?');
         for (const f of plan.moveBack) move.run(m!.from_id, f.source, f.distance, f.id, m!.into_id);
         forget(plan.dropRejections);
+        // A face deleted since the merge has no rejection to get back.
+        reject(plan.restoreRejections.filter((r) => faceFacts(r.faceId) !== undefined), now());
         const done = db.prepare('UPDATE merges SET undone_at = ? WHERE id = ? RETURNING *').get(now(), mergeId) as MergeRow;
         return toMerge(done);
       })();
@@ -104,7 +110,7 @@ export function sqliteDecisions(db: Database.Database, writes: SqliteWrites): De
         const at = now();
         for (const id of plan.confirm) q.setFace.run(newId, 'confirmed', null, at, id);
         reject(plan.reject, at);
-        writes.prune();
+        writes.prune(plan.prune);
         return newId;
       })();
     },
@@ -115,7 +121,7 @@ export function sqliteDecisions(db: Database.Database, writes: SqliteWrites): De
         if (change.reject) reject([change.reject], at);
         if (change.forget) forget([change.forget]);
         q.setFace.run(personId, change.source, null, at, faceId);
-        if (change.moved) writes.prune();
+        if (change.moved) writes.prune(change.prune);
       })();
     },
     async confirmFaces(personId, faceIds) {

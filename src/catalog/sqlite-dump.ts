@@ -10,6 +10,7 @@ export function sqliteDump(db: Database.Database): DumpCatalog {
     async listMerges() {
       return (db.prepare('SELECT * FROM merges ORDER BY id').all() as MergeRow[]).map((r): MergeDetail => ({
         ...toMerge(r), faces: JSON.parse(r.faces) as MergeDetail['faces'], rejections: JSON.parse(r.rejections) as number[],
+        cleared: JSON.parse(r.cleared) as number[],
       }));
     },
     async listDismissals() {
@@ -17,8 +18,8 @@ export function sqliteDump(db: Database.Database): DumpCatalog {
         .map((d) => ({ photoId: d.photo_id, box: { x: d.x, y: d.y, w: d.w, h: d.h }, at: d.at }));
     },
     async importMerge(m) {
-      return (db.prepare('INSERT INTO merges (into_id, from_id, faces, rejections, at, undone_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
-        .get(m.intoId, m.fromId, JSON.stringify(m.faces), JSON.stringify(m.rejections), m.at, m.undoneAt) as { id: number }).id;
+      return (db.prepare('INSERT INTO merges (into_id, from_id, faces, rejections, cleared, at, undone_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id')
+        .get(m.intoId, m.fromId, JSON.stringify(m.faces), JSON.stringify(m.rejections), JSON.stringify(m.cleared), m.at, m.undoneAt) as { id: number }).id;
     },
     async importDismissal(d) {
       if (!db.prepare('SELECT 1 FROM photos WHERE id = ?').get(d.photoId)) throw dismissalPhotoMissing(d.photoId);

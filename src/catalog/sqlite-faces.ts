@@ -91,12 +91,12 @@ export function sqliteFaces(db: Database.Database, writes: SqliteWrites): FaceCa
     },
     async dismissFace(faceId) {
       return writeTransaction(db, () => {
-        const f = db.prepare('SELECT id, photo_id, x, y, w, h, thumb_key FROM faces WHERE id = ?').get(faceId) as
-          { id: number; photo_id: number; x: number; y: number; w: number; h: number; thumb_key: string | null } | undefined;
+        const f = db.prepare('SELECT id, photo_id, x, y, w, h, thumb_key, person_id FROM faces WHERE id = ?').get(faceId) as
+          { id: number; photo_id: number; x: number; y: number; w: number; h: number; thumb_key: string | null; person_id: number | null } | undefined;
         if (!f) throw faceNotFound(faceId);
         db.prepare('INSERT INTO dismissals (photo_id, x, y, w, h, at) VALUES (?, ?, ?, ?, ?, ?)').run(f.photo_id, f.x, f.y, f.w, f.h, now());
         db.prepare('DELETE FROM faces WHERE id = ?').run(faceId);
-        writes.prune();
+        writes.prune([f.person_id]);
         return { removedThumbKeys: writes.orphaned([f.thumb_key]) };
       })();
     },

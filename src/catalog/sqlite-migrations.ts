@@ -137,6 +137,17 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ALTER TABLE faces ADD COLUMN doubtful INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 7,
+    sql: `
+      -- The rejections from the survivor that a merge cleared (faces split off it, merged back),
+      -- restored by an undo; a merge recorded before cleared none.
+      ALTER TABLE merges ADD COLUMN cleared TEXT NOT NULL DEFAULT '[]';
+      -- What the pruning of emptied people reads of a candidate (prune-rules.ts), in index seeks.
+      CREATE INDEX people_merged_into ON people (merged_into);
+      CREATE INDEX rejections_person ON rejections (person_id);
+    `,
+  },
 ];
 
 /**

@@ -11,6 +11,7 @@ export function sqlitePhotos(db: Database.Database, writes: SqliteWrites): Photo
     photoByPath: db.prepare(`${PHOTO_SELECT} WHERE path = ?`),
     photo: db.prepare(`${PHOTO_SELECT} WHERE id = ?`),
     thumbsOfPhoto: db.prepare('SELECT thumb_key FROM faces WHERE photo_id = ? AND thumb_key IS NOT NULL'),
+    peopleOfPhoto: db.prepare('SELECT DISTINCT person_id FROM faces WHERE photo_id = ? AND person_id IS NOT NULL').pluck(),
   };
   return {
     async getPhotoByPath(path) {
@@ -24,14 +25,13 @@ export function sqlitePhotos(db: Database.Database, writes: SqliteWrites): Photo
     async savePhoto(result) {
       return writeTransaction(db, () => {
         const saved = writes.savePhoto(result);
-        writes.prune();
+        writes.prune(saved.touched);
         return { photoId: saved.photoId, faceIds: saved.faceIds, removedThumbKeys: saved.removedThumbKeys };
       })();
     },
     async recordFailure(f) {
       writeTransaction(db, () => {
-        writes.recordFailure(f);
-        writes.prune();
+        writes.prune(writes.recordFailure(f).touched);
       })();
     },
     async listFailures() {
@@ -40,8 +40,9 @@ export function sqlitePhotos(db: Database.Database, writes: SqliteWrites): Photo
     async deletePhoto(id) {
       return writeTransaction(db, () => {
         const thumbs = (q.thumbsOfPhoto.all(id) as Array<{ thumb_key: string }>).map((r) => r.thumb_key);
+        const touched = q.peopleOfPhoto.all(id) as number[];
         db.prepare('DELETE FROM photos WHERE id = ?').run(id);
-        writes.prune();
+        writes.prune(touched);
         return { removedThumbKeys: writes.orphaned(thumbs) };
       })();
     },

@@ -12,7 +12,7 @@ export interface FaceRow {
   thumb_key: string | null; manual: number; doubtful: number;
 }
 export interface PersonRow { id: number; name: string | null; hidden: number; created_at: string; face_count: number; cover_face_id: number | null; merged_into: number | null }
-export interface MergeRow { id: number; into_id: number; from_id: number; faces: string; rejections: string; at: string; undone_at: string | null }
+export interface MergeRow { id: number; into_id: number; from_id: number; faces: string; rejections: string; cleared: string; at: string; undone_at: string | null }
 
 export const FACE_COLUMNS = 'id, photo_id, x, y, w, h, landmarks, det_score, quality, model, person_id, source, distance, thumb_key, manual, doubtful';
 

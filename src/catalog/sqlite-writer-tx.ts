@@ -3,6 +3,7 @@ import type { Box } from '../vision/image.js';
 import { planFaceSave, type PriorFaceState } from './face-continuity.js';
 import type { AssignSource, Assignment, FaceState, FaceVector, PhotoFailure, PhotoResult } from './catalog.js';
 import { assignedSource, type PersonFacts, type PhotoMate } from './decision-rules.js';
+import { sqlitePrune } from './sqlite-prune.js';
 import { PHOTO_SELECT, fromBlob, now, toBlob, toPhoto, type PhotoRow } from './sqlite-rows.js';
 import type { ExistingPhoto, SavedPhoto, TouchedPeople, WriterTx } from './writer-tx.js';
 
@@ -16,12 +17,6 @@ interface OldFace extends Box {
   manual: number;
   rejected: string;
 }
-
-/** An unnamed, unhidden, live person with no face, no rejection and no tombstone pointing at it: the pruning rule, as neo4j-rows.ts states it in Cypher. */
-const EMPTY_PERSON = `name IS NULL AND hidden = 0 AND merged_into IS NULL
-  AND NOT EXISTS (SELECT 1 FROM people m WHERE m.merged_into = people.id)
-  AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)
-  AND NOT EXISTS (SELECT 1 FROM rejections r WHERE r.person_id = people.id)`;
 
 type StateRow = { id: number; photo_id: number; person_id: number | null; source: AssignSource | null; quality: number };
 const toPrior = (f: OldFace): PriorFaceState => ({
@@ -58,10 +53,10 @@ export function sqliteWrites(db: Database.Database) {
       RETURNING id`),
     setFace: db.prepare('UPDATE faces SET person_id = ?, source = ?, distance = ?, assigned_at = ? WHERE id = ?'),
     reject: db.prepare('INSERT OR IGNORE INTO rejections (face_id, person_id, at) VALUES (?, ?, ?)'),
-    pruneEmpty: db.prepare(`DELETE FROM people WHERE ${EMPTY_PERSON}`),
-    pruneTouched: db.prepare(`DELETE FROM people WHERE id IN (SELECT value FROM json_each(?)) AND ${EMPTY_PERSON}`),
     faceStates: db.prepare('SELECT id, photo_id, person_id, source, quality FROM faces WHERE id IN (SELECT value FROM json_each(?))'),
   };
+
+  const prune = sqlitePrune(db);
 
   /** Thumbnails that no face points at any more, among `keys`. */
   const orphaned = (keys: Array<string | null>) =>
@@ -181,10 +176,7 @@ export function sqliteWrites(db: Database.Database) {
       return names.map((name) => insert.get(name, at) as number);
     },
     assign: async (assignments) => assign(assignments),
-    async prune(touched, options = {}) {
-      if (options.stale) q.pruneEmpty.run();
-      else if (touched.length > 0) q.pruneTouched.run(JSON.stringify(touched));
-    },
+    prune: async (touched, options = {}) => prune(touched, options.stale ?? false),
   };
 
   const person = db.prepare('SELECT merged_into FROM people WHERE id = ?');
@@ -198,7 +190,7 @@ export function sqliteWrites(db: Database.Database) {
   /** The other faces of a face's photo, for cannot-link. */
   const photoMates = (faceId: number) => mates.all(faceId) as PhotoMate[];
 
-  return { savePhoto, recordFailure, assign, faceStates, orphaned, personFacts, photoMates, prune: () => q.pruneEmpty.run(), tx };
+  return { savePhoto, recordFailure, assign, faceStates, orphaned, personFacts, photoMates, prune, tx };
 }
 
 /** The SQLite catalog's shared writes, which its per-concern files (sqlite-photos.ts, ...) call inside their transactions. */

@@ -46,8 +46,9 @@ export interface WriterTx {
   /** Applies assignments in order (a face given twice ends on the last), without pruning. */
   assign(assignments: Assignment[]): Promise<void>;
   /**
-   * Removes the unnamed people among `touched` left without faces; with `stale`, also any other
-   * such person, as `Catalog.assign` does (people a crashed writer created and never used).
+   * Removes the people among `touched` left empty; with `stale`, also the empty people past the
+   * grace, as `Catalog.assign` does (people a crashed writer created and never used). The rule is
+   * prune-rules.ts.
    */
   prune(touched: number[], options?: { stale?: boolean }): Promise<void>;
 }

@@ -73,7 +73,7 @@ export function clusterAll(input: ClusterAllInput, index: VectorIndex, params: C
   const rejectedPeople = new Set<number>();
   for (const r of input.rejections) {
     const i = slotOf(r.faceId);
-    // A face a person put back on someone it was rejected from (split off, then merged back): the later decision holds.
+    // A face on someone it was rejected from (a merge back recorded before merges cleared the split's rejection): the later decision holds.
     if (i < 0 || anchor[i] === r.personId) continue;
     (rejected[i] ??= new Set()).add(r.personId);
     rejectedPeople.add(r.personId);

@@ -198,14 +198,15 @@ describe('a backup taken while another process indexes', () => {
     while (processedSoFar(catalog) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const backup = join(root, 'backup');
     const taken = await runFacetag(['backup', backup, '--data', data, '--json']);
-    const stillIndexing = child.exitCode === null;
     const finished = await indexing;
     expect(taken.code, taken.stderr).toBe(0);
     expect(finished.code, finished.stderr).toBe(0);
     const counts = json(taken).counts;
-    // Taken mid-run (when the machine is too busy for that, the test still checks consistency).
-    if (stillIndexing) expect(counts.photos).toBeLessThan(PHOTOS);
-    else console.warn('backup finished after the index run: the mid-run case was not exercised this time');
+    // Taken mid-run, as a rule; a run may write its last photo before the backup's snapshot even
+    // while its process is still up (finishing its summary), and then every photo is in it: the
+    // consistency checks below hold either way.
+    if (counts.photos === PHOTOS) console.warn('the backup saw every photo written: the mid-run case was not exercised this time');
+    expect(counts.photos).toBeLessThanOrEqual(PHOTOS);
     expect(counts.photos).toBeGreaterThanOrEqual(3);
 
     const restoredData = join(root, 'restored');

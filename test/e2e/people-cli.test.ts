@@ -89,6 +89,26 @@ describe('people operations through the real CLI, remembered across re-index and
     expect(byId.get(faces[2].id)).toMatchObject({ personId: astronaut, source: 'confirmed' });
   });
 
+  it('a face split off and merged back is no longer rejected from its person; undoing the merge rejects it again', async () => {
+    // The rejections as the catalog holds them, read from its dump (ids are the catalog's own).
+    const rejections = async () => {
+      const r = await runFacetag(['graph', 'export', '-', '--data', data], { env });
+      if (r.code !== 0) throw new Error(`facetag graph export exited ${r.code}: ${r.stderr}`);
+      return r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'rejection').map((l) => [l.faceId, l.personId]);
+    };
+    const [face] = await ft('faces', 'list', '--person', String(astronaut));
+    const split = await ft('people', 'split', String(astronaut), String(face.id));
+    expect(await rejections()).toContainEqual([face.id, astronaut]);
+    const merge = await ft('people', 'merge', String(astronaut), String(split.id));
+    expect((await ft('faces', 'list', '--person', String(astronaut))).map((f: any) => f.id)).toContain(face.id);
+    expect(await rejections()).not.toContainEqual([face.id, astronaut]);
+    await ft('people', 'unmerge', '--merge', String(merge.id));
+    expect((await ft('faces', 'list', '--person', String(split.id))).map((f: any) => [f.id, f.source])).toEqual([[face.id, 'confirmed']]);
+    expect(await rejections()).toContainEqual([face.id, astronaut]);
+    await ft('people', 'merge', String(astronaut), String(split.id)); // as it was, for the tests below
+    expect(await rejections()).not.toContainEqual([face.id, astronaut]);
+  });
+
   it('hides, and deletes a person with their faces and thumbnails', async () => {
     await ft('people', 'hide', String(cameraman));
     expect((await ft('people', 'list')).map((p: any) => p.id)).not.toContain(cameraman);
