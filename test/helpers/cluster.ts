@@ -41,8 +41,8 @@ export function clusterEnv(redisUrl: string, extra: Record<string, string> = {})
 
 export interface WorkerProcess {
   child: ChildProcess;
-  /** Resolves once the worker has its models loaded and listens to the queue. */
-  ready: Promise<void>;
+  /** Resolves once the worker has its models loaded and listens to the queue, with its banner line (threads, models, metrics URL). */
+  ready: Promise<string>;
   done: Promise<CliResult>;
 }
 
@@ -66,9 +66,12 @@ export function startWorker(data: string, env: Record<string, string>, concurren
   // Port 0: its /metrics port (default 9101) is free whatever else runs.
   const child = startTracked(['worker', '--concurrency', String(concurrency), '--data', data], { FACETAG_WORKER_PORT: '0', ...env });
   const done = collect(child);
-  const ready = new Promise<void>((resolve, reject) => {
+  let out = '';
+  const ready = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('facetag worker:')) resolve();
+      out += d.toString();
+      const banner = /^facetag worker:.*$/m.exec(out);
+      if (banner) resolve(banner[0]);
     });
     void done.then((r) => reject(new Error(`the worker exited before it was ready (${r.code}): ${r.stderr}`)));
   });

@@ -34,6 +34,8 @@ export interface RunningPrometheus {
   query(expr: string): Promise<{ status: string; error?: string; data: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } }>;
   api<T = any>(path: string): Promise<T>;
   log(): string;
+  /** Reloads the config file (SIGHUP) and waits until Prometheus serves a config that contains `expect`. */
+  reload(expect: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,16 @@ export async function startPrometheus(config: string, port: number): Promise<Run
     url, startupMs, api,
     query: (expr) => api(`/api/v1/query?query=${encodeURIComponent(expr)}`),
     log: () => log,
+    async reload(expect) {
+      child.kill('SIGHUP');
+      const deadline = performance.now() + 30_000;
+      for (;;) {
+        const served = await api<{ data?: { yaml?: string } }>('/api/v1/status/config').then((r) => r.data?.yaml ?? '', () => '');
+        if (served.includes(expect)) return;
+        if (performance.now() > deadline) throw new Error(`prometheus did not reload a config with ${expect} in 30 s:\n${log}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
