@@ -100,6 +100,39 @@ const FACEPLUGIN: Omit<NpmSource, 'files' | 'build'> = {
  */
 const DLIB_150: readonly Point[] = [[47.4152, 46.1946], [100.6101, 46.1946], [74.0127, 76.5625], [52.2264, 103.2512], [95.7989, 103.2512]];
 
+/** dlib's ResNet in float, as face-api ships its weights: opt-in, and what the int8 default is made from. */
+const DLIB_FLOAT: ModelEntry & { source: NpmSource } = {
+  id: 'dlib-resnet-v1',
+  version: '1.0',
+  kind: 'embedder',
+  file: 'dlib-resnet-v1.onnx',
+  sha256: '8ea6a5bb07e21220212afbb32c2430c1501d61f6b4d417fea463a2606df708af',
+  bytes: 22440073,
+  licence: 'public domain',
+  origin: {
+    author: 'Davis King (dlib)',
+    upstream: 'dlib_face_recognition_resnet_model_v1 (dlib-models), in the uint8-quantised TF.js form @vladmandic/face-api ships as model/face_recognition_model',
+    trainingData: '~3 million faces of 7,485 people from FaceScrub, VGG Face and web images (research-use terms; no LFW identities); the weights are released into the public domain by their author',
+    licenceFile: 'model-licences/dlib-models-PUBLIC-DOMAIN.txt',
+  },
+  source: {
+    npm: '@vladmandic/face-api@1.7.15',
+    integrity: 'sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==',
+    files: {
+      'package/model/face_recognition_model-weights_manifest.json': 'cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b',
+      'package/model/face_recognition_model.bin': 'b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589',
+    },
+    build: 'dlib-resnet',
+  },
+  builtIn: false,
+  input: { name: 'image', shape: ['N', 3, 150, 150], channels: 'rgb', mean: 0, std: 1 },
+  outputs: ['descriptor'],
+  tuned: { maxDistance: 0.06, minFaces: 2 },
+  alignment: { size: 150, template: DLIB_150 },
+  dimensions: 128,
+  notes: '128-d descriptor of a 150x150 chip aligned to dlib\'s mean face, in float: the model dlib-resnet-v1-int8 (the default) is made from; opt-in with `facetag models pull dlib-resnet-v1`.',
+};
+
 export const MODEL_MANIFEST: readonly ModelEntry[] = [
   {
     id: 'ultraface-rfb320',
@@ -158,69 +191,20 @@ export const MODEL_MANIFEST: readonly ModelEntry[] = [
     notes: 'Five alignment points and a face-presence score per face, in two passes (detector box, then a crop turned level on the first pass\'s eyes).',
   },
   {
+    ...DLIB_FLOAT,
     id: 'dlib-resnet-v1-int8',
-    version: '1.0',
-    kind: 'embedder',
     file: 'dlib-resnet-v1-int8.onnx',
     sha256: '848e5006ea9faaa1e719db042ee6a416e30ac1b26de1edf9f63e952aed9b50e4',
     bytes: 5814860,
-    licence: 'public domain',
-    origin: {
-      author: 'Davis King (dlib)',
-      upstream: 'dlib_face_recognition_resnet_model_v1 (dlib-models), in the uint8-quantised TF.js form @vladmandic/face-api ships as model/face_recognition_model',
-      trainingData: '~3 million faces of 7,485 people from FaceScrub, VGG Face and web images (research-use terms; no LFW identities); the weights are released into the public domain by their author',
-      licenceFile: 'model-licences/dlib-models-PUBLIC-DOMAIN.txt',
-    },
-    source: {
-      npm: '@vladmandic/face-api@1.7.15',
-      integrity: 'sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==',
-      files: {
-        'package/model/face_recognition_model-weights_manifest.json': 'cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b',
-        'package/model/face_recognition_model.bin': 'b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589',
-      },
-      build: 'dlib-resnet-int8',
-    },
+    source: { ...DLIB_FLOAT.source, build: 'dlib-resnet-int8' },
     builtIn: true,
     quantised: true,
-    input: { name: 'image', shape: ['N', 3, 150, 150], channels: 'rgb', mean: 0, std: 1 },
-    outputs: ['descriptor'],
-    tuned: { maxDistance: 0.06, minFaces: 2 },
-    alignment: { size: 150, template: DLIB_150 },
-    dimensions: 128,
-    // The same thresholds as the float model: measured on ../shared/faces, the int8 graph moves a
-    // face's descriptor by a cosine distance of ~0.0005 (the clustering distance is 0.06).
+    // The same input, alignment and thresholds as the float model: measured on ../shared/faces,
+    // the int8 graph moves a face's descriptor by a cosine distance of ~0.0005 (the clustering
+    // distance is 0.06).
     notes: 'dlib-resnet-v1 in int8 (the default): weights int8 per output channel, activations uint8 at ranges calibrated on faces from a pinned npm package\'s sample images (src/vision/model-build/dlib-int8-ranges.ts), the first convolution float; ~2.5x faster on CPU.',
-  },  {
-    id: 'dlib-resnet-v1',
-    version: '1.0',
-    kind: 'embedder',
-    file: 'dlib-resnet-v1.onnx',
-    sha256: '8ea6a5bb07e21220212afbb32c2430c1501d61f6b4d417fea463a2606df708af',
-    bytes: 22440073,
-    licence: 'public domain',
-    origin: {
-      author: 'Davis King (dlib)',
-      upstream: 'dlib_face_recognition_resnet_model_v1 (dlib-models), in the uint8-quantised TF.js form @vladmandic/face-api ships as model/face_recognition_model',
-      trainingData: '~3 million faces of 7,485 people from FaceScrub, VGG Face and web images (research-use terms; no LFW identities); the weights are released into the public domain by their author',
-      licenceFile: 'model-licences/dlib-models-PUBLIC-DOMAIN.txt',
-    },
-    source: {
-      npm: '@vladmandic/face-api@1.7.15',
-      integrity: 'sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==',
-      files: {
-        'package/model/face_recognition_model-weights_manifest.json': 'cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b',
-        'package/model/face_recognition_model.bin': 'b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589',
-      },
-      build: 'dlib-resnet',
-    },
-    builtIn: false,
-    input: { name: 'image', shape: ['N', 3, 150, 150], channels: 'rgb', mean: 0, std: 1 },
-    outputs: ['descriptor'],
-    tuned: { maxDistance: 0.06, minFaces: 2 },
-    alignment: { size: 150, template: DLIB_150 },
-    dimensions: 128,
-    notes: '128-d descriptor of a 150x150 chip aligned to dlib\'s mean face, in float: the model dlib-resnet-v1-int8 (the default) is made from; opt-in with `facetag models pull dlib-resnet-v1`.',
   },
+  DLIB_FLOAT,
   {
     id: 'faceplugin-lmk68',
     version: '1.0',

@@ -80,16 +80,10 @@ export class OnnxGraph {
 
   /** A float32 weight tensor. */
   weight(name: string, dims: readonly number[], data: Float32Array): string {
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (size !== data.length) throw new Error(`weight ${name}: ${data.length} values for dims [${dims.join(', ')}]`);
-    const unique = this.unique(name);
-    this.initializers.push({ name: unique, dims, data });
-    return unique;
+    return this.tensor(name, dims, data);
   }
 
-  /**
-   * A constant of any supported type; `dims` [] is a scalar (a quantisation scale or zero point).
-   */
+  /** A constant of any supported type; `dims` [] is a scalar (a quantisation scale or zero point). */
   tensor(name: string, dims: readonly number[], data: TensorData): string {
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== data.length) throw new Error(`tensor ${name}: ${data.length} values for dims [${dims.join(', ')}]`);
@@ -100,9 +94,7 @@ export class OnnxGraph {
 
   /** An int64 constant (shapes, pads). */
   int64(name: string, values: readonly number[]): string {
-    const unique = this.unique(name);
-    this.initializers.push({ name: unique, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
-    return unique;
+    return this.tensor(name, [values.length], BigInt64Array.from(values.map(BigInt)));
   }
 
   /** Adds a node with one output and returns the output's name. */
