@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { sidecarPath } from '../interop/photo-regions.js';
+import { SIDECAR_NAMINGS, sidecarPath } from '../interop/sidecar-names.js';
 import { mpRegions, mwgRegions, NS, personKeywords, readDescriptions, type RdfStruct, type RdfValue } from '../interop/xmp-read.js';
 import { parseXml } from '../interop/xml.js';
 import { fsPath } from '../sources/file-key.js';
@@ -72,7 +72,7 @@ export async function readPhotoMeta(path: string): Promise<PhotoMeta> {
   const stem = basename(path).replace(/\.[^.]*$/, '');
   const meta: PhotoMeta = { folders, file: MEANINGLESS.test(stem) ? null : stem, keywords: [], personKeywords: [], regionNames: [], captions: [], places: [] };
   const packets: string[] = [];
-  for (const naming of ['full', 'base'] as const) {
+  for (const naming of SIDECAR_NAMINGS) {
     const text = await readFile(fsPath(sidecarPath(path, naming)), 'utf8').catch(() => null);
     if (text) packets.push(text);
   }

@@ -45,7 +45,7 @@ export function createAnalyseHandler(
       if (sha256 !== p.sha256) {
         throw new AppError('PHOTO_CHANGED', `the photo changed after it was queued (sha256 ${sha256.slice(0, 12)}, queued ${p.sha256.slice(0, 12)}); the next index run picks up the new content`);
       }
-      const analysis = await analysePhoto({ blobs }, analyser, { key: p.photo.key, sha256, bytes });
+      const analysis = await analysePhoto({ blobs }, analyser, { key: p.photo.key, sidecars: p.photo.sidecars, sha256, bytes });
       await sendResult(p, { outcome: 'done', analysis: encodeAnalysis(analysis) });
       log.debug({ photo: sha256.slice(0, 12), faces: analysis.faces.length }, 'photo analysed');
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { findRegions } from '../interop/import-regions.js';
+import type { SourcePhoto } from '../sources/photo-source.js';
 import type { AnalysisPool, PoolAnalysis } from '../vision/analysis-pool.js';
 import type { AnalysedFace, PhotoAnalysisResult } from './analysis-result.js';
 
@@ -7,6 +8,9 @@ import type { AnalysedFace, PhotoAnalysisResult } from './analysis-result.js';
 export const faceThumbKey = (sha256: string, n: number) => `faces/${sha256.slice(0, 2)}/${sha256}-${n}.jpg`;
 /** The thumbnail key of a face embedded from the photo's n-th named XMP region. */
 export const regionThumbKey = (sha256: string, n: number) => `faces/${sha256.slice(0, 2)}/${sha256}-x${n}.jpg`;
+
+/** A photo to analyse: its key, content hash and bytes, and the sidecars its listing showed (if one is known). */
+export type AnalysedPhoto = Pick<SourcePhoto, 'key' | 'sidecars'> & { sha256: string; bytes: Buffer };
 
 /**
  * One photo's analysis, wherever it runs (the in-process pool, or `facetag worker` for a queued
@@ -16,7 +20,7 @@ export const regionThumbKey = (sha256: string, n: number) => `faces/${sha256.sli
 export async function analysePhoto(
   deps: Pick<Deps, 'blobs'>,
   analyser: Pick<AnalysisPool, 'modelKey' | 'analyse'>,
-  photo: { key: string; sha256: string; bytes: Buffer },
+  photo: AnalysedPhoto,
 ): Promise<PhotoAnalysisResult> {
   return completeAnalysis(deps, analyser, photo, await analyser.analyse(photo.bytes));
 }
@@ -29,7 +33,7 @@ export async function analysePhoto(
 export async function completeAnalysis(
   { blobs }: Pick<Deps, 'blobs'>,
   analyser: Pick<AnalysisPool, 'modelKey' | 'analyse'>,
-  photo: { key: string; sha256: string; bytes: Buffer },
+  photo: AnalysedPhoto,
   analysis: PoolAnalysis,
 ): Promise<PhotoAnalysisResult> {
   const { sha256, bytes } = photo;
@@ -39,7 +43,7 @@ export async function completeAnalysis(
     return { ...rest, thumbKey: key };
   };
   const faces = await Promise.all(analysis.faces.map((f, i) => store(f, faceThumbKey(sha256, i))));
-  const xmp = await findRegions({ path: photo.key, bytes, size: analysis.meta }, faces.map((f) => f.box), async (box, n) => {
+  const xmp = await findRegions({ path: photo.key, bytes, size: analysis.meta, sidecars: photo.sidecars }, faces.map((f) => f.box), async (box, n) => {
     const found = (await analyser.analyse(bytes, box)).faces[0];
     return found ? store(found, regionThumbKey(sha256, n)) : null;
   });

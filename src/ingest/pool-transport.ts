@@ -29,7 +29,7 @@ export function poolTransport({ blobs, log }: Pick<Deps, 'blobs' | 'log'>, pool:
       return {
         async submit(admitted) {
           while (analysing.size >= Math.max(1, pool.size)) await Promise.race(analysing).catch(() => undefined);
-          const analysis = track(analysing, analysePhoto({ blobs }, pool, { key: admitted.photo.key, sha256: admitted.sha256, bytes: admitted.bytes })
+          const analysis = track(analysing, analysePhoto({ blobs }, pool, { key: admitted.photo.key, sidecars: admitted.photo.sidecars, sha256: admitted.sha256, bytes: admitted.bytes })
             .then((a): AnalysisOutcome => ({ outcome: 'done', analysis: a }), (error: unknown): AnalysisOutcome => {
               const e = toAppError(error, 'INTERNAL');
               return { outcome: 'failed', code: e.code, message: e.message };

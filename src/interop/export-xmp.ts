@@ -4,7 +4,7 @@ import type { FaceRecord } from '../catalog/catalog.js';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import { clampRect, displayedToStored } from './orientation.js';
-import { sidecarPath, type SidecarNaming } from './photo-regions.js';
+import { sidecarPath, type SidecarNaming } from './sidecar-names.js';
 import { mergeRegionsIntoSidecar } from './xmp-write.js';
 import { fsPath } from '../sources/file-key.js';
 import { readPhotoFile } from '../sources/folder-source.js';

@@ -2,6 +2,7 @@ import type { ClusterStore } from '../clustering/incremental-assign.js';
 import { toAppError } from '../errors.js';
 import { containment, iou, type Box } from '../vision/image.js';
 import { readPhotoXmp, type OrientedSize, type PhotoRegion } from './photo-regions.js';
+import type { SidecarNaming } from './sidecar-names.js';
 
 /** A region and a face box are the same face from this overlap on. */
 export const MIN_REGION_IOU = 0.4;
@@ -75,14 +76,15 @@ export function matchRegions(regions: Box[], boxes: Box[]): Map<number, number> 
  * The analysis side: reads the photo's XMP face regions (sidecar or embedded) and person
  * keywords, and embeds each named region that no detected face matches (`embed`, which may
  * return null or throw: the region is then left out), like a face drawn in the dashboard.
- * Runs where the photo is analysed, so the writer never reads the photo.
+ * Runs where the photo is analysed, so the writer never reads the photo. `photo.sidecars`: the
+ * sidecars its folder's listing showed, when one is known (see `readPhotoXmp`).
  */
 export async function findRegions<F>(
-  photo: { path: string; bytes: Buffer; size: OrientedSize },
+  photo: { path: string; bytes: Buffer; size: OrientedSize; sidecars?: readonly SidecarNaming[] | undefined },
   detected: Box[],
   embed: (box: Box, n: number) => Promise<F | null>,
 ): Promise<RegionFindings<F>> {
-  const xmp = await readPhotoXmp(photo.path, photo.bytes, photo.size);
+  const xmp = await readPhotoXmp(photo.path, photo.bytes, photo.size, photo.sidecars);
   const named = xmp.regions.filter((r): r is PhotoRegion & { name: string } => r.name !== null);
   const matched = matchRegions(named.map((r) => r.box), detected);
   const regions: RegionFindings<F>['regions'] = [];

@@ -6,13 +6,8 @@ import { readXmpFaces, type XmpFaces } from './xmp-read.js';
 import { fsPath } from '../sources/file-key.js';
 import { readImageHeader } from '../vision/image-codec.js';
 import { photoFormat } from '../vision/image-format.js';
-
-/** `full`: `photo.jpg.xmp` (digiKam, darktable, ExifTool's default); `base`: `photo.xmp` (Lightroom, Capture One). */
-export type SidecarNaming = 'full' | 'base';
-
-export function sidecarPath(photoPath: string, naming: SidecarNaming): string {
-  return naming === 'full' ? `${photoPath}.xmp` : `${photoPath.replace(/\.[^./\\]*$/, '')}.xmp`;
-}
+import { scanJpegXmp } from './jpeg-xmp.js';
+import { SIDECAR_NAMINGS, sidecarPath, type SidecarNaming } from './sidecar-names.js';
 
 export interface PhotoRegion {
   name: string | null;
@@ -38,12 +33,28 @@ export interface OrientedSize {
 }
 
 /**
+ * The embedded XMP packet of a photo's bytes: a JPEG's is found in its header
+ * (jpeg-xmp.ts); other formats (PNG, WebP, TIFF, HEIF), and a JPEG whose header that scan
+ * cannot walk, ask libvips. Undefined when there is none or the file cannot say.
+ */
+export async function embeddedXmpPacket(bytes: Buffer): Promise<Buffer | undefined> {
+  const scanned = scanJpegXmp(bytes);
+  if (scanned) return scanned.packet ?? undefined;
+  return photoFormat(bytes) ? readImageHeader(bytes).then((h) => h.xmp, () => undefined) : undefined;
+}
+
+/**
  * The face regions and person keywords that other tools left on a photo: in an XMP sidecar
  * (`photo.jpg.xmp`, then `photo.xmp`) or in the photo's own XMP packet. A sidecar with
  * regions wins over the embedded packet (it is what a catalogue like digiKam or Lightroom
  * writes last); keywords of both count. Regions come back in pixels of the oriented photo.
+ *
+ * `sidecars`: the sidecars the folder's listing showed beside the photo (see `SourcePhoto`);
+ * only those are opened, so a photo without one costs no failed open (a round trip each on a
+ * network share). Absent when no listing is known (a photo read again on its own): every
+ * naming is tried.
  */
-export async function readPhotoXmp(photoPath: string, bytes: Buffer, size: OrientedSize): Promise<PhotoXmp> {
+export async function readPhotoXmp(photoPath: string, bytes: Buffer, size: OrientedSize, sidecars: readonly SidecarNaming[] = SIDECAR_NAMINGS): Promise<PhotoXmp> {
   const problems: string[] = [];
   const parse = (xml: string, where: string): XmpFaces | null => {
     try {
@@ -54,14 +65,15 @@ export async function readPhotoXmp(photoPath: string, bytes: Buffer, size: Orien
     }
   };
   let sidecar: XmpFaces | null = null;
-  for (const naming of ['full', 'base'] as const) {
+  for (const naming of SIDECAR_NAMINGS) {
+    if (!sidecars.includes(naming)) continue;
     const text = await readFile(fsPath(sidecarPath(photoPath, naming)), 'utf8').catch(() => null);
     if (text === null) continue;
     sidecar = parse(text, `sidecar ${naming === 'full' ? '.<ext>.xmp' : '.xmp'}`);
     if (sidecar) break;
   }
   let embedded: XmpFaces | null = null;
-  const packet = photoFormat(bytes) ? await readImageHeader(bytes).then((h) => h.xmp, () => undefined) : undefined;
+  const packet = await embeddedXmpPacket(bytes);
   if (packet) embedded = parse(packet.toString('utf8'), 'embedded XMP');
 
   const swap = size.orientation >= 5;

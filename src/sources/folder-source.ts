@@ -33,7 +33,7 @@ export async function createFolderSource(folder: string, options: FolderSourceOp
       for (const key of walk.files) {
         // A file that vanished since the walk is listed with size 0: reading it reports why.
         const s = await stat(fsPath(key)).catch(() => null);
-        items.push({ key, size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0 });
+        items.push({ key, size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0, sidecars: walk.sidecars.get(key) ?? [] });
       }
       return items;
     },

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import type { SidecarNaming } from '../interop/sidecar-names.js';
 import type { PhotoSourceRef } from '../queue/jobs.js';
 
 /**
@@ -19,6 +20,12 @@ export interface SourcePhoto {
    */
   problem?: { code: ErrorCode; message: string };
   skip?: string;
+  /**
+   * The XMP sidecars the listing saw beside the photo (interop/sidecar-names.ts), in reading
+   * order; `[]`: none, so none is opened. Absent when the source cannot tell: each naming is
+   * then tried when the photo is analysed.
+   */
+  sidecars?: SidecarNaming[];
 }
 
 /** A listing's photos to read, and its skipped entries counted by reason. */

@@ -56,7 +56,8 @@ export function createS3Source(settings: S3Settings, options: S3SourceOptions): 
         const contents = page.Contents ?? [];
         for (const o of contents) {
           if (!o.Key || o.Key.endsWith('/') || !PHOTO_EXTENSIONS.has(extname(o.Key).toLowerCase())) continue;
-          items.push({ key: s3PhotoKey(bucket, o.Key), size: o.Size ?? 0, mtimeMs: o.LastModified?.getTime() ?? 0 });
+          // Sidecars are files beside a photo on disk: an object's are not read (sidecars: none to open).
+          items.push({ key: s3PhotoKey(bucket, o.Key), size: o.Size ?? 0, mtimeMs: o.LastModified?.getTime() ?? 0, sidecars: [] });
         }
         if (!page.IsTruncated || contents.length === 0) break;
         startAfter = contents[contents.length - 1]!.Key;

@@ -1,5 +1,6 @@
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { sidecarsListed, type SidecarNaming } from '../interop/sidecar-names.js';
 import { fsPath, keyFromBytes } from './file-key.js';
 
 /** File extensions facetag indexes (the content decides the real format). */
@@ -20,6 +21,8 @@ export interface WalkOptions {
 export interface Walk {
   /** Photo files (keys: see file-key.ts), sorted. */
   files: string[];
+  /** The XMP sidecars listed beside each photo of `files` that has any (sidecar-names.ts), by key. */
+  sidecars: Map<string, SidecarNaming[]>;
   /** Folders that could not be listed (their photos are not in `files`), with the error code. */
   unlisted: Array<{ key: string; code: string }>;
   /** Entries with a photo's name that are no regular file, with the reason. */
@@ -37,7 +40,7 @@ const kind = (s: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): bool
  */
 export async function listPhotoFiles(root: string, options: WalkOptions): Promise<Walk> {
   const seen = new Set<string>();
-  const out: Walk = { files: [], unlisted: [], skipped: [] };
+  const out: Walk = { files: [], sidecars: new Map(), unlisted: [], skipped: [] };
   const skip = (key: string, reason: SkipReason) => out.skipped.push({ key, reason });
   const unlisted = (dir: string, error: NodeJS.ErrnoException) => {
     out.unlisted.push({ key: dir, code: error.code ?? 'EIO' });
@@ -62,8 +65,11 @@ export async function listPhotoFiles(root: string, options: WalkOptions): Promis
       return;
     }
     const subdirs: string[] = [];
+    const photos: Array<{ path: string; name: string }> = [];
+    const names = new Set<string>();
     for await (const entry of handle) {
       const name = keyFromBytes(entry.name as unknown as Buffer);
+      names.add(name.toLowerCase());
       if (name.startsWith('.')) continue;
       const path = join(dir, name);
       const photoName = PHOTO_EXTENSIONS.has(extname(name).toLowerCase());
@@ -83,8 +89,14 @@ export async function listPhotoFiles(root: string, options: WalkOptions): Promis
         }
       }
       if (isDir) subdirs.push(path);
-      else if (photoName && isFile) out.files.push(path);
+      else if (photoName && isFile) photos.push({ path, name });
       else if (photoName && other) skip(path, other);
+    }
+    // Every name of the folder is known now: which photos have a sidecar beside them.
+    for (const { path, name } of photos) {
+      out.files.push(path);
+      const sidecars = sidecarsListed(name, names);
+      if (sidecars.length > 0) out.sidecars.set(path, sidecars);
     }
     for (const sub of subdirs.sort()) await walk(sub);
   }
