@@ -1,8 +1,11 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import * as fsPromises from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixture } from '../../test/helpers/photos.js';
+import { personKeywordXmp } from '../../test/helpers/xmp.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { openSqliteCatalog } from '../catalog/sqlite-catalog.js';
 import { loadConfig } from '../config/load-config.js';
@@ -16,6 +19,13 @@ import { createFolderSource } from '../sources/folder-source.js';
 import { openIndexer } from './index-run.js';
 import type { PhotoSource } from '../sources/photo-source.js';
 import { poolTransport } from './pool-transport.js';
+
+// Every file the code under test reads with readFile, seen (and read) as usual: which sidecars a run opens.
+vi.mock('node:fs/promises', async (original) => {
+  const fs = await original<typeof import('node:fs/promises')>();
+  return { ...fs, readFile: vi.fn(fs.readFile) };
+});
+const sidecarsOpened = () => vi.mocked(fsPromises.readFile).mock.calls.map(([path]) => String(path)).filter((p) => p.endsWith('.xmp'));
 
 /** A library of one good photo and one that is not a photo, in a fresh data folder. */
 function library() {
@@ -88,6 +98,28 @@ describe('index run: failures are never lost, and one run writes a catalog at a 
     expect((await first).photos.processed).toBe(1);
     // The lock goes with the run.
     expect((await indexPhotos(deps, pool, source)).photos.skippedUnchanged).toBe(1);
+    await catalog.close();
+  });
+
+  it('opens exactly the sidecars the folder listing shows, and imports them', async () => {
+    const { photos, deps, catalog } = library();
+    // good.jpg (no sidecar), notes.jpg (not a photo), and two photos with a sidecar each: digiKam's and Lightroom's naming.
+    await sharp(fixture('astronaut.jpg')).resize(460).jpeg().toFile(join(photos, 'digikam.jpg'));
+    writeFileSync(join(photos, 'digikam.jpg.xmp'), personKeywordXmp('Eileen Collins'));
+    await sharp(fixture('astronaut.jpg')).resize(480).jpeg().toFile(join(photos, 'lightroom.jpg'));
+    writeFileSync(join(photos, 'lightroom.xmp'), personKeywordXmp('Eileen M. Collins'));
+    writeFileSync(join(photos, 'stray.xmp'), personKeywordXmp('Nobody')); // no photo of that name
+    vi.mocked(fsPromises.readFile).mockClear();
+    const summary = await indexPhotos(deps, pool, await createFolderSource(photos, { followSymlinks: true }));
+    expect(summary.photos).toMatchObject({ processed: 3, failed: 1 });
+    expect(sidecarsOpened().sort()).toEqual([join(photos, 'digikam.jpg.xmp'), join(photos, 'lightroom.xmp')]);
+    expect(summary.xmp.byKeyword).toBe(2);
+    const named = await Promise.all(['digikam.jpg', 'lightroom.jpg'].map(async (f) => {
+      const photo = await catalog.getPhotoByPath(join(photos, f));
+      const people = await catalog.peopleInPhoto(photo!.id);
+      return Promise.all(people.map(async (p) => (p.personId === null ? null : (await catalog.getPerson(p.personId))?.name)));
+    }));
+    expect(named).toEqual([['Eileen Collins'], ['Eileen M. Collins']]); // each photo's one face, by its sidecar's keyword
     await catalog.close();
   });
 });

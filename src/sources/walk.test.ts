@@ -58,6 +58,29 @@ describe('listPhotoFiles', () => {
     expect(readFileSync(fsPath(key), 'utf8')).toBe('the photo');
     expect(readablePath(key)).toBe(`${root}/caf\\xE9 \\xFF.jpg`);
   });
+  it('notes the XMP sidecars beside each photo as the listing shows them, by the names a reader opens', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'facetag-walk-'));
+    mkdirSync(join(root, 'sub'));
+    const files = [
+      'a.jpg', 'a.jpg.xmp', // full naming (digiKam)
+      'b.jpg', 'b.xmp', // base naming (Lightroom)
+      'c.jpg', 'c.jpg.xmp', 'c.xmp', // both: full first
+      'd.jpg', // none
+      'IMG_1.JPG', 'IMG_1.JPG.xmp', 'IMG_2.JPG', 'IMG_2.XMP', // upper-case names: kept as a case-insensitive disk would open them
+      'e.png', 'e.jpg.xmp', // another photo's name
+      'sub/f.webp', 'f.webp.xmp', // a sidecar in another folder is not this photo's
+      'sub/g.tar.jpg', 'sub/g.tar.xmp',
+    ];
+    for (const f of files) writeFileSync(join(root, f), 'x');
+    mkdirSync(join(root, 'h.jpg.xmp')); // a folder of that name: listed, and its open fails as before
+    writeFileSync(join(root, 'h.jpg'), 'x');
+    const walk = await listPhotoFiles(root, { followSymlinks: false });
+    const sidecars = Object.fromEntries(walk.files.map((f) => [f.slice(root.length + 1), walk.sidecars.get(f) ?? []]));
+    expect(sidecars).toEqual({
+      'a.jpg': ['full'], 'b.jpg': ['base'], 'c.jpg': ['full', 'base'], 'd.jpg': [], 'IMG_1.JPG': ['full'], 'IMG_2.JPG': ['base'],
+      'e.png': [], 'h.jpg': ['full'], 'sub/f.webp': [], 'sub/g.tar.jpg': ['base'],
+    });
+  });
 });
 
 describe('file keys', () => {

@@ -40,3 +40,8 @@ function toExiftoolStruct(v: unknown): string {
   if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}=${toExiftoolStruct(x)}`).join(',')}}`;
   return String(v).replace(/[,[\]{}|]/g, (c) => `|${c}`);
 }
+
+/** An XMP packet (or sidecar) with one person keyword, as Lightroom writes it (`People|Name`), written by hand: no ExifTool needed. */
+export const personKeywordXmp = (name: string) => `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:lr="http://ns.adobe.com/lightroom/1.0/"><lr:hierarchicalSubject><rdf:Bag><rdf:li>People|${name}</rdf:li></rdf:Bag></lr:hierarchicalSubject></rdf:Description>
+</rdf:RDF></x:xmpmeta>`;
