@@ -14,6 +14,9 @@ export function sidecarPath(photoPath: string, naming: SidecarNaming): string {
   return naming === 'full' ? `${photoPath}.xmp` : `${photoPath.replace(/\.[^./\\]*$/, '')}.xmp`;
 }
 
+/** No sidecar: one frozen list that every photo without one shares. */
+export const NO_SIDECARS: readonly SidecarNaming[] = Object.freeze([]);
+
 /**
  * The sidecars a folder listing shows beside a photo: the namings whose file name is among
  * `lowerNames` (the folder's entry names, lower-cased), in reading order. Names are compared
@@ -21,6 +24,7 @@ export function sidecarPath(photoPath: string, naming: SidecarNaming): string {
  * `IMG_1.JPG.XMP` opens as `IMG_1.JPG.xmp`, keeps every sidecar it has; on a case-sensitive one
  * such a near miss costs one failed open, as it did before listings were used.
  */
-export function sidecarsListed(photoName: string, lowerNames: ReadonlySet<string>): SidecarNaming[] {
-  return SIDECAR_NAMINGS.filter((naming) => lowerNames.has(sidecarPath(photoName, naming).toLowerCase()));
+export function sidecarsListed(photoName: string, lowerNames: ReadonlySet<string>): readonly SidecarNaming[] {
+  const listed = SIDECAR_NAMINGS.filter((naming) => lowerNames.has(sidecarPath(photoName, naming).toLowerCase()));
+  return listed.length > 0 ? listed : NO_SIDECARS;
 }

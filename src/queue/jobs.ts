@@ -12,7 +12,7 @@ import { z } from 'zod';
 const sourcePhoto = z.object({
   key: z.string().min(1), size: z.number().int().nonnegative(), mtimeMs: z.number(),
   /** The XMP sidecars the management's listing saw beside the photo; absent (jobs of older versions): each is looked for. */
-  sidecars: z.array(z.enum(['full', 'base'])).optional(),
+  sidecars: z.array(z.enum(['full', 'base'])).readonly().optional(),
 });
 
 /**

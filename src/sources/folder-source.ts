@@ -2,6 +2,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { AppError } from '../errors.js';
 import { fsPath, readablePath } from './file-key.js';
+import { NO_SIDECARS } from '../interop/sidecar-names.js';
 import { listPhotoFiles } from './walk.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
 
@@ -33,7 +34,7 @@ export async function createFolderSource(folder: string, options: FolderSourceOp
       for (const key of walk.files) {
         // A file that vanished since the walk is listed with size 0: reading it reports why.
         const s = await stat(fsPath(key)).catch(() => null);
-        items.push({ key, size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0, sidecars: walk.sidecars.get(key) ?? [] });
+        items.push({ key, size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0, sidecars: walk.sidecars.get(key) ?? NO_SIDECARS });
       }
       return items;
     },

@@ -25,7 +25,7 @@ export interface SourcePhoto {
    * order; `[]`: none, so none is opened. Absent when the source cannot tell: each naming is
    * then tried when the photo is analysed.
    */
-  sidecars?: SidecarNaming[];
+  sidecars?: readonly SidecarNaming[];
 }
 
 /** A listing's photos to read, and its skipped entries counted by reason. */

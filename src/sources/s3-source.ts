@@ -7,6 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { AppError } from '../errors.js';
+import { NO_SIDECARS } from '../interop/sidecar-names.js';
 import { PHOTO_EXTENSIONS } from './walk.js';
 import { createS3Client, parseS3Url, s3Error, type S3Settings } from '../storage/s3-client.js';
 import type { PhotoSource, SourcePhoto } from './photo-source.js';
@@ -57,7 +58,7 @@ export function createS3Source(settings: S3Settings, options: S3SourceOptions): 
         for (const o of contents) {
           if (!o.Key || o.Key.endsWith('/') || !PHOTO_EXTENSIONS.has(extname(o.Key).toLowerCase())) continue;
           // Sidecars are files beside a photo on disk: an object's are not read (sidecars: none to open).
-          items.push({ key: s3PhotoKey(bucket, o.Key), size: o.Size ?? 0, mtimeMs: o.LastModified?.getTime() ?? 0, sidecars: [] });
+          items.push({ key: s3PhotoKey(bucket, o.Key), size: o.Size ?? 0, mtimeMs: o.LastModified?.getTime() ?? 0, sidecars: NO_SIDECARS });
         }
         if (!page.IsTruncated || contents.length === 0) break;
         startAfter = contents[contents.length - 1]!.Key;

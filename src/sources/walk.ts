@@ -22,7 +22,7 @@ export interface Walk {
   /** Photo files (keys: see file-key.ts), sorted. */
   files: string[];
   /** The XMP sidecars listed beside each photo of `files` that has any (sidecar-names.ts), by key. */
-  sidecars: Map<string, SidecarNaming[]>;
+  sidecars: Map<string, readonly SidecarNaming[]>;
   /** Folders that could not be listed (their photos are not in `files`), with the error code. */
   unlisted: Array<{ key: string; code: string }>;
   /** Entries with a photo's name that are no regular file, with the reason. */
