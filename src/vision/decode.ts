@@ -1,5 +1,6 @@
 import exifReader from 'exif-reader';
 import { AppError } from '../errors.js';
+import type { RawPixels } from './heic-decode.js';
 import type { RgbImage } from './image.js';
 import { decodeScaled, oneCodecThreadPerImage, readImageHeader, shrinkRaw, type ImageHeader } from './image-codec.js';
 import { damagedPhotoError, READABLE_FORMATS, requirePhotoFormat } from './image-format.js';
@@ -80,17 +81,21 @@ export async function openPhoto(input: Buffer, options: DecodeOptions): Promise<
   const meta: PhotoMeta = { width: swap ? rawH : rawW, height: swap ? rawW : rawH, format, orientation, ...exif };
   if (exif.exifDropped?.length === 0) delete meta.exifDropped;
 
-  const decodeAt = async (width: number, height: number): Promise<RgbImage> => {
+  /** The pixels a decode of the photo gives, or the photo's damage named. */
+  const pixelsOf = async (decode: Promise<RawPixels>): Promise<RgbImage> => {
     try {
-      return toRgb(await decodeScaled(input, { width, height, maxPixels: options.maxPixels }));
+      return toRgb(await decode);
     } catch (error) {
       throw damagedPhotoError(input, kind, error);
     }
   };
+  const decodeAt = (width: number, height: number) => pixelsOf(decodeScaled(input, { width, height, maxPixels: options.maxPixels }));
 
   if (format === 'jpeg') {
     const frame = frameSize(meta.width, meta.height, maxSide);
-    return { meta, pixels: createPhotoPixels(meta.width, meta.height, frame, { rungs: JPEG_RUNGS, decode: decodeAt }) };
+    const decodeRegionAt = (region: { left: number; top: number; width: number; height: number }, width: number, height: number) =>
+      pixelsOf(decodeScaled(input, { width, height, maxPixels: options.maxPixels, region }));
+    return { meta, pixels: createPhotoPixels(meta.width, meta.height, frame, { rungs: JPEG_RUNGS, decode: decodeAt, decodeRegion: decodeRegionAt }) };
   }
   // Other formats decode at full size whatever the target: the frame, now, and every view from it.
   let image: RgbImage;

@@ -49,11 +49,14 @@ export function createFaceMeshLandmarker(session: ModelSession) {
     return [cos, -sin, cx - cos * h + sin * h, sin, cos, cy - sin * h - cos * h];
   };
 
+  /** Decodes what the crops `ms` read, once for them all (a small face's crop may need a patch of the frame). */
+  const prepare = (pixels: PhotoPixels, ms: readonly number[][]) => pixels.prepareRegions(ms.map((m) => ({ region: cropRegion(m), framePxPerOutputPx: Math.hypot(m[0]!, m[3]!) })));
+
   /** One inference over the crops `ms` of `pixels` (a batch of N faces): their mesh points in image pixels and face presence. */
   async function run(pixels: PhotoPixels, ms: number[][]): Promise<Array<{ points: Point[]; faceness: number }>> {
     const plane = SIZE * SIZE;
     const input = new Float32Array(ms.length * 3 * plane);
-    await pixels.prepare(Math.min(...ms.map((m) => Math.hypot(m[0]!, m[3]!))));
+    await prepare(pixels, ms);
     for (let n = 0; n < ms.length; n++) {
       const crop = await pixels.view(ms[n]!, SIZE, SIZE);
       const base = n * 3 * plane;
@@ -115,9 +118,11 @@ export function createFaceMeshLandmarker(session: ModelSession) {
      */
     async landmarks(pixels: PhotoPixels, boxes: readonly Box[], needs: ReadonlyArray<FaceNeed | undefined> = []): Promise<FaceMeshResult[]> {
       const results: FaceMeshResult[] = [];
+      const firstCropOf = (box: Box) => cropMatrix(box.x + box.w / 2, box.y + box.h / 2, Math.max(box.w, box.h) * 1.5, 0);
+      if (boxes.length > 0) await prepare(pixels, boxes.map(firstCropOf));
       for (let at = 0; at < boxes.length; at += BATCH) {
         const batch = boxes.slice(at, at + BATCH);
-        const firstCrops = batch.map((box) => cropMatrix(box.x + box.w / 2, box.y + box.h / 2, Math.max(box.w, box.h) * 1.5, 0));
+        const firstCrops = batch.map(firstCropOf);
         const first = await run(pixels, firstCrops);
         const secondCrops = first.map((f) => secondCrop(f.points));
         const oneEnough = (i: number) => {
@@ -139,6 +144,13 @@ export function createFaceMeshLandmarker(session: ModelSession) {
       return results;
     },
   };
+}
+
+/** The image region a crop (crop pixels -> image pixels) reads: its corners' bounding box. */
+function cropRegion(m: readonly number[]): Box {
+  const xs = [0, SIZE - 1].flatMap((u) => [0, SIZE - 1].map((v) => m[0]! * u + m[1]! * v + m[2]!));
+  const ys = [0, SIZE - 1].flatMap((u) => [0, SIZE - 1].map((v) => m[3]! * u + m[4]! * v + m[5]!));
+  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
 }
 
 /** Eye centres (corners and lids), nose tip and mouth corners (outer and inner lip) from the 468 mesh points; left as seen in the image first. */

@@ -48,12 +48,14 @@ export async function readImageHeader(bytes: Buffer): Promise<ImageHeader> {
 /**
  * A photo's pixels as the eye sees them (orientation applied, transparency on white, sRGB,
  * 8-bit), scaled to exactly `width` x `height`. A JPEG shrinks while it decodes when the target
- * is small enough (libjpeg's DCT scaling); the file is read in one sequential pass. Throws what
- * libvips throws for a damaged photo or one over `maxPixels`.
+ * is small enough (libjpeg's DCT scaling); the file is read in one sequential pass. With
+ * `region` (whole pixels of the oriented photo), only that region, scaled alike: a JPEG then
+ * decodes the rows down to the region's bottom and keeps its columns, a fraction of the whole.
+ * Throws what libvips throws for a damaged photo or one over `maxPixels`.
  */
-export async function decodeScaled(input: Buffer, options: { width: number; height: number; maxPixels: number }): Promise<RawPixels> {
-  const { data, info } = await sharp(input, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true })
-    .rotate()
+export async function decodeScaled(input: Buffer, options: { width: number; height: number; maxPixels: number; region?: { left: number; top: number; width: number; height: number } }): Promise<RawPixels> {
+  const oriented = sharp(input, { limitInputPixels: options.maxPixels, failOn: 'error', sequentialRead: true }).rotate();
+  const { data, info } = await (options.region ? oriented.extract(options.region) : oriented)
     .resize({ width: options.width, height: options.height, fit: 'fill' })
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb')

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { cropMatrix, cropResize, type RgbImage } from './image.js';
+import { cropMatrix, type RgbImage } from './image.js';
+import { cropResize } from './warp.js';
 import { createPhotoPixels, frameSize, padPixels, pixelsOf } from './photo-pixels.js';
 
 /** A smooth test picture: colour changes slowly, so every level of it looks alike. */
@@ -17,17 +18,28 @@ function gradient(width: number, height: number): RgbImage {
   return { data, width, height };
 }
 
-/** A decoder of `full` (2304x1728) that makes each level by area averaging, and records the sizes asked for. */
-function fakeDecoder(full: RgbImage, rungs = [3, 5, 9]) {
+/**
+ * A decoder of `full` (2304x1728) that makes each level by area averaging, and records the sizes
+ * asked for; with `regions`, it decodes patches too (recorded as `[left, top, width, height]`).
+ */
+function fakeDecoder(full: RgbImage, rungs = [3, 5, 9], regions = false) {
   const asked: Array<[number, number]> = [];
+  const patches: Array<[number, number, number, number]> = [];
   return {
     asked,
+    patches,
     decoder: {
       rungs,
       async decode(width: number, height: number) {
         asked.push([width, height]);
         return cropResize(full, { x: 0, y: 0, w: full.width, h: full.height }, width, height);
       },
+      ...(regions ? {
+        async decodeRegion(r: { left: number; top: number; width: number; height: number }, width: number, height: number) {
+          patches.push([r.left, r.top, r.width, r.height]);
+          return cropResize(full, { x: r.left, y: r.top, w: r.width, h: r.height }, width, height);
+        },
+      } : {}),
     },
   };
 }
@@ -66,6 +78,50 @@ describe('photo pixels: the frame served from levels decoded on demand', () => {
     await pixels.view(cropMatrix({ x: 10, y: 10, w: 5, h: 5 }, 112, 112), 112, 112);
     expect(asked).toEqual([[460, 345], [768, 576], [1600, 1200]]);
     expect(pixels.decodeMs).toBeGreaterThan(0);
+  });
+
+  it('reads a small face from a patch of the frame, not the whole frame, and one patch serves its views', async () => {
+    const { asked, patches, decoder } = fakeDecoder(full, [3, 5, 9], true);
+    const pixels = createPhotoPixels(2304, 1728, frame, decoder);
+    const framePixels = pixelsOf(cropResize(full, { x: 0, y: 0, w: 2304, h: 1728 }, frame.width, frame.height));
+    await pixels.view(cropMatrix({ x: 0, y: 0, w: 1600, h: 1200 }, 320, 240), 320, 240);
+    // A big face and a small one about to be landmarked: the big one's crop is served by a coarse
+    // level, the small one's (60 px read at 192) by a patch around it.
+    const big = { x: 200, y: 200, w: 700, h: 700 }, small = { x: 1200, y: 800, w: 60, h: 60 };
+    await pixels.prepareRegions([{ region: big, framePxPerOutputPx: 700 / 192 }, { region: small, framePxPerOutputPx: 60 / 192 }]);
+    expect(asked).toEqual([[460, 345]]);
+    expect(patches).toHaveLength(1);
+    const [left, top, width, height] = patches[0]!;
+    // The patch holds the small face with a margin, in whole full-resolution pixels: far less than the frame.
+    expect(left).toBeLessThanOrEqual(1200 * 1.44 - 10);
+    expect(top).toBeLessThanOrEqual(800 * 1.44 - 10);
+    expect(left + width).toBeGreaterThanOrEqual(1260 * 1.44 + 10);
+    expect(top + height).toBeGreaterThanOrEqual(860 * 1.44 + 10);
+    expect(width * height).toBeLessThan((2304 * 1728) / 20);
+    // The face's views after the first (turned crop, aligned face, thumbnail) come from the patch,
+    // and read what the frame would have given them.
+    const turned = [Math.cos(0.3) * 0.4, -Math.sin(0.3) * 0.4, 1205, Math.sin(0.3) * 0.4, Math.cos(0.3) * 0.4, 790];
+    const fromPatch = await pixels.view(turned, 150, 150);
+    const fromBilinear = await pixels.view(turned, 150, 150, 0, 'bilinear');
+    expect(patches).toHaveLength(1);
+    expect(asked).toEqual([[460, 345]]);
+    expect(maxDiff(fromPatch, await framePixels.view(turned, 150, 150))).toBeLessThanOrEqual(4);
+    expect(maxDiff(fromBilinear, await framePixels.view(turned, 150, 150, 0, 'bilinear'))).toBeLessThanOrEqual(4);
+    // A view elsewhere at that detail: another patch; small faces all over the photo: the frame.
+    await pixels.view(cropMatrix({ x: 100, y: 1000, w: 40, h: 40 }, 112, 112), 112, 112);
+    expect(patches).toHaveLength(2);
+    await pixels.prepareRegions([{ x: 10, y: 10 }, { x: 1500, y: 1100 }, { x: 10, y: 1100 }, { x: 1500, y: 10 }].map((p) => ({ region: { ...p, w: 50, h: 50 }, framePxPerOutputPx: 50 / 192 })));
+    expect(asked).toEqual([[460, 345], [1600, 1200]]);
+    expect(patches).toHaveLength(2);
+  });
+
+  it('decodes the frame, no patch, once tiles have looked for small faces', async () => {
+    const { asked, patches, decoder } = fakeDecoder(full, [3, 5, 9], true);
+    const pixels = createPhotoPixels(2304, 1728, frame, decoder);
+    await pixels.prepare(1000 / 320, true);
+    await pixels.prepareRegions([{ region: { x: 1200, y: 800, w: 60, h: 60 }, framePxPerOutputPx: 60 / 192 }]);
+    expect(asked).toEqual([[1600, 1200]]);
+    expect(patches).toEqual([]);
   });
 
   it('two views asking at once share one decode', async () => {
