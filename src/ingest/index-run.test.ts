@@ -65,7 +65,7 @@ async function indexPhotos(deps: ReturnType<typeof library>['deps'], pool: Analy
   }
 }
 
-describe('index run: failures are never lost, and one run writes a catalog at a time', () => {
+describe('index run: failures are never lost, one run writes a catalog at a time, sidecars are opened as listed', () => {
   let pool: AnalysisPool;
   beforeAll(async () => {
     pool = await createAnalysisPool(analyserOptions(loadConfig({ env: {} })), 1);

@@ -58,6 +58,7 @@ describe('listPhotoFiles', () => {
     expect(readFileSync(fsPath(key), 'utf8')).toBe('the photo');
     expect(readablePath(key)).toBe(`${root}/caf\\xE9 \\xFF.jpg`);
   });
+
   it('notes the XMP sidecars beside each photo as the listing shows them, by the names a reader opens', async () => {
     const root = mkdtempSync(join(tmpdir(), 'facetag-walk-'));
     mkdirSync(join(root, 'sub'));
