@@ -39,7 +39,7 @@ describe('openPhoto', () => {
     expect([pixels.width, pixels.height]).toEqual([frame.info.width, frame.info.height]);
     // A 50 px face near the bottom right, read at 192 px: finer than any reduced level.
     const m = cropMatrix({ x: 1000, y: 1400, w: 75, h: 75 }, 192, 192);
-    await pixels.prepareRegions([{ region: { x: 1000, y: 1400, w: 75, h: 75 }, framePxPerOutputPx: 75 / 192 }]);
+    await pixels.prepareViews([{ m, width: 192, height: 192 }]);
     const fromPatch = await pixels.view(m, 192, 192);
     const { pixels: whole } = await openPhoto(jpeg, { maxPixels: 1e8 });
     await whole.prepare(1, true);

@@ -93,9 +93,14 @@ export async function openPhoto(input: Buffer, options: DecodeOptions): Promise<
 
   if (format === 'jpeg') {
     const frame = frameSize(meta.width, meta.height, maxSide);
-    const decodeRegionAt = (region: { left: number; top: number; width: number; height: number }, width: number, height: number) =>
-      pixelsOf(decodeScaled(input, { width, height, maxPixels: options.maxPixels, region }));
-    return { meta, pixels: createPhotoPixels(meta.width, meta.height, frame, { rungs: JPEG_RUNGS, decode: decodeAt, decodeRegion: decodeRegionAt }) };
+    return {
+      meta,
+      pixels: createPhotoPixels(meta.width, meta.height, frame, {
+        rungs: JPEG_RUNGS,
+        decode: decodeAt,
+        decodeRegion: (region, width, height) => pixelsOf(decodeScaled(input, { width, height, maxPixels: options.maxPixels, region })),
+      }),
+    };
   }
   // Other formats decode at full size whatever the target: the frame, now, and every view from it.
   let image: RgbImage;

@@ -50,7 +50,7 @@ export function createFaceMeshLandmarker(session: ModelSession) {
   };
 
   /** Decodes what the crops `ms` read, once for them all (a small face's crop may need a patch of the frame). */
-  const prepare = (pixels: PhotoPixels, ms: readonly number[][]) => pixels.prepareRegions(ms.map((m) => ({ region: cropRegion(m), framePxPerOutputPx: Math.hypot(m[0]!, m[3]!) })));
+  const prepare = (pixels: PhotoPixels, ms: readonly number[][]) => pixels.prepareViews(ms.map((m) => ({ m, width: SIZE, height: SIZE })));
 
   /** One inference over the crops `ms` of `pixels` (a batch of N faces): their mesh points in image pixels and face presence. */
   async function run(pixels: PhotoPixels, ms: number[][]): Promise<Array<{ points: Point[]; faceness: number }>> {
@@ -144,13 +144,6 @@ export function createFaceMeshLandmarker(session: ModelSession) {
       return results;
     },
   };
-}
-
-/** The image region a crop (crop pixels -> image pixels) reads: its corners' bounding box. */
-function cropRegion(m: readonly number[]): Box {
-  const xs = [0, SIZE - 1].flatMap((u) => [0, SIZE - 1].map((v) => m[0]! * u + m[1]! * v + m[2]!));
-  const ys = [0, SIZE - 1].flatMap((u) => [0, SIZE - 1].map((v) => m[3]! * u + m[4]! * v + m[5]!));
-  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
 }
 
 /** Eye centres (corners and lids), nose tip and mouth corners (outer and inner lip) from the 468 mesh points; left as seen in the image first. */

@@ -88,7 +88,8 @@ describe('photo pixels: the frame served from levels decoded on demand', () => {
     // A big face and a small one about to be landmarked: the big one's crop is served by a coarse
     // level, the small one's (60 px read at 192) by a patch around it.
     const big = { x: 200, y: 200, w: 700, h: 700 }, small = { x: 1200, y: 800, w: 60, h: 60 };
-    await pixels.prepareRegions([{ region: big, framePxPerOutputPx: 700 / 192 }, { region: small, framePxPerOutputPx: 60 / 192 }]);
+    const crop = (b: typeof big) => ({ m: cropMatrix(b, 192, 192), width: 192, height: 192 });
+    await pixels.prepareViews([crop(big), crop(small)]);
     expect(asked).toEqual([[460, 345]]);
     expect(patches).toHaveLength(1);
     const [left, top, width, height] = patches[0]!;
@@ -110,7 +111,7 @@ describe('photo pixels: the frame served from levels decoded on demand', () => {
     // A view elsewhere at that detail: another patch; small faces all over the photo: the frame.
     await pixels.view(cropMatrix({ x: 100, y: 1000, w: 40, h: 40 }, 112, 112), 112, 112);
     expect(patches).toHaveLength(2);
-    await pixels.prepareRegions([{ x: 10, y: 10 }, { x: 1500, y: 1100 }, { x: 10, y: 1100 }, { x: 1500, y: 10 }].map((p) => ({ region: { ...p, w: 50, h: 50 }, framePxPerOutputPx: 50 / 192 })));
+    await pixels.prepareViews([{ x: 10, y: 10 }, { x: 1500, y: 1100 }, { x: 10, y: 1100 }, { x: 1500, y: 10 }].map((p) => crop({ ...p, w: 50, h: 50 })));
     expect(asked).toEqual([[460, 345], [1600, 1200]]);
     expect(patches).toHaveLength(2);
   });
@@ -119,7 +120,7 @@ describe('photo pixels: the frame served from levels decoded on demand', () => {
     const { asked, patches, decoder } = fakeDecoder(full, [3, 5, 9], true);
     const pixels = createPhotoPixels(2304, 1728, frame, decoder);
     await pixels.prepare(1000 / 320, true);
-    await pixels.prepareRegions([{ region: { x: 1200, y: 800, w: 60, h: 60 }, framePxPerOutputPx: 60 / 192 }]);
+    await pixels.prepareViews([{ m: cropMatrix({ x: 1200, y: 800, w: 60, h: 60 }, 192, 192), width: 192, height: 192 }]);
     expect(asked).toEqual([[1600, 1200]]);
     expect(patches).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import type { Box, RgbImage } from './image.js';
+import type { RgbImage } from './image.js';
 import { halve, warpAffine, warpAffineArea } from './warp.js';
 
 /**
@@ -37,13 +37,20 @@ export interface PhotoPixels {
    */
   prepare(framePxPerOutputPx: number, forSmallFaces?: boolean): Promise<void>;
   /**
-   * `prepare` for views whose regions are known (the crops of the faces a landmarker is about
-   * to read, each with the frame pixels per output pixel it reads): the views a coarse level
-   * serves share one decode, and those that need the frame's own detail share one patch.
+   * `prepare` for views known in advance (the crops of the faces a landmarker is about to read,
+   * as `view` will be asked for them): those a coarse level serves share one decode, and those
+   * that need the frame's own detail share one patch.
    */
-  prepareRegions(views: ReadonlyArray<{ region: Box; framePxPerOutputPx: number }>): Promise<void>;
+  prepareViews(views: ReadonlyArray<ViewRequest>): Promise<void>;
   /** Milliseconds spent decoding levels on demand so far (part of the decode stage of the timings). */
   readonly decodeMs: number;
+}
+
+/** A view as `view` takes it: the map (output pixel -> frame pixel) and the output size. */
+export interface ViewRequest {
+  m: readonly number[];
+  width: number;
+  height: number;
 }
 
 /**
@@ -195,10 +202,19 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
   /** The finest level that holds `span`, `fallback` if none is finer. */
   const finest = (fallback: Level, span: Span) => levels.reduce((a, b) => (covers(b, span) && coarseness(b) < coarseness(a) ? b : a), fallback);
 
-  /** The frame pixels a view reads over `region` (with the neighbours and blocks around its samples), inside the frame. */
-  const spanOf = (region: Box, need: number): Span => {
+  /**
+   * Frame pixels per output pixel a view reads, and the frame pixels it reads (its sampled
+   * points, with the neighbours and blocks around them) inside the frame.
+   */
+  const footprint = ({ m, width, height }: ViewRequest): { need: number; span: Span } => {
+    const need = Math.sqrt(Math.abs(m[0]! * m[4]! - m[1]! * m[3]!));
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]] as const) {
+      const sx = m[0]! * x + m[1]! * y + m[2]!, sy = m[3]! * x + m[4]! * y + m[5]!;
+      x0 = Math.min(x0, sx); x1 = Math.max(x1, sx); y0 = Math.min(y0, sy); y1 = Math.max(y1, sy);
+    }
     const r = need + 2;
-    return { x0: Math.max(0, region.x - r), y0: Math.max(0, region.y - r), x1: Math.min(frame.width, region.x + region.w + r), y1: Math.min(frame.height, region.y + region.h + r) };
+    return { need, span: { x0: Math.max(0, x0 - r), y0: Math.max(0, y0 - r), x1: Math.min(frame.width, x1 + r), y1: Math.min(frame.height, y1 + r) } };
   };
   const isEmpty = (span: Span) => span.x1 <= span.x0 || span.y1 <= span.y0;
 
@@ -212,9 +228,10 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
     async prepare(need, forSmallFaces) {
       await levelFor(need, undefined, forSmallFaces);
     },
-    async prepareRegions(views) {
+    async prepareViews(views) {
       const missing = views
-        .map((v) => ({ need: Math.max(1, v.framePxPerOutputPx), span: spanOf(v.region, v.framePxPerOutputPx) }))
+        .map(footprint)
+        .map((v) => ({ need: Math.max(1, v.need), span: v.span }))
         .filter((v) => !isEmpty(v.span) && !held(v.need, v.span));
       const coarse = missing.filter((v) => rungFor(v.need) !== scale);
       if (coarse.length > 0) await levelFor(Math.min(...coarse.map((v) => v.need)));
@@ -227,13 +244,7 @@ export function createPhotoPixels(fullWidth: number, fullHeight: number, frame: 
       await levelFor(Math.min(...fine.map((v) => v.need)), union);
     },
     async view(m, width, height, fill = 0, filter = 'area') {
-      const need = Math.sqrt(Math.abs(m[0]! * m[4]! - m[1]! * m[3]!));
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]] as const) {
-        const sx = m[0]! * x + m[1]! * y + m[2]!, sy = m[3]! * x + m[4]! * y + m[5]!;
-        x0 = Math.min(x0, sx); x1 = Math.max(x1, sx); y0 = Math.min(y0, sy); y1 = Math.max(y1, sy);
-      }
-      const span = spanOf({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, need);
+      const { need, span } = footprint({ m, width, height });
       const found = await levelFor(need, isEmpty(span) ? undefined : span);
       const level = filter === 'area' ? found : finest(found, span);
       const lm = [level.ax * m[0]!, level.ax * m[1]!, level.ax * m[2]! + level.bx, level.ay * m[3]!, level.ay * m[4]!, level.ay * m[5]! + level.by];
@@ -256,7 +267,7 @@ export function padPixels(pixels: PhotoPixels, pad: number): PhotoPixels {
       return pixels.decodeMs;
     },
     prepare: (need, forSmallFaces) => pixels.prepare(need, forSmallFaces),
-    prepareRegions: (views) => pixels.prepareRegions(views.map((v) => ({ ...v, region: { ...v.region, x: v.region.x - pad, y: v.region.y - pad } }))),
+    prepareViews: (views) => pixels.prepareViews(views.map(({ m, width, height }) => ({ m: [m[0]!, m[1]!, m[2]! - pad, m[3]!, m[4]!, m[5]! - pad], width, height }))),
     async view(m, width, height, fill = 0, filter = 'area') {
       const out = await pixels.view([m[0]!, m[1]!, m[2]! - pad, m[3]!, m[4]!, m[5]! - pad], width, height, 127, filter);
       if (fill === 127) return out;
